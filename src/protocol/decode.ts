@@ -50,17 +50,38 @@ export function decodeFrame(raw: string, version: OcppVersion): Decoded {
     return callFault(version, 'invalid-json', kind, 'Message is not valid JSON', undefined, UNREADABLE_ID);
   }
   if (!Array.isArray(msg) || msg.length === 0) {
-    return callFault(version, 'not-an-rpc-array', 'RpcFrameworkError', 'Message is not an OCPP-J array', undefined, undefined);
+    return callFault(
+      version,
+      'not-an-rpc-array',
+      'RpcFrameworkError',
+      'Message is not an OCPP-J array',
+      undefined,
+      undefined,
+    );
   }
   const type = msg[0];
   const rawId = msg[1];
   const readableId = typeof rawId === 'string' ? rawId : undefined;
   if (typeof type !== 'number' || !Number.isInteger(type)) {
-    return callFault(version, 'not-an-rpc-array', 'RpcFrameworkError', 'Message type is not a number', undefined, readableId);
+    return callFault(
+      version,
+      'not-an-rpc-array',
+      'RpcFrameworkError',
+      'Message type is not a number',
+      undefined,
+      readableId,
+    );
   }
   if (!isKnownType(type, version)) return unknownType(version, type, readableId);
   if (readableId === undefined) {
-    return fault(version, type, 'unreadable-message-id', 'RpcFrameworkError', 'Message id is not a string', undefined);
+    return fault(
+      version,
+      type,
+      'unreadable-message-id',
+      'RpcFrameworkError',
+      'Message id is not a string',
+      undefined,
+    );
   }
   if (readableId.length > MAX_MESSAGE_ID_LENGTH) {
     return fault(
@@ -76,22 +97,50 @@ export function decodeFrame(raw: string, version: OcppVersion): Decoded {
     case 2:
     case 6: {
       if (msg.length !== 4) {
-        return fault(version, type, 'wrong-element-count', 'RpcFrameworkError', 'A CALL has 4 elements', readableId);
+        return fault(
+          version,
+          type,
+          'wrong-element-count',
+          'RpcFrameworkError',
+          'A CALL has 4 elements',
+          readableId,
+        );
       }
       const action = msg[2];
       if (typeof action !== 'string' || action.length === 0) {
-        return fault(version, type, 'invalid-action', 'RpcFrameworkError', 'Action is not a string', readableId);
+        return fault(
+          version,
+          type,
+          'invalid-action',
+          'RpcFrameworkError',
+          'Action is not a string',
+          readableId,
+        );
       }
       const payload = msg[3];
       if (!isObject(payload)) {
-        return fault(version, type, 'payload-not-object', 'FormatViolation', 'Payload is not a JSON object', readableId);
+        return fault(
+          version,
+          type,
+          'payload-not-object',
+          'FormatViolation',
+          'Payload is not a JSON object',
+          readableId,
+        );
       }
       return { ok: true, frame: { type, messageId: readableId, action, payload } };
     }
     case 3: {
       const payload = msg[2];
       if (msg.length !== 3 || !isObject(payload)) {
-        return fault(version, type, 'payload-not-object', 'FormatViolation', 'Payload is not a JSON object', readableId);
+        return fault(
+          version,
+          type,
+          'payload-not-object',
+          'FormatViolation',
+          'Payload is not a JSON object',
+          readableId,
+        );
       }
       return { ok: true, frame: { type, messageId: readableId, payload } };
     }
@@ -99,13 +148,26 @@ export function decodeFrame(raw: string, version: OcppVersion): Decoded {
       // 4 CALLERROR, 5 CALLRESULTERROR: read leniently; they are never answered anyway.
       const errorCode = msg[2];
       if (typeof errorCode !== 'string') {
-        return fault(version, type, 'invalid-error-code', 'RpcFrameworkError', 'Error code is not a string', readableId);
+        return fault(
+          version,
+          type,
+          'invalid-error-code',
+          'RpcFrameworkError',
+          'Error code is not a string',
+          readableId,
+        );
       }
       const description = typeof msg[3] === 'string' ? msg[3] : '';
       const details = isObject(msg[4]) ? msg[4] : {};
       return {
         ok: true,
-        frame: { type: type as 4 | 5, messageId: readableId, errorCode, errorDescription: description, errorDetails: details },
+        frame: {
+          type: type as 4 | 5,
+          messageId: readableId,
+          errorCode,
+          errorDescription: description,
+          errorDetails: details,
+        },
       };
     }
   }
@@ -160,5 +222,12 @@ function callFault(
   const error = new RpcError(kind, description);
   // An over-long id is echoed: it is valid JSON once re-encoded, and it is the sender's only way to correlate.
   const replyId = id ?? UNREADABLE_ID;
-  return { ok: false, reason, error, messageType: type, messageId: id, reply: encodeCallError(version, replyId, error) };
+  return {
+    ok: false,
+    reason,
+    error,
+    messageType: type,
+    messageId: id,
+    reply: encodeCallError(version, replyId, error),
+  };
 }

@@ -16,7 +16,12 @@ export class RpcError extends Error {
   /** The code as received; when raised locally, the code for the version it is sent in. */
   readonly wireCode: string | undefined;
 
-  constructor(kind: ErrorKind | OcppErrorCode, description = '', details: ErrorDetails = {}, wireCode?: string) {
+  constructor(
+    kind: ErrorKind | OcppErrorCode,
+    description = '',
+    details: ErrorDetails = {},
+    wireCode?: string,
+  ) {
     super(description || kind);
     this.kind = errorKindOf(kind);
     this.description = description;

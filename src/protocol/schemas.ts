@@ -53,6 +53,7 @@ export function schemaFor(version: OcppVersion, action: string, kind: PayloadKin
 /** Every action that has a request schema in `version`. */
 export function actionsWithSchemas(version: OcppVersion): string[] {
   const out: string[] = [];
-  for (const k of schemasOf(version).keys()) if (k.endsWith('/request')) out.push(k.slice(0, -'/request'.length));
+  for (const k of schemasOf(version).keys())
+    if (k.endsWith('/request')) out.push(k.slice(0, -'/request'.length));
   return out.sort();
 }

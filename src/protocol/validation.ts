@@ -51,7 +51,7 @@ export function validatePayload(
   }
   const result = check(payload);
   if (result.success) return undefined;
-  return toValidationError(version, action, kind, payload, result.error.issues);
+  return toValidationError(action, kind, payload, result.error.issues);
 }
 
 /**
@@ -65,16 +65,19 @@ export function checkInboundCall(
   action: string,
   payload: Payload,
 ): RpcError | undefined {
-  if (!actionInfo(version, action)) return new RpcError('NotImplemented', `Unknown ${version} action ${action}`);
+  if (!actionInfo(version, action))
+    return new RpcError('NotImplemented', `Unknown ${version} action ${action}`);
   const sender: Side = receiver === 'csms' ? 'station' : 'csms';
   if (!maySend(version, sender, action)) {
-    return new RpcError('NotSupported', `${action} is not sent to the ${receiver === 'csms' ? 'CSMS' : 'station'}`);
+    return new RpcError(
+      'NotSupported',
+      `${action} is not sent to the ${receiver === 'csms' ? 'CSMS' : 'station'}`,
+    );
   }
   return validatePayload(version, action, 'request', payload);
 }
 
 function toValidationError(
-  version: OcppVersion,
   action: string,
   kind: PayloadKind,
   payload: Payload,
@@ -91,12 +94,25 @@ function toValidationError(
 function kindOf(issue: z.core.$ZodIssue, payload: Payload, path: readonly (string | number)[]): ErrorKind {
   switch (issue.code) {
     case 'invalid_type':
-      return valueAt(payload, path) === undefined ? 'OccurrenceConstraintViolation' : 'TypeConstraintViolation';
+      return valueAt(payload, path) === undefined
+        ? 'OccurrenceConstraintViolation'
+        : 'TypeConstraintViolation';
     case 'too_small':
     case 'too_big':
       // minItems/maxItems bound how often a field occurs; minLength/maximum bound its value.
-      return issue.origin === 'array' || issue.origin === 'set' ? 'OccurrenceConstraintViolation' : 'PropertyConstraintViolation';
-    case 'invalid_value':
+      return issue.origin === 'array' || issue.origin === 'set'
+        ? 'OccurrenceConstraintViolation'
+        : 'PropertyConstraintViolation';
+    case 'invalid_value': {
+      // An enum field reports every fault as invalid_value: absent is an occurrence fault,
+      // a non-string where only strings are listed is a type fault, anything else a property fault.
+      const value = valueAt(payload, path);
+      if (value === undefined) return 'OccurrenceConstraintViolation';
+      if (typeof value !== 'string' && issue.values.every((v) => typeof v === 'string')) {
+        return 'TypeConstraintViolation';
+      }
+      return 'PropertyConstraintViolation';
+    }
     case 'not_multiple_of':
       return 'PropertyConstraintViolation';
     case 'invalid_format':

@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type WebSocket from 'ws';
+import { breakerMachine } from '../machines/breaker.js';
+import { stationMachine } from '../machines/station.js';
+import { Dispatcher } from '../plugins/dispatcher.js';
+import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../plugins/types.js';
+import type { Payload } from '../protocol/frames.js';
+import type {
+  AnyVersionRequest,
+  AnyVersionResponse,
+  CsmsHandled,
+  RequestOf,
+  ResponseOf,
+  StationHandled,
+} from '../protocol/typed.js';
+import type { OcppVersion } from '../protocol/versions.js';
+import { isOcppVersion } from '../protocol/versions.js';
+import { Keepalive } from '../transport/keepalive.js';
+import { type AcceptedHandshake, UpgradeHandler } from '../transport/upgrade.js';
+import { jitter, noJitter } from '../util/jitter.js';
+import { silentLogger } from '../util/logger.js';
+import type { CallOptions } from './endpoint.js';
+import { StationNotConnectedError } from './errors.js';
+import { type Handler, HandlerTable } from './handlers.js';
+import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { type CsmsRuntime, StationActor } from './station-actor.js';
+import type { StationHandle, StationSnapshot } from './station-handle.js';
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+}
+
+export interface CloseOptions {
+  /** How long running handlers may finish before sockets close. */
+  drainMs?: number;
+}
+
+/**
+ * A CSMS: accepts station connections, keeps one actor per station, dispatches their CALLs to
+ * handlers and sends calls to them. Create with `createCsms(options)`.
+ */
+export class Csms {
+  readonly options: ResolvedCsmsOptions;
+  readonly nodeId: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly handlers = new HandlerTable();
+  private readonly stations = new Map<string, StationActor>();
+  private readonly live = new Set<StationActor>();
+  private readonly runtime: CsmsRuntime;
+  private readonly upgrade: UpgradeHandler;
+  private readonly keepalive: Keepalive<StationActor>;
+  private readonly servers: { server: HttpServer | HttpsServer; owned: boolean }[] = [];
+  private closing = false;
+  private telemetryTimer: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
+
+  constructor(input: CsmsOptions = {}) {
+    const o = resolveCsmsOptions(input);
+    this.options = o;
+    this.nodeId = o.nodeId ?? `csms-${randomUUID().slice(0, 8)}`;
+    const logger = o.logger ?? silentLogger;
+    this.dispatcher = new Dispatcher(logger);
+    for (const p of o.plugins) this.dispatcher.register(p);
+    const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
+    const byIdentity = (id: string) => this.stations.get(id);
+
+    this.runtime = {
+      side: 'csms',
+      dispatcher: this.dispatcher,
+      handlers: this.handlers,
+      logger,
+      jitter: spread,
+      strict: o.strict,
+      callTimeoutMs: o.callTimeoutMs,
+      handlerTimeoutMs: o.handlerTimeoutMs,
+      maxQueuedCalls: o.maxQueuedCalls,
+      maxInboundWaiting: o.maxInboundWaiting,
+      backpressureBytes: o.backpressureBytes,
+      exposeErrors: o.exposeErrors,
+      requireBoot: o.requireBoot,
+      forgetAfterMs: o.forgetAfterMs,
+      live: this.live,
+      stationMachine: stationMachine.provide({
+        actions: {
+          notifyRegistered: ({ context }, change) => {
+            const station = byIdentity(context.identity);
+            if (station) this.dispatcher.emit('registered', { station, status: change.status });
+          },
+          forget: ({ context }) => {
+            const station = byIdentity(context.identity);
+            if (!station || station.connected) return;
+            this.stations.delete(context.identity);
+            queueMicrotask(() => station.stop());
+          },
+        },
+      }),
+      breakerMachine: o.breaker
+        ? breakerMachine.provide({
+            actions: {
+              notifyBreakerChanged: ({ self }, change) => {
+                this.dispatcher.emit('breakerChanged', { identity: self.id, ...change });
+                if (change.to === 'closed') byIdentity(self.id)?.breakerClosed();
+              },
+            },
+          })
+        : undefined,
+      breakerInput: o.breaker ? { ...o.breaker, jitter: spread } : {},
+      forgotten: () => {},
+      registered: () => {},
+    };
+
+    this.upgrade = new UpgradeHandler({
+      path: o.path,
+      protocols: o.protocols,
+      securityProfile: o.securityProfile,
+      maxPayloadBytes: o.maxPayloadBytes,
+      handshakeTimeoutMs: o.handshakeTimeoutMs,
+      maxConnections: o.maxConnections,
+      connectionRateLimit: o.connectionRateLimit,
+      onNoCommonProtocol: o.onNoCommonProtocol,
+      compression: o.compression,
+      connectedCount: () => this.live.size,
+      isClosing: () => this.closing,
+      authorize: async (req) => {
+        if (!o.auth) return true;
+        const verdict = await o.auth(req);
+        if (verdict === true) return true;
+        if (verdict === 'unknown') return { status: 404, reason: 'unknown-station' };
+        if (verdict === 'forbidden') return { status: 403, reason: 'forbidden' };
+        return { status: 401, reason: 'bad-credentials' };
+      },
+      accepted: (ws, handshake) => this.accept(ws, handshake),
+      rejected: (handshake, r) => {
+        this.dispatcher.emit('authFailed', { handshake, status: r.status, reason: r.reason });
+        if (r.status === 429)
+          this.dispatcher.emit('rateLimitExceeded', { station: undefined, handshake, raw: undefined });
+        if (r.status === 401 || r.status === 403 || r.status === 429 || r.reason === 'invalid-identity') {
+          this.dispatcher.emit('securityEvent', {
+            type:
+              r.status === 429
+                ? 'RATE_LIMIT_EXCEEDED'
+                : r.reason === 'invalid-identity'
+                  ? 'INVALID_IDENTITY'
+                  : 'AUTH_FAILED',
+            identity: handshake.identity,
+            remoteAddress: handshake.remoteAddress,
+            timestamp: new Date(),
+            details: { status: r.status, reason: r.reason },
+          });
+        }
+      },
+    });
+    this.keepalive = new Keepalive(this.live, o.pingIntervalMs, (station) =>
+      this.dispatcher.emit('pongTimeout', { station }),
+    );
+  }
+
+  // --- handlers -----------------------------------------------------------------------------------
+  /**
+   * Handle CALLs of `action` from stations, for every version (`handle(action, fn)`) or for one
+   * (`handle('ocpp1.6', action, fn)`); `'*'` catches every action without a handler of its own.
+   */
+  handle<A extends CsmsHandled>(
+    action: A,
+    handler: Handler<AnyVersionRequest<A>, AnyVersionResponse<A>>,
+  ): this;
+  handle<V extends OcppVersion, A extends CsmsHandled<V>>(
+    version: V,
+    action: A,
+    handler: Handler<RequestOf<V, A>, ResponseOf<V, A>>,
+  ): this;
+  /** Every action without a handler of its own (vendor actions need `strict: false`). */
+  handle(action: '*', handler: Handler): this;
+  handle(a: string, b: unknown, c?: unknown): this {
+    if (typeof b === 'function') this.handlers.set(undefined, a, b as Handler);
+    else if (isOcppVersion(a) && typeof b === 'string' && typeof c === 'function')
+      this.handlers.set(a, b, c as Handler);
+    else throw new TypeError('handle(action, handler) or handle(version, action, handler)');
+    return this;
+  }
+
+  // --- stations -----------------------------------------------------------------------------------
+  /** Send a CALL to a connected station; resolves with its CALLRESULT payload. */
+  call<A extends StationHandled>(
+    identity: string,
+    action: A,
+    payload: AnyVersionRequest<A>,
+    options?: CallOptions,
+  ): Promise<AnyVersionResponse<A>> {
+    const station = this.stations.get(identity);
+    if (!station?.connected) return Promise.reject(new StationNotConnectedError(identity));
+    return station.call(action, payload as Payload, options) as Promise<AnyVersionResponse<A>>;
+  }
+
+  station(identity: string): StationSnapshot | undefined {
+    return this.stations.get(identity)?.snapshot();
+  }
+
+  /** The live handle of a station this node knows (connected, or recently disconnected). */
+  handleOf(identity: string): StationHandle | undefined {
+    return this.stations.get(identity);
+  }
+
+  get connectedCount(): number {
+    return this.live.size;
+  }
+
+  get knownCount(): number {
+    return this.stations.size;
+  }
+
+  // --- events & plugins ---------------------------------------------------------------------------
+  on<K extends CsmsEventName>(name: K, listener: (event: CsmsEventMap[K]) => void): () => void {
+    return this.dispatcher.on(name, listener);
+  }
+
+  plugin(...plugins: OcppPlugin[]): this {
+    for (const p of plugins) this.dispatcher.register(p);
+    return this;
+  }
+
+  /** Prometheus text from the plugins' getCustomMetrics and the runtime's own gauges. */
+  async metrics(): Promise<string> {
+    const own = [`ocpp_stations_connected ${this.live.size}`, `ocpp_stations_known ${this.stations.size}`];
+    return `${[...own, ...(await this.dispatcher.customMetrics())].join('\n')}\n`;
+  }
+
+  // --- transport ----------------------------------------------------------------------------------
+  /** Listen on a port of its own; resolves with the bound port (0 picks a free one). */
+  async listen(options: ListenOptions = {}): Promise<{ port: number; host: string }> {
+    const server = createServer((_req, res) => {
+      res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
+      res.end('OCPP-J: connect with a WebSocket to /<station identity>\n');
+    });
+    this.servers.push({ server, owned: true });
+    server.on('upgrade', this.upgrade.handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 9000, options.host ?? '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    await this.started(addr.port);
+    return { port: addr.port, host: addr.address };
+  }
+
+  /** Serve OCPP on an existing http/https server (its other routes stay yours). */
+  async attach(server: HttpServer | HttpsServer): Promise<void> {
+    this.servers.push({ server, owned: false });
+    server.on('upgrade', this.upgrade.handle);
+    const addr = server.address();
+    await this.started(addr && typeof addr === 'object' ? addr.port : undefined);
+  }
+
+  private async started(port: number | undefined): Promise<void> {
+    this.keepalive.start();
+    if (this.options.telemetryIntervalMs > 0 && !this.telemetryTimer) {
+      this.telemetryTimer = setInterval(() => this.pushTelemetry(), this.options.telemetryIntervalMs);
+      this.telemetryTimer.unref();
+    }
+    await this.dispatcher.emitAndWait('init', { port });
+  }
+
+  private pushTelemetry(): void {
+    this.dispatcher.emit('telemetry', {
+      connectedStations: this.live.size,
+      knownStations: this.stations.size,
+      messagesIn: 0,
+      messagesOut: 0,
+      badMessages: 0,
+      validationFailures: 0,
+      uptimeMs: Date.now() - this.startedAt,
+      memory: process.memoryUsage(),
+    });
+  }
+
+  private accept(ws: WebSocket, h: AcceptedHandshake): void {
+    const existing = this.stations.get(h.identity);
+    if (existing) {
+      const previous = {
+        identity: existing.identity,
+        protocol: existing.protocol,
+        remoteAddress: existing.remoteAddress,
+      };
+      const evicted = existing.evict();
+      existing.attach(ws, h.protocol, h.remoteAddress, true);
+      if (evicted) this.dispatcher.emit('evicted', { station: previous, replacement: existing });
+      return;
+    }
+    const station = new StationActor(this.runtime, h.identity, h.protocol, h.remoteAddress);
+    this.stations.set(h.identity, station);
+    station.attach(ws, h.protocol, h.remoteAddress, false);
+  }
+
+  /**
+   * Graceful shutdown: refuse new connections, let running handlers finish (up to drainMs),
+   * close every socket with 1001, stop every actor, then run onClose hooks.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.dispatcher.emitAndWait('closing', {});
+    this.keepalive.stop();
+    clearInterval(this.telemetryTimer);
+    const deadline = Date.now() + (options.drainMs ?? 5_000);
+    while (Date.now() < deadline && [...this.live].some((s) => s.handlingCalls > 0)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all([...this.live].map((s) => s.close(1001, 'CSMS shutting down')));
+    for (const s of this.stations.values()) s.stop();
+    this.stations.clear();
+    this.upgrade.close();
+    for (const { server, owned } of this.servers) {
+      server.off('upgrade', this.upgrade.handle);
+      if (owned) await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await this.dispatcher.emitAndWait('closed', {});
+  }
+}
+
+export function createCsms(options: CsmsOptions = {}): Csms {
+  return new Csms(options);
+}

@@ -1,0 +1,518 @@
+import { randomUUID } from 'node:crypto';
+import type WebSocket from 'ws';
+import type { Dispatcher } from '../plugins/dispatcher.js';
+import type { CsmsEventMap, MessageContext, StationRef } from '../plugins/types.js';
+import { maySend, type Side } from '../protocol/actions.js';
+import { type BadFrame, decodeFrame } from '../protocol/decode.js';
+import { encodeCall, encodeCallError, encodeCallResult, encodeCallResultError } from '../protocol/encode.js';
+import { errorKindOf } from '../protocol/error-codes.js';
+import { RpcError } from '../protocol/errors.js';
+import type { CallErrorFrame, CallFrame, CallResultFrame, Frame, Payload } from '../protocol/frames.js';
+import { checkInboundCall, validatePayload } from '../protocol/validation.js';
+import type { OcppVersion } from '../protocol/versions.js';
+import type { Jitter } from '../util/jitter.js';
+import type { Logger } from '../util/logger.js';
+import { CallDroppedError, HandlerTimeoutError } from './errors.js';
+import { type HandlerContext, type HandlerTable, NOREPLY } from './handlers.js';
+import { InboundCalls } from './inbound-calls.js';
+import { type OutboundCall, OutboundCalls } from './outbound-calls.js';
+
+/** What every endpoint of one runtime shares. */
+export interface EndpointRuntime {
+  readonly side: Side;
+  readonly dispatcher: Dispatcher;
+  readonly handlers: HandlerTable;
+  readonly logger: Logger;
+  readonly jitter: Jitter;
+  readonly strict: boolean;
+  readonly callTimeoutMs: number;
+  readonly handlerTimeoutMs: number;
+  readonly maxQueuedCalls: number;
+  readonly maxInboundWaiting: number;
+  readonly backpressureBytes: number;
+  /** Send handler exception messages to the peer (default: a generic description). */
+  readonly exposeErrors: boolean;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+type MessageType = MessageContext['type'];
+const TYPE_NAMES: Record<number, MessageType> = {
+  2: 'CALL',
+  3: 'CALLRESULT',
+  4: 'CALLERROR',
+  5: 'CALLRESULTERROR',
+  6: 'SEND',
+};
+
+/**
+ * One OCPP-J connection's RPC work, the same on both sides: socket text → decode → bookkeeping →
+ * handler → encode → socket. Subclasses add what is side-specific (the CSMS station actor gates
+ * calls on registration and feeds its machines; the station client reconnects).
+ */
+export abstract class RpcEndpoint implements StationRef {
+  protected ws: WebSocket | undefined;
+  protected outbound: OutboundCalls;
+  protected inbound: InboundCalls;
+  private abort: AbortController | undefined;
+
+  constructor(
+    protected readonly rt: EndpointRuntime,
+    readonly identity: string,
+    public protocol: OcppVersion,
+    public remoteAddress: string | undefined,
+  ) {
+    this.outbound = this.newOutbound();
+    this.inbound = this.newInbound();
+  }
+
+  // --- side-specific decisions -------------------------------------------------------------------
+  /** May the peer's CALL of `action` be handled now? Else answered SecurityError. */
+  protected abstract admitsInbound(action: string): boolean;
+  /** Throws (typed) when a call to the peer must fail fast, e.g. an open circuit breaker. */
+  protected abstract admitOutbound(action: string): void;
+  /** An answer of ours went out (the CSMS reads BootNotification results here). */
+  protected abstract answered(action: string, response: Payload): void;
+  /** The peer answered a call of ours, or failed to (timeout, transport). */
+  protected abstract outboundSettled(ok: boolean): void;
+
+  get connected(): boolean {
+    return this.ws !== undefined;
+  }
+
+  get queuedCalls(): number {
+    return this.outbound.waitingCount + (this.outbound.current ? 1 : 0);
+  }
+
+  get handlingCalls(): number {
+    return this.inbound.size;
+  }
+
+  /** Aborted when this connection ends: handed to handlers as `signal`. */
+  protected get connectionSignal(): AbortSignal {
+    this.abort ??= new AbortController();
+    return this.abort.signal;
+  }
+
+  protected bindSocket(ws: WebSocket): void {
+    this.ws = ws;
+  }
+
+  /** The socket is gone: fail what waits on it and abort running handlers. */
+  protected unbindSocket(): void {
+    this.ws = undefined;
+    this.outbound.failAll();
+    this.inbound.clear();
+    this.abort?.abort();
+    this.abort = undefined;
+    this.outbound = this.newOutbound();
+    this.inbound = this.newInbound();
+  }
+
+  // --- inbound ----------------------------------------------------------------------------------
+  receive(raw: string): void {
+    const d = this.rt.dispatcher;
+    if (d.interceptsReceive && !d.allowReceive(this, raw)) return;
+    const decoded = decodeFrame(raw, this.protocol);
+    if (!decoded.ok) {
+      this.badFrame(raw, decoded);
+      return;
+    }
+    const frame = decoded.frame;
+    switch (frame.type) {
+      case 2:
+      case 6:
+        this.onCall(frame as CallFrame, frame.type === 6);
+        return;
+      case 3:
+        this.onResult(frame);
+        return;
+      case 4:
+        this.onCallError(frame);
+        return;
+      case 5:
+        this.observe(frame, 'IN', undefined, undefined);
+        d.emit('callResultError', { station: this, message: frame });
+        return;
+    }
+  }
+
+  private badFrame(raw: string, bad: BadFrame): void {
+    let reply = bad.reply;
+    // A CALLRESULTERROR answers a CALLRESULT of a call we made; for an unknown id, stay silent.
+    if (bad.messageType === 3 && bad.messageId !== undefined) {
+      const call = this.outbound.settle(bad.messageId);
+      if (call) {
+        call.reject(bad.error);
+        this.outboundSettled(false);
+      } else {
+        reply = undefined;
+      }
+    }
+    if (reply) this.sendText(reply);
+    this.rt.dispatcher.emit('badMessage', {
+      station: this,
+      raw,
+      reason: bad.reason,
+      error: bad.error,
+      replied: reply !== undefined,
+    });
+  }
+
+  private onCall(frame: CallFrame, isSend: boolean): void {
+    const d = this.rt.dispatcher;
+    this.observe(frame, 'IN', frame.action, undefined);
+    const { messageId, action } = frame;
+    if (this.inbound.isActive(messageId)) {
+      this.refuse(
+        frame,
+        isSend,
+        'duplicate-id',
+        new RpcError('RpcFrameworkError', 'Message id is already being handled'),
+      );
+      return;
+    }
+    if (!this.admitsInbound(action)) {
+      this.refuse(
+        frame,
+        isSend,
+        'not-accepted',
+        new RpcError('SecurityError', `${action} before BootNotification was accepted`),
+      );
+      d.emit('securityEvent', {
+        type: 'CALL_BEFORE_ACCEPTED',
+        identity: this.identity,
+        remoteAddress: this.remoteAddress,
+        timestamp: new Date(),
+        details: { action },
+      });
+      return;
+    }
+    let payload = frame.payload;
+    if (d.rewritesInbound) payload = d.rewriteInbound(this, action, payload);
+    if (this.rt.strict) {
+      const error = checkInboundCall(this.protocol, this.rt.side, action, payload);
+      if (error) {
+        if (error.kind === 'NotImplemented' || error.kind === 'NotSupported') {
+          this.refuse(
+            frame,
+            isSend,
+            error.kind === 'NotImplemented' ? 'not-implemented' : 'not-supported',
+            error,
+          );
+          return;
+        }
+        if (!isSend) this.sendText(encodeCallError(this.protocol, messageId, error));
+        d.emit('validationFailure', { station: this, direction: 'IN', message: frame, error });
+        return;
+      }
+    }
+    const handler = this.rt.handlers.get(this.protocol, action);
+    if (!handler) {
+      const known = maySend(this.protocol, this.rt.side === 'csms' ? 'station' : 'csms', action);
+      const error = known
+        ? new RpcError('NotSupported', `No handler for ${action}`)
+        : new RpcError('NotImplemented', `Unknown action ${action}`);
+      this.refuse(frame, isSend, known ? 'not-supported' : 'not-implemented', error);
+      return;
+    }
+    const submitted = this.inbound.submit({
+      messageId,
+      run: () => this.runHandler(handler, frame, payload, isSend),
+    });
+    if (submitted === 'full') {
+      this.refuse(
+        frame,
+        isSend,
+        'flood',
+        new RpcError('GenericError', 'Too many calls waiting to be handled'),
+      );
+      d.emit('rateLimitExceeded', { station: this, handshake: undefined, raw: undefined });
+      d.emit('securityEvent', {
+        type: 'MESSAGE_FLOOD',
+        identity: this.identity,
+        remoteAddress: this.remoteAddress,
+        timestamp: new Date(),
+        details: { action },
+      });
+    }
+  }
+
+  private refuse(
+    frame: CallFrame,
+    isSend: boolean,
+    reason: CsmsEventMap['callRefused']['reason'],
+    error: RpcError,
+  ): void {
+    if (!isSend) this.sendText(encodeCallError(this.protocol, frame.messageId, error));
+    this.rt.dispatcher.emit('callRefused', {
+      station: this,
+      action: frame.action,
+      messageId: frame.messageId,
+      reason,
+      error,
+    });
+  }
+
+  private runHandler(
+    handler: NonNullable<ReturnType<HandlerTable['get']>>,
+    frame: CallFrame,
+    payload: Payload,
+    isSend: boolean,
+  ): Promise<void> | void {
+    const started = performance.now();
+    const self = this;
+    const ctx: HandlerContext = {
+      station: this as never,
+      action: frame.action,
+      payload,
+      protocol: this.protocol,
+      messageId: frame.messageId,
+      get signal() {
+        return self.connectionSignal;
+      },
+    };
+    let result: unknown;
+    try {
+      result = handler(ctx);
+    } catch (error) {
+      this.handlerFailed(frame, isSend, error);
+      return;
+    }
+    if (!(result instanceof Promise)) return this.answer(frame, isSend, result, started);
+    const limit = this.rt.handlerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const bounded =
+      limit > 0
+        ? Promise.race([
+            result,
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new HandlerTimeoutError(frame.action, limit)), limit);
+            }),
+          ])
+        : result;
+    return bounded.then(
+      (value) => {
+        clearTimeout(timer);
+        this.answer(frame, isSend, value, started);
+      },
+      (error) => {
+        clearTimeout(timer);
+        this.handlerFailed(frame, isSend, error);
+      },
+    );
+  }
+
+  private answer(frame: CallFrame, isSend: boolean, result: unknown, started: number): void {
+    if (isSend || result === NOREPLY || !this.ws) return;
+    const d = this.rt.dispatcher;
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+      this.handlerFailed(
+        frame,
+        isSend,
+        new TypeError(`Handler for ${frame.action} returned no payload object`),
+      );
+      return;
+    }
+    let response = result as Payload;
+    if (d.rewritesOutbound) response = d.rewriteOutbound(this, frame.action, response, 'response');
+    if (this.rt.strict) {
+      const error = validatePayload(this.protocol, frame.action, 'response', response);
+      if (error) {
+        const sent: CallResultFrame = { type: 3, messageId: frame.messageId, payload: response };
+        d.emit('validationFailure', { station: this, direction: 'OUT', message: sent, error });
+        // The station still gets an answer rather than waiting for its timeout.
+        this.sendText(
+          encodeCallError(
+            this.protocol,
+            frame.messageId,
+            new RpcError('InternalError', 'Response failed validation'),
+          ),
+        );
+        return;
+      }
+    }
+    if (d.interceptsSend && !d.allowSend(this, [3, frame.messageId, response])) return;
+    this.sendText(encodeCallResult(frame.messageId, response));
+    if (d.has('message')) {
+      this.observe(
+        { type: 3, messageId: frame.messageId, payload: response },
+        'OUT',
+        frame.action,
+        performance.now() - started,
+      );
+    }
+    this.answered(frame.action, response);
+  }
+
+  private handlerFailed(frame: CallFrame, isSend: boolean, error: unknown): void {
+    const raised = error instanceof RpcError;
+    if (!raised) {
+      this.rt.dispatcher.emit('handlerError', {
+        station: this,
+        action: frame.action,
+        messageId: frame.messageId,
+        error,
+      });
+      this.rt.logger.error({ identity: this.identity, action: frame.action, err: error }, 'handler failed');
+    }
+    if (isSend || !this.ws) return;
+    const rpcError = raised
+      ? error
+      : new RpcError(
+          'InternalError',
+          this.rt.exposeErrors && error instanceof Error
+            ? error.message
+            : 'Internal error while handling the call',
+        );
+    this.sendText(encodeCallError(this.protocol, frame.messageId, rpcError));
+  }
+
+  private onResult(frame: CallResultFrame): void {
+    const call = this.outbound.settle(frame.messageId);
+    if (!call) {
+      this.observe(frame, 'IN', undefined, undefined);
+      this.rt.dispatcher.emit('unknownResponse', { station: this, message: frame });
+      return;
+    }
+    this.observe(frame, 'IN', call.action, performance.now() - call.sentAt);
+    if (this.rt.strict) {
+      const error = validatePayload(this.protocol, call.action, 'response', frame.payload);
+      if (error) {
+        if (this.protocol === 'ocpp2.1') this.sendText(encodeCallResultError(frame.messageId, error));
+        this.rt.dispatcher.emit('validationFailure', {
+          station: this,
+          direction: 'IN',
+          message: frame,
+          error,
+        });
+        call.reject(error);
+        this.outboundSettled(true);
+        return;
+      }
+    }
+    call.resolve(frame.payload);
+    this.outboundSettled(true);
+  }
+
+  private onCallError(frame: CallErrorFrame): void {
+    const call = this.outbound.settle(frame.messageId);
+    this.observe(frame, 'IN', call?.action, call ? performance.now() - call.sentAt : undefined);
+    if (!call) {
+      this.rt.dispatcher.emit('unknownResponse', { station: this, message: frame });
+      return;
+    }
+    call.reject(
+      new RpcError(errorKindOf(frame.errorCode), frame.errorDescription, frame.errorDetails, frame.errorCode),
+    );
+    // The peer answered: the link works, whatever it thought of the call.
+    this.outboundSettled(true);
+  }
+
+  // --- outbound ---------------------------------------------------------------------------------
+  /** Send a CALL to the peer; resolves with its CALLRESULT payload, rejects with a typed error. */
+  call(action: string, payload: Payload, options: CallOptions = {}): Promise<Payload> {
+    try {
+      let request = payload;
+      const d = this.rt.dispatcher;
+      if (d.rewritesOutbound) request = d.rewriteOutbound(this, action, request, 'request');
+      if (this.rt.strict) {
+        if (!maySend(this.protocol, this.rt.side, action)) {
+          throw new RpcError(
+            'NotSupported',
+            `${this.rt.side === 'csms' ? 'A CSMS' : 'A station'} does not send ${action} in ${this.protocol}`,
+          );
+        }
+        const error = validatePayload(this.protocol, action, 'request', request);
+        if (error) throw error;
+      }
+      this.admitOutbound(action);
+      const messageId = randomUUID();
+      return new Promise<Payload>((resolve, reject) => {
+        const call: OutboundCall = {
+          messageId,
+          action,
+          request,
+          text: encodeCall(messageId, action, request),
+          timeoutMs: options.timeoutMs ?? this.rt.callTimeoutMs,
+          sentAt: 0,
+          timer: undefined,
+          resolve,
+          reject,
+        };
+        this.outbound.submit(call);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private newOutbound(): OutboundCalls {
+    return new OutboundCalls({
+      identity: this.identity,
+      maxWaiting: this.rt.maxQueuedCalls,
+      jitter: this.rt.jitter,
+      transmit: (call) => this.transmitCall(call),
+      onTimeout: () => this.outboundSettled(false),
+    });
+  }
+
+  private newInbound(): InboundCalls {
+    return new InboundCalls(this.rt.maxInboundWaiting, (error) =>
+      this.rt.logger.error({ identity: this.identity, err: error }, 'inbound job failed'),
+    );
+  }
+
+  private transmitCall(call: OutboundCall): boolean {
+    const d = this.rt.dispatcher;
+    if (d.interceptsSend && !d.allowSend(this, [2, call.messageId, call.action, call.request])) {
+      call.reject(new CallDroppedError(this.identity, call.action));
+      return false;
+    }
+    // Without a socket the call stays in flight until unbindSocket fails it with the rest.
+    if (this.sendText(call.text) && d.has('message')) {
+      this.observe(
+        { type: 2, messageId: call.messageId, action: call.action, payload: call.request },
+        'OUT',
+        call.action,
+        undefined,
+      );
+    }
+    return true;
+  }
+
+  /** Put text on the socket; false when there is no socket. Reports a filling send buffer. */
+  protected sendText(text: string): boolean {
+    const ws = this.ws;
+    if (!ws) return false;
+    ws.send(text);
+    if (ws.bufferedAmount > this.rt.backpressureBytes) {
+      this.rt.dispatcher.emit('backpressure', { station: this, bufferedAmount: ws.bufferedAmount });
+    }
+    return true;
+  }
+
+  private observe(
+    message: Frame,
+    direction: 'IN' | 'OUT',
+    action: string | undefined,
+    latencyMs: number | undefined,
+  ): void {
+    const d = this.rt.dispatcher;
+    if (!d.has('message')) return;
+    d.emit('message', {
+      station: this,
+      message,
+      direction,
+      ctx: {
+        type: TYPE_NAMES[message.type]!,
+        messageId: message.messageId,
+        action,
+        timestamp: new Date(),
+        latencyMs,
+      },
+    });
+  }
+}

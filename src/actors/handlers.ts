@@ -1,0 +1,52 @@
+import type { Payload } from '../protocol/frames.js';
+import type { OcppVersion } from '../protocol/versions.js';
+import type { StationHandle } from './station-handle.js';
+
+/** Return this from a handler to send no answer at all (e.g. the answer goes out some other way). */
+export const NOREPLY: unique symbol = Symbol.for('ocpp-actors.noreply');
+export type NoReply = typeof NOREPLY;
+
+export interface HandlerContext<P = Payload> {
+  readonly station: StationHandle;
+  readonly action: string;
+  readonly payload: P;
+  readonly protocol: OcppVersion;
+  readonly messageId: string;
+  /** Aborts when the station disconnects or the handler exceeds its time limit. */
+  readonly signal: AbortSignal;
+}
+
+export type Handler<P = Payload, R = Payload> = (
+  ctx: HandlerContext<P>,
+) => R | NoReply | Promise<R | NoReply>;
+
+/**
+ * Handlers by action, for one version or for all. A version-specific handler wins over a
+ * version-agnostic one; `*` catches every action nothing else handles.
+ */
+export class HandlerTable {
+  private readonly specific = new Map<OcppVersion, Map<string, Handler>>();
+  private readonly generic = new Map<string, Handler>();
+
+  set(version: OcppVersion | undefined, action: string, handler: Handler): void {
+    if (!version) {
+      this.generic.set(action, handler);
+      return;
+    }
+    let m = this.specific.get(version);
+    if (!m) {
+      m = new Map();
+      this.specific.set(version, m);
+    }
+    m.set(action, handler);
+  }
+
+  delete(version: OcppVersion | undefined, action: string): void {
+    if (version) this.specific.get(version)?.delete(action);
+    else this.generic.delete(action);
+  }
+
+  get(version: OcppVersion, action: string): Handler | undefined {
+    return this.specific.get(version)?.get(action) ?? this.generic.get(action) ?? this.generic.get('*');
+  }
+}

@@ -1,0 +1,117 @@
+import type { Payload } from '../protocol/frames.js';
+import type { Jitter } from '../util/jitter.js';
+import { CallQueueFullError, CallTimeoutError, StationDisconnectedError } from './errors.js';
+
+/** One CALL we sent (or will send) to the peer. */
+export interface OutboundCall {
+  readonly messageId: string;
+  readonly action: string;
+  /** Kept for interceptors and observers, which see the tuple rather than the text. */
+  readonly request: Payload;
+  readonly text: string;
+  readonly timeoutMs: number;
+  sentAt: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve(payload: Payload): void;
+  reject(error: Error): void;
+}
+
+export interface OutboundCallsOptions {
+  identity: string;
+  maxWaiting: number;
+  jitter: Jitter;
+  /** Put the text on the wire; false when an interceptor dropped it. */
+  transmit(call: OutboundCall): boolean;
+  /** The call got no answer in time (the breaker counts it). */
+  onTimeout(call: OutboundCall): void;
+}
+
+/**
+ * The per-connection bookkeeping of calls to the peer. OCPP-J (2.x §4.1.1: SHALL NOT; 1.6: SHOULD NOT)
+ * allows one CALL in flight, so the rest wait in a bounded FIFO and go out as each answer arrives.
+ * Plain code, not machine events: this runs per frame, where an XState send would cost 15-30 µs.
+ */
+export class OutboundCalls {
+  private inFlight: OutboundCall | undefined;
+  // Array + head index: O(1) dequeue without Array#shift's copying.
+  private waiting: OutboundCall[] = [];
+  private head = 0;
+
+  constructor(private readonly opts: OutboundCallsOptions) {}
+
+  get waitingCount(): number {
+    return this.waiting.length - this.head;
+  }
+
+  get current(): OutboundCall | undefined {
+    return this.inFlight;
+  }
+
+  /** Queue or send a call; throws CallQueueFullError synchronously when the FIFO is full. */
+  submit(call: OutboundCall): void {
+    if (!this.inFlight) {
+      this.start(call);
+      return;
+    }
+    if (this.waitingCount >= this.opts.maxWaiting)
+      throw new CallQueueFullError(this.opts.identity, this.opts.maxWaiting);
+    this.waiting.push(call);
+  }
+
+  /** Take the in-flight call if `messageId` answers it; the next waiting call goes out. */
+  settle(messageId: string): OutboundCall | undefined {
+    const call = this.inFlight;
+    if (!call || call.messageId !== messageId) return undefined;
+    clearTimeout(call.timer);
+    this.inFlight = undefined;
+    this.next();
+    return call;
+  }
+
+  /** Reject everything: the connection is gone. */
+  failAll(): void {
+    const call = this.inFlight;
+    this.inFlight = undefined;
+    if (call) {
+      clearTimeout(call.timer);
+      call.reject(new StationDisconnectedError(this.opts.identity, true));
+    }
+    const rest = this.waiting.slice(this.head);
+    this.waiting = [];
+    this.head = 0;
+    for (const w of rest) w.reject(new StationDisconnectedError(this.opts.identity, false));
+  }
+
+  private start(call: OutboundCall): void {
+    this.inFlight = call;
+    call.sentAt = performance.now();
+    if (!this.opts.transmit(call)) {
+      // Dropped by an interceptor: the transmit side already rejected it.
+      this.inFlight = undefined;
+      this.next();
+      return;
+    }
+    call.timer = setTimeout(() => this.expire(call), this.opts.jitter(call.timeoutMs));
+  }
+
+  private expire(call: OutboundCall): void {
+    if (this.inFlight !== call) return;
+    this.inFlight = undefined;
+    call.reject(new CallTimeoutError(this.opts.identity, call.action, call.timeoutMs));
+    this.opts.onTimeout(call);
+    this.next();
+  }
+
+  private next(): void {
+    while (!this.inFlight && this.head < this.waiting.length) {
+      const call = this.waiting[this.head]!;
+      this.waiting[this.head] = undefined as never;
+      this.head++;
+      if (this.head === this.waiting.length) {
+        this.waiting = [];
+        this.head = 0;
+      }
+      this.start(call);
+    }
+  }
+}

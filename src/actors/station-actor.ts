@@ -1,0 +1,233 @@
+import type WebSocket from 'ws';
+import { type Actor, createActor } from 'xstate';
+import {
+  type BreakerInput,
+  type BreakerMachine,
+  breakerAdmits,
+  breakerNeedsSuccess,
+  breakerStateOf,
+} from '../machines/breaker.js';
+import {
+  connectionOf,
+  mayCsmsSend,
+  mayHandleCall,
+  registrationOf,
+  type StationMachine,
+} from '../machines/station.js';
+import type { Payload } from '../protocol/frames.js';
+import type { OcppVersion } from '../protocol/versions.js';
+import { type CallOptions, type EndpointRuntime, RpcEndpoint } from './endpoint.js';
+import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
+import type { StationHandle, StationSnapshot } from './station-handle.js';
+
+/** What the station actors of one CSMS share, beyond the RPC runtime. */
+export interface CsmsRuntime extends EndpointRuntime {
+  readonly stationMachine: StationMachine;
+  readonly breakerMachine: BreakerMachine | undefined;
+  readonly breakerInput: BreakerInput;
+  readonly requireBoot: boolean;
+  readonly forgetAfterMs: number;
+  /** Sockets this node holds; the keepalive sweeps them. */
+  readonly live: Set<StationActor>;
+  forgotten(station: StationActor): void;
+  registered(station: StationActor, status: 'Accepted' | 'Pending' | 'Rejected'): void;
+}
+
+/**
+ * One charging station on the CSMS side: its root XState actor (connection lifecycle + registration),
+ * a circuit breaker actor created on the first failed call, and the per-frame RPC bookkeeping of
+ * RpcEndpoint. The actor outlives sockets: a reconnect within `forgetAfterMs` keeps the registration.
+ */
+export class StationActor extends RpcEndpoint implements StationHandle {
+  readonly actor: Actor<StationMachine>;
+  private breaker: Actor<BreakerMachine> | undefined;
+  private connectedAtMs: number | undefined;
+  private closeWaiters: (() => void)[] = [];
+  private askedForBoot = false;
+  /** Keepalive bookkeeping: traffic seen since the last sweep / ping sent and not yet answered. */
+  alive = true;
+  awaitingPong = false;
+
+  constructor(
+    private readonly csms: CsmsRuntime,
+    identity: string,
+    protocol: OcppVersion,
+    remoteAddress: string | undefined,
+  ) {
+    super(csms, identity, protocol, remoteAddress);
+    this.actor = createActor(csms.stationMachine, {
+      id: identity,
+      input: {
+        identity,
+        protocol,
+        requireBoot: csms.requireBoot,
+        forgetAfterMs: csms.forgetAfterMs,
+        jitter: csms.jitter,
+      },
+    });
+    this.actor.start();
+  }
+
+  /** Bind a freshly accepted socket; `reconnect` when this actor already had one. */
+  attach(ws: WebSocket, protocol: OcppVersion, remoteAddress: string | undefined, reconnect: boolean): void {
+    this.protocol = protocol;
+    this.remoteAddress = remoteAddress;
+    this.connectedAtMs = Date.now();
+    this.askedForBoot = false;
+    this.bindSocket(ws);
+    this.alive = true;
+    this.awaitingPong = false;
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.alive = true;
+      // OCPP-J uses text frames; a binary frame is decoded as UTF-8 all the same and judged by content.
+      this.receive(isBinary ? Buffer.from(data).toString('utf8') : data.toString());
+    });
+    ws.on('pong', () => {
+      this.alive = true;
+      this.awaitingPong = false;
+    });
+    ws.on('close', (code: number, reason: Buffer) => this.socketClosed(ws, code, reason.toString()));
+    ws.on('error', (error: Error) => this.csms.dispatcher.emit('transportError', { station: this, error }));
+    this.csms.live.add(this);
+    if (reconnect) this.actor.send({ type: 'CONNECTED', protocol });
+    this.csms.dispatcher.emit('connected', { station: this, reconnect });
+  }
+
+  /** A newer socket for the same identity replaces this one. */
+  evict(): WebSocket | undefined {
+    const old = this.ws;
+    if (!old) return undefined;
+    this.socketClosed(old, 4000, 'Replaced by a newer connection');
+    old.close(4000, 'Replaced by a newer connection');
+    return old;
+  }
+
+  private socketClosed(ws: WebSocket, code: number, reason: string): void {
+    if (this.ws !== ws) return; // an evicted socket closing late
+    const durationMs = this.connectedAtMs ? Date.now() - this.connectedAtMs : 0;
+    this.unbindSocket();
+    this.csms.live.delete(this);
+    this.actor.send({ type: 'DISCONNECTED' });
+    this.csms.dispatcher.emit('disconnected', { station: this, code, reason, durationMs });
+    for (const w of this.closeWaiters.splice(0)) w();
+  }
+
+  close(code = 1000, reason = ''): Promise<void> {
+    const ws = this.ws;
+    if (!ws) return Promise.resolve();
+    this.actor.send({ type: 'CLOSE_REQUESTED' });
+    return new Promise((resolve) => {
+      this.closeWaiters.push(resolve);
+      ws.close(code, reason);
+      // A peer that never completes the closing handshake is cut off.
+      setTimeout(() => ws.terminate(), this.csms.jitter(5_000)).unref();
+    });
+  }
+
+  terminate(): void {
+    this.ws?.terminate();
+  }
+
+  ping(): void {
+    this.awaitingPong = true;
+    this.ws?.ping();
+  }
+
+  /** Stop the actors for good (forgotten, or the CSMS is closing). */
+  stop(): void {
+    this.actor.stop();
+    this.breaker?.stop();
+    this.breaker = undefined;
+  }
+
+  override call(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
+    if (!this.connected) return Promise.reject(new StationNotConnectedError(this.identity));
+    if (!mayCsmsSend(this.actor.getSnapshot(), action)) {
+      return Promise.reject(
+        new RegistrationError(this.identity, action, registrationOf(this.actor.getSnapshot())),
+      );
+    }
+    return super.call(action, payload, options);
+  }
+
+  snapshot(): StationSnapshot {
+    const s = this.actor.getSnapshot();
+    return {
+      identity: this.identity,
+      protocol: this.protocol,
+      remoteAddress: this.remoteAddress,
+      connection: connectionOf(s),
+      registration: registrationOf(s),
+      breaker: this.breaker ? breakerStateOf(this.breaker.getSnapshot()) : 'closed',
+      replay: 'idle',
+      queuedCalls: this.queuedCalls,
+      handlingCalls: this.handlingCalls,
+      offlineQueue: undefined,
+      connectedAt: this.connectedAtMs,
+      connections: s.context.connections,
+    };
+  }
+
+  // --- RpcEndpoint decisions ----------------------------------------------------------------------
+  protected admitsInbound(action: string): boolean {
+    const s = this.actor.getSnapshot();
+    if (mayHandleCall(s, action)) return true;
+    // A station that reconnected to a CSMS that no longer knows it will not boot on its own (2.x
+    // SHOULD NOT); ask it once per connection, the way B02/B03 let a CSMS trigger a BootNotification.
+    if (!this.askedForBoot && registrationOf(s) === 'unregistered') {
+      this.askedForBoot = true;
+      // After the SecurityError reply has gone out, so the station sees them in that order.
+      queueMicrotask(() =>
+        this.call('TriggerMessage', { requestedMessage: 'BootNotification' }).catch(() => {}),
+      );
+    }
+    return false;
+  }
+
+  protected admitOutbound(): void {
+    const b = this.breaker;
+    if (!b) return;
+    const admission = breakerAdmits(b.getSnapshot());
+    if (admission === 'no')
+      throw new BreakerOpenError(
+        this.identity,
+        breakerStateOf(b.getSnapshot()) === 'open' ? 'open' : 'halfOpen',
+      );
+    if (admission === 'probe') b.send({ type: 'PROBE_STARTED' });
+  }
+
+  protected answered(action: string, response: Payload): void {
+    if (action !== 'BootNotification') return;
+    const status = response.status;
+    if (status === 'Accepted' || status === 'Pending' || status === 'Rejected') {
+      const interval = typeof response.interval === 'number' ? response.interval : 0;
+      this.actor.send({ type: 'BOOT_RESULT', status, interval });
+    }
+  }
+
+  protected outboundSettled(ok: boolean): void {
+    const machine = this.csms.breakerMachine;
+    if (!machine) return;
+    if (ok) {
+      // Sending on every success would cost an XState send per call; only a streak-breaker matters.
+      if (this.breaker && breakerNeedsSuccess(this.breaker.getSnapshot()))
+        this.breaker.send({ type: 'CALL_SUCCEEDED' });
+      return;
+    }
+    if (!this.breaker) {
+      // The id is the identity: the runtime's notifyBreakerChanged finds the station by it.
+      this.breaker = createActor(machine, { id: this.identity, input: this.csms.breakerInput });
+      this.breaker.start();
+    }
+    this.breaker.send({ type: 'CALL_FAILED' });
+  }
+
+  /** The breaker healed: drop its actor, a station that never fails should not pay for one. */
+  breakerClosed(): void {
+    const b = this.breaker;
+    if (b && breakerStateOf(b.getSnapshot()) === 'closed' && b.getSnapshot().context.failures === 0) {
+      this.breaker = undefined;
+      queueMicrotask(() => b.stop());
+    }
+  }
+}

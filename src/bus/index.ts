@@ -1,0 +1,9 @@
+export * from './errors.js';
+export { createMemoryBus, type MemoryBus, type MemoryBusOptions } from './memory.js';
+export {
+  createMemoryCluster,
+  MemoryCluster,
+  type MemoryClusterOptions,
+  type MemoryClusterStats,
+} from './memory-cluster.js';
+export * from './types.js';

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_BUFFER_SIZE } from './channel.js';
+import { BusClosedError } from './errors.js';
+import { MemoryCluster, type MemoryClusterOptions } from './memory-cluster.js';
+import type {
+  BufferedIterator,
+  Bus,
+  BusData,
+  ClaimOptions,
+  ClaimResult,
+  CommandConsumer,
+  CommandInput,
+  ConsumeOptions,
+  EnqueueAck,
+  IteratorOptions,
+  Ownership,
+  OwnershipChange,
+  PublishAck,
+  PublishOptions,
+  QueuedCommand,
+  Subscription,
+  WatchOptions,
+} from './types.js';
+
+export interface MemoryBusOptions extends MemoryClusterOptions {
+  /**
+   * Shared state to join, making this bus one node of a simulated cluster. Cluster settings (clock,
+   * limits, windows) then come from the cluster: passing them here too is an error.
+   */
+  cluster?: MemoryCluster;
+  /** Default: a random id. */
+  nodeId?: string;
+  /** Default buffer of subscriptions and watchers. Default 10_000. */
+  bufferSize?: number;
+}
+
+export interface MemoryBus extends Bus {
+  readonly cluster: MemoryCluster;
+  /** Runs the expiry sweep now (dedup keys, leases, aged commands), e.g. after moving a test clock. */
+  sweep(): void;
+}
+
+const CLUSTER_KEYS = [
+  'now',
+  'maxPerStation',
+  'maxDedupKeys',
+  'duplicateWindowMs',
+  'leaseMs',
+  'sweepIntervalMs',
+];
+
+/**
+ * The embedded bus: everything in process, nothing to run. Alone it is the single-node runtime's
+ * bus; several sharing one `cluster` stand in for NATS-connected nodes in tests.
+ */
+export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
+  const { cluster, nodeId, bufferSize, ...clusterOpts } = opts;
+  if (cluster) {
+    const clash = CLUSTER_KEYS.filter((k) => (clusterOpts as Record<string, unknown>)[k] !== undefined);
+    if (clash.length > 0) throw new TypeError(`set ${clash.join(', ')} on the cluster, not the bus`);
+  }
+  return new MemoryBusImpl(
+    cluster ?? new MemoryCluster(clusterOpts),
+    nodeId ?? `node-${randomUUID()}`,
+    bufferSize ?? DEFAULT_BUFFER_SIZE,
+  );
+}
+
+interface Endable {
+  readonly closed: boolean;
+  return(): Promise<unknown>;
+}
+
+class MemoryBusImpl implements MemoryBus {
+  private isClosed = false;
+  /** Open iterators of this node, ended by close(); each removes itself when it ends. */
+  private readonly open = new Set<Endable>();
+
+  constructor(
+    readonly cluster: MemoryCluster,
+    readonly nodeId: string,
+    private readonly bufferSize: number,
+  ) {
+    cluster.attach();
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  async publish(subject: string, data: BusData, opts?: PublishOptions): Promise<PublishAck> {
+    this.guard();
+    return this.cluster.publish(this.nodeId, subject, data, opts?.msgId);
+  }
+
+  subscribe(subjectPattern: string, opts?: IteratorOptions): Subscription {
+    this.guard();
+    const sub: Subscription = this.cluster.subscribe(
+      subjectPattern,
+      opts?.bufferSize ?? this.bufferSize,
+      () => this.open.delete(sub),
+      opts?.signal,
+    );
+    return this.track(sub);
+  }
+
+  async remember(key: string, ttlMs: number): Promise<boolean> {
+    this.guard();
+    return this.cluster.dedup.add(`r\0${key}`, ttlMs) === undefined;
+  }
+
+  async enqueue(station: string, input: CommandInput): Promise<EnqueueAck> {
+    this.guard();
+    const dedupKey = input.messageId === undefined ? undefined : `q\0${station}\0${input.messageId}`;
+    const first = dedupKey === undefined ? undefined : this.cluster.dedup.seen(dedupKey);
+    if (first) {
+      this.cluster.duplicates++;
+      return { seq: first.seq, duplicate: true };
+    }
+    // A snapshot, as a durable store would keep: later changes to the caller's object do not leak in.
+    const command = structuredClone({ ...input, enqueuedAt: input.enqueuedAt ?? this.cluster.now() });
+    const seq = this.cluster.queues.enqueue(station, command);
+    // Recorded only once accepted: a refused (QueueFullError) enqueue may be retried with the same id.
+    if (dedupKey !== undefined) this.cluster.dedup.add(dedupKey, this.cluster.duplicateWindowMs, seq);
+    return { seq, duplicate: false };
+  }
+
+  async size(station: string): Promise<number> {
+    this.guard();
+    return this.cluster.queues.size(station);
+  }
+
+  async peek(station: string): Promise<QueuedCommand | undefined> {
+    this.guard();
+    return this.cluster.queues.list(station, 1)[0];
+  }
+
+  async list(station: string, opts?: { limit?: number }): Promise<QueuedCommand[]> {
+    this.guard();
+    return this.cluster.queues.list(station, opts?.limit);
+  }
+
+  async purge(station: string): Promise<number> {
+    this.guard();
+    return this.cluster.queues.purge(station);
+  }
+
+  consume(station: string, opts?: ConsumeOptions): CommandConsumer {
+    this.guard();
+    const consumer = this.cluster.queues.consumer(station, (c) => this.open.delete(c), opts?.signal);
+    return this.track(consumer);
+  }
+
+  async claim(station: string, nodeId: string, opts?: ClaimOptions): Promise<ClaimResult> {
+    this.guard();
+    return this.cluster.ownership.claim(station, nodeId, opts?.expectRevision, opts?.leaseMs);
+  }
+
+  async renew(station: string, nodeId: string, revision: number, opts?: { leaseMs?: number }) {
+    this.guard();
+    return this.cluster.ownership.renew(station, nodeId, revision, opts?.leaseMs);
+  }
+
+  async owner(station: string): Promise<Ownership | undefined> {
+    this.guard();
+    return this.cluster.ownership.get(station);
+  }
+
+  async release(station: string, nodeId: string, revision: number): Promise<boolean> {
+    this.guard();
+    return this.cluster.ownership.release(station, nodeId, revision);
+  }
+
+  watch(opts?: WatchOptions): BufferedIterator<OwnershipChange> {
+    this.guard();
+    const watcher: BufferedIterator<OwnershipChange> = this.cluster.watch(
+      opts?.bufferSize ?? this.bufferSize,
+      opts?.includeCurrent ?? false,
+      () => this.open.delete(watcher),
+      opts?.signal,
+    );
+    return this.track(watcher);
+  }
+
+  sweep(): void {
+    this.cluster.sweep();
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    await Promise.all([...this.open].map((it) => it.return()));
+    this.cluster.detach();
+  }
+
+  private track<T extends Endable>(it: T): T {
+    if (!it.closed) this.open.add(it);
+    return it;
+  }
+
+  private guard(): void {
+    if (this.isClosed) throw new BusClosedError(this.nodeId);
+  }
+}

@@ -1,0 +1,315 @@
+import { and, assign, type SnapshotFrom, setup, stateIn } from 'xstate';
+import type { Jitter } from '../util/jitter.js';
+
+/**
+ * One actor per connected station. Two orthogonal regions, because the socket and the registration have
+ * different lifetimes: a socket comes and goes, while the CSMS's answer to BootNotification outlives it
+ * (OCPP 2.x §5.4: a station SHOULD NOT boot again on reconnect, so a reconnect must not demand one).
+ */
+
+export type BootStatus = 'Accepted' | 'Pending' | 'Rejected';
+export type ConnectionState = 'open' | 'closing' | 'closed' | 'forgotten';
+export type RegistrationState = 'unregistered' | 'pending' | 'accepted' | 'rejected';
+
+export const DEFAULT_FORGET_AFTER_MS = 10 * 60_000;
+
+export interface RestoredRegistration {
+  status: BootStatus;
+  /** Seconds, as in the BootNotification response. */
+  interval: number;
+  bootedAt: number;
+}
+
+export interface StationInput {
+  identity: string;
+  /** Negotiated subprotocol, e.g. 'ocpp2.0.1'. */
+  protocol: string;
+  /** Answer every CALL but BootNotification with SecurityError until Accepted (1.6 errata §3.8, B03.FR.07). */
+  requireBoot?: boolean;
+  forgetAfterMs?: number;
+  jitter?: Jitter;
+  now?: () => number;
+  /**
+   * A registration kept in storage. Without it, a station whose actor was forgotten (or whose CSMS node
+   * restarted) reconnects into `unregistered` and, with requireBoot, is locked out until it boots again,
+   * which a 2.x station will not do on its own.
+   */
+  registration?: RestoredRegistration;
+}
+
+export interface StationContext {
+  identity: string;
+  protocol: string;
+  requireBoot: boolean;
+  forgetAfterMs: number;
+  connectedAt: number;
+  disconnectedAt: number | undefined;
+  /** When the last BootNotification was answered (any status). */
+  bootedAt: number | undefined;
+  /** Sockets this actor has seen, the first included. */
+  connections: number;
+  bootStatus: BootStatus | undefined;
+  /** Seconds; set only by an Accepted answer, where `interval` means the heartbeat interval. */
+  heartbeatInterval: number | undefined;
+  /** Seconds; set by Pending/Rejected, where `interval` is the minimum wait before the next boot. */
+  bootRetryInterval: number | undefined;
+  jitter: Jitter;
+  now: () => number;
+}
+
+export type StationEvent =
+  /** A socket for this identity was accepted; replaces any previous one. */
+  | { type: 'CONNECTED'; protocol?: string }
+  | { type: 'DISCONNECTED' }
+  /** The CSMS started closing the socket; DISCONNECTED follows when it is gone. */
+  | { type: 'CLOSE_REQUESTED' }
+  /** The CSMS answered a BootNotification. Ignored unless the socket is open: the answer never arrived. */
+  | { type: 'BOOT_RESULT'; status: BootStatus; interval: number };
+
+export interface ConnectionChange {
+  from: ConnectionState;
+  to: ConnectionState;
+}
+
+export interface RegistrationChange {
+  previous: BootStatus | undefined;
+  status: BootStatus;
+  interval: number;
+}
+
+const toState = { Accepted: 'accepted', Pending: 'pending', Rejected: 'rejected' } as const;
+
+export const stationMachine = setup({
+  types: {
+    context: {} as StationContext,
+    events: {} as StationEvent,
+    input: {} as StationInput,
+  },
+  actions: {
+    // Implementations read the new values from params: they run before `recordBoot` updates context.
+    notifyRegistered: (_, _change: RegistrationChange) => {},
+    notifyConnectionChanged: (_, _change: ConnectionChange) => {},
+    /** The runtime stops the actor and drops it from its Map; the snapshot is also `done`. */
+    forget: () => {},
+    recordConnection: assign(({ context, event }) => ({
+      connections: context.connections + 1,
+      connectedAt: context.now(),
+      protocol: (event.type === 'CONNECTED' && event.protocol) || context.protocol,
+    })),
+    recordDisconnection: assign({ disconnectedAt: ({ context }) => context.now() }),
+    recordBoot: assign(({ context, event }) => {
+      if (event.type !== 'BOOT_RESULT') return {};
+      const accepted = event.status === 'Accepted';
+      return {
+        bootStatus: event.status,
+        bootedAt: context.now(),
+        heartbeatInterval: accepted ? event.interval : context.heartbeatInterval,
+        bootRetryInterval: accepted ? undefined : event.interval,
+      };
+    }),
+  },
+  guards: {
+    connectionOpen: stateIn('#station.connection.open'),
+    bootStatusIs: ({ event }, params: { status: BootStatus }) =>
+      event.type === 'BOOT_RESULT' && event.status === params.status,
+    restoredAs: ({ context }, params: { status: BootStatus }) => context.bootStatus === params.status,
+  },
+  delays: {
+    forgetAfter: ({ context }) => context.jitter(context.forgetAfterMs),
+  },
+}).createMachine({
+  id: 'station',
+  type: 'parallel',
+  context: ({ input }) => {
+    const now = input.now ?? Date.now;
+    const restored = input.registration;
+    const accepted = restored?.status === 'Accepted';
+    return {
+      identity: input.identity,
+      protocol: input.protocol,
+      requireBoot: input.requireBoot ?? true,
+      forgetAfterMs: input.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS,
+      connectedAt: now(),
+      disconnectedAt: undefined,
+      bootedAt: restored?.bootedAt,
+      connections: 1,
+      bootStatus: restored?.status,
+      heartbeatInterval: accepted ? restored.interval : undefined,
+      bootRetryInterval: restored && !accepted ? restored.interval : undefined,
+      jitter: input.jitter ?? ((ms) => ms),
+      now,
+    };
+  },
+  states: {
+    connection: {
+      // The actor is created for a socket that has just been accepted.
+      initial: 'open',
+      states: {
+        open: {
+          on: {
+            // A second socket for the same identity: the runtime drops the old one, the actor lives on.
+            CONNECTED: { actions: 'recordConnection' },
+            CLOSE_REQUESTED: {
+              target: 'closing',
+              actions: { type: 'notifyConnectionChanged', params: { from: 'open', to: 'closing' } },
+            },
+            DISCONNECTED: {
+              target: 'closed',
+              actions: [
+                'recordDisconnection',
+                { type: 'notifyConnectionChanged', params: { from: 'open', to: 'closed' } },
+              ],
+            },
+          },
+        },
+        closing: {
+          on: {
+            CONNECTED: {
+              target: 'open',
+              actions: [
+                'recordConnection',
+                { type: 'notifyConnectionChanged', params: { from: 'closing', to: 'open' } },
+              ],
+            },
+            DISCONNECTED: {
+              target: 'closed',
+              actions: [
+                'recordDisconnection',
+                { type: 'notifyConnectionChanged', params: { from: 'closing', to: 'closed' } },
+              ],
+            },
+          },
+        },
+        closed: {
+          // Leaving `closed` cancels the timer, so a reconnect within forgetAfter keeps the actor.
+          after: {
+            forgetAfter: { target: ['#station.connection.forgotten', '#station.registration.forgotten'] },
+          },
+          on: {
+            CONNECTED: {
+              target: 'open',
+              actions: [
+                'recordConnection',
+                { type: 'notifyConnectionChanged', params: { from: 'closed', to: 'open' } },
+              ],
+            },
+          },
+        },
+        // Both regions end here so the whole actor is done and no stray event can revive it.
+        forgotten: { type: 'final', entry: 'forget' },
+      },
+    },
+    registration: {
+      initial: 'restoring',
+      on: {
+        BOOT_RESULT: (['Accepted', 'Pending', 'Rejected'] as const).map((status) => ({
+          guard: and(['connectionOpen', { type: 'bootStatusIs', params: { status } }]),
+          target: `.${toState[status]}` as const,
+          actions: [
+            {
+              type: 'notifyRegistered' as const,
+              params: ({ context, event }: { context: StationContext; event: StationEvent }) => ({
+                previous: context.bootStatus,
+                status,
+                interval: event.type === 'BOOT_RESULT' ? event.interval : 0,
+              }),
+            },
+            'recordBoot' as const,
+          ],
+        })),
+      },
+      states: {
+        restoring: {
+          always: [
+            { guard: { type: 'restoredAs', params: { status: 'Accepted' } }, target: 'accepted' },
+            { guard: { type: 'restoredAs', params: { status: 'Pending' } }, target: 'pending' },
+            { guard: { type: 'restoredAs', params: { status: 'Rejected' } }, target: 'rejected' },
+            { target: 'unregistered' },
+          ],
+        },
+        unregistered: {},
+        pending: {},
+        accepted: {},
+        rejected: {},
+        forgotten: { type: 'final' },
+      },
+    },
+  },
+});
+
+export type StationMachine = typeof stationMachine;
+export type StationSnapshot = SnapshotFrom<StationMachine>;
+
+export const connectionOf = (snapshot: StationSnapshot): ConnectionState => snapshot.value.connection;
+
+/**
+ * `restoring` is transient (left within the same macrostep); the region's final `forgotten` node exists
+ * only so the actor completes, so a forgotten station reports the registration it last had.
+ */
+export function registrationOf(snapshot: StationSnapshot): RegistrationState {
+  const state = snapshot.value.registration;
+  if (state !== 'forgotten' && state !== 'restoring') return state;
+  const status = snapshot.context.bootStatus;
+  return status ? toState[status] : 'unregistered';
+}
+
+export const isForgotten = (snapshot: StationSnapshot): boolean => snapshot.status === 'done';
+
+/**
+ * What the CSMS may send while the station is Pending (2.0.1 B02: read and change configuration, trigger
+ * messages; 1.6 §4.2 likewise). Names of all versions in one set: an action of another version never
+ * passes schema validation anyway.
+ */
+export const CSMS_CALLS_WHILE_PENDING: ReadonlySet<string> = new Set([
+  'GetVariables',
+  'SetVariables',
+  'GetBaseReport',
+  'GetReport',
+  'TriggerMessage',
+  'GetConfiguration',
+  'ChangeConfiguration',
+  'ExtendedTriggerMessage',
+]);
+
+const TRIGGERS: ReadonlySet<string> = new Set(['TriggerMessage', 'ExtendedTriggerMessage']);
+
+/**
+ * May the CSMS process this CALL from the station? When false, answer CALLERROR SecurityError.
+ * `solicited`: the call answers a TriggerMessage, GetBaseReport or GetReport the CSMS sent; only the
+ * runtime knows that, and B02.FR.09 lets a Pending station send exactly those.
+ */
+export function mayHandleCall(snapshot: StationSnapshot, action: string, solicited = false): boolean {
+  if (snapshot.status !== 'active') return false;
+  if (action === 'BootNotification') return true;
+  switch (registrationOf(snapshot)) {
+    case 'accepted':
+      return true;
+    case 'unregistered':
+      return !snapshot.context.requireBoot;
+    case 'pending':
+      return solicited;
+    default:
+      // B03.FR.07
+      return false;
+  }
+}
+
+/**
+ * May the CSMS send this CALL to the station, as far as registration goes? Connectivity is separate
+ * (`connectionOf`). Pending: configuration and triggers only (B02). Rejected: nothing (B03). Unregistered
+ * with requireBoot: only a trigger, which the runtime should use solely to ask for a BootNotification,
+ * the way out for a station that reconnected to a CSMS that no longer knows it.
+ */
+export function mayCsmsSend(snapshot: StationSnapshot, action: string): boolean {
+  if (snapshot.status !== 'active') return false;
+  switch (registrationOf(snapshot)) {
+    case 'accepted':
+      return true;
+    case 'unregistered':
+      return !snapshot.context.requireBoot || TRIGGERS.has(action);
+    case 'pending':
+      return CSMS_CALLS_WHILE_PENDING.has(action);
+    default:
+      return false;
+  }
+}

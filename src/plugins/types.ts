@@ -1,0 +1,211 @@
+import type { BadFrameReason } from '../protocol/decode.js';
+import type { RpcError } from '../protocol/errors.js';
+import type { Frame } from '../protocol/frames.js';
+import type { OcppVersion } from '../protocol/versions.js';
+
+/** What plugins and listeners see of a station: identity, protocol, and a live snapshot. */
+export interface StationRef {
+  readonly identity: string;
+  readonly protocol: OcppVersion;
+  readonly remoteAddress: string | undefined;
+}
+
+/** What the server knows about a handshake it refused (no station exists yet). */
+export interface HandshakeInfo {
+  readonly identity: string | undefined;
+  readonly remoteAddress: string | undefined;
+  readonly url: string;
+  readonly protocols: readonly string[];
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export type Direction = 'IN' | 'OUT';
+
+export interface MessageContext {
+  readonly type: 'CALL' | 'CALLRESULT' | 'CALLERROR' | 'CALLRESULTERROR' | 'SEND';
+  readonly messageId: string;
+  /** The CALL's action; for a CALLRESULT/CALLERROR, the action of the call it answers, when known. */
+  readonly action: string | undefined;
+  readonly timestamp: Date;
+  /** For an answer: ms since its CALL (outbound: round trip; inbound CALL answered: handling time). */
+  readonly latencyMs: number | undefined;
+}
+
+export interface MessageEvent {
+  readonly message: Frame;
+  readonly direction: Direction;
+  readonly ctx: MessageContext;
+}
+
+export type SecurityEventType =
+  | 'AUTH_FAILED'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'CALL_BEFORE_ACCEPTED'
+  | 'INVALID_IDENTITY'
+  | 'CERTIFICATE_REJECTED'
+  | 'MESSAGE_FLOOD'
+  | 'ANOMALY_RAPID_RECONNECT';
+
+export interface SecurityEvent {
+  readonly type: SecurityEventType;
+  readonly identity: string | undefined;
+  readonly remoteAddress: string | undefined;
+  readonly timestamp: Date;
+  readonly details?: Record<string, unknown>;
+}
+
+export interface TelemetryStats {
+  readonly connectedStations: number;
+  readonly knownStations: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  readonly badMessages: number;
+  readonly validationFailures: number;
+  readonly uptimeMs: number;
+  readonly memory: NodeJS.MemoryUsage;
+}
+
+export type BreakerState = 'closed' | 'open' | 'halfOpen';
+
+/**
+ * Every event the runtime emits, by name. `csms.on(name, listener)` and plugin hooks both subscribe
+ * to these; a listener that throws is isolated and reported as `pluginError`.
+ */
+export interface CsmsEventMap {
+  init: { readonly port: number | undefined };
+  connected: { readonly station: StationRef; readonly reconnect: boolean };
+  registered: { readonly station: StationRef; readonly status: 'Accepted' | 'Pending' | 'Rejected' };
+  disconnected: {
+    readonly station: StationRef;
+    readonly code: number;
+    readonly reason: string;
+    readonly durationMs: number;
+  };
+  evicted: { readonly station: StationRef; readonly replacement: StationRef };
+  closing: Record<string, never>;
+  closed: Record<string, never>;
+  reconfigured: { readonly next: object; readonly previous: object };
+  message: MessageEvent & { readonly station: StationRef };
+  badMessage: {
+    readonly station: StationRef;
+    readonly raw: string;
+    readonly reason: BadFrameReason;
+    readonly error: RpcError;
+    readonly replied: boolean;
+  };
+  validationFailure: {
+    readonly station: StationRef;
+    readonly direction: Direction;
+    readonly message: Frame;
+    readonly error: RpcError;
+  };
+  handlerError: {
+    readonly station: StationRef;
+    readonly action: string;
+    readonly messageId: string;
+    readonly error: unknown;
+  };
+  /** An inbound CALL answered with a CALLERROR before any handler ran. */
+  callRefused: {
+    readonly station: StationRef;
+    readonly action: string;
+    readonly messageId: string;
+    readonly reason:
+      | 'not-accepted'
+      | 'duplicate-id'
+      | 'flood'
+      | 'not-implemented'
+      | 'not-supported'
+      | 'dropped';
+    readonly error: RpcError;
+  };
+  /** A CALLRESULT/CALLERROR whose id matches no call of ours: logged, never answered. */
+  unknownResponse: { readonly station: StationRef; readonly message: Frame };
+  /** 2.1: the peer says a CALLRESULT of ours contained errors. */
+  callResultError: { readonly station: StationRef; readonly message: Frame };
+  transportError: { readonly station: StationRef | undefined; readonly error: Error };
+  securityEvent: SecurityEvent;
+  authFailed: { readonly handshake: HandshakeInfo; readonly status: number; readonly reason: string };
+  rateLimitExceeded: {
+    readonly station: StationRef | undefined;
+    readonly handshake: HandshakeInfo | undefined;
+    readonly raw: string | undefined;
+  };
+  tlsUpdated: { readonly at: Date };
+  telemetry: TelemetryStats;
+  backpressure: { readonly station: StationRef; readonly bufferedAmount: number };
+  pongTimeout: { readonly station: StationRef };
+  breakerChanged: { readonly identity: string; readonly from: BreakerState; readonly to: BreakerState };
+  replayProgress: {
+    readonly identity: string;
+    readonly state: string;
+    readonly delivered: number;
+    readonly failed: number;
+    readonly remaining: number;
+  };
+  pluginError: { readonly plugin: string; readonly hook: string; readonly error: unknown };
+}
+
+export type CsmsEventName = keyof CsmsEventMap;
+
+/** A message about to be sent, as the tuple it will be encoded from. Interceptors may block it. */
+export type OutboundMessage = readonly unknown[];
+
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * A plugin: a name and any of the hooks below. Hooks run in plugin registration order.
+ * Observers (everything except the interceptors and middleware) cannot block or change anything.
+ */
+export interface OcppPlugin {
+  readonly name: string;
+  // 1. connection & server lifecycle
+  onInit?(info: CsmsEventMap['init']): Awaitable<void>;
+  onConnection?(station: StationRef): void;
+  onDisconnect?(station: StationRef, code: number, reason: string): void;
+  onEviction?(evicted: StationRef, replacement: StationRef): void;
+  onClosing?(): Awaitable<void>;
+  onClose?(): Awaitable<void>;
+  onReconfigure?(next: object, previous: object): void;
+  // 2. interception (may drop) & observation
+  /** Raw inbound text before decoding; return false to drop it unanswered. */
+  onBeforeReceive?(station: StationRef, raw: string): boolean | undefined;
+  /** Outbound message before encoding; return false to block it. */
+  onBeforeSend?(station: StationRef, message: OutboundMessage): boolean | undefined;
+  onMessage?(station: StationRef, event: MessageEvent): void;
+  // 3. errors
+  onBadMessage?(station: StationRef, raw: string, error: RpcError): void;
+  onValidationFailure?(station: StationRef, message: Frame, error: RpcError): void;
+  onHandlerError?(station: StationRef, action: string, error: unknown): void;
+  onError?(station: StationRef | undefined, error: Error): void;
+  // 4. security & rate limiting
+  onSecurityEvent?(event: SecurityEvent): void;
+  onAuthFailed?(handshake: HandshakeInfo, status: number, reason: string): void;
+  onRateLimitExceeded?(station: StationRef | undefined, raw: string | undefined): void;
+  onTLSUpdate?(info: CsmsEventMap['tlsUpdated']): void;
+  // 5. telemetry & infrastructure
+  onTelemetry?(stats: TelemetryStats): void;
+  getCustomMetrics?(): Awaitable<string[]>;
+  onBackpressure?(station: StationRef, bufferedAmount: number): void;
+  onPongTimeout?(station: StationRef): void;
+  // beyond the 22: middleware (ordered; may rewrite an inbound CALL before validation and handlers)
+  /** Rewrite an inbound CALL's payload; return undefined to keep it. Runs before validation. */
+  transformInbound?(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): Record<string, unknown> | undefined;
+  /** Rewrite an outbound payload (CALL or CALLRESULT) before validation and encoding. */
+  transformOutbound?(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+    kind: 'request' | 'response',
+  ): Record<string, unknown> | undefined;
+  /** Subscribe to any runtime event by name (the actor events the hooks above are views of). */
+  events?: { [K in CsmsEventName]?: (event: CsmsEventMap[K]) => void };
+}
+
+export function createPlugin<P extends OcppPlugin>(plugin: P): P {
+  return plugin;
+}

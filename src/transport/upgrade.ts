@@ -1,0 +1,180 @@
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { HandshakeInfo } from '../plugins/types.js';
+import type { OcppVersion } from '../protocol/versions.js';
+import {
+  basicCredentials,
+  type HandshakeRejection,
+  identityAllowed,
+  identityFromPath,
+  negotiateProtocol,
+  parseProtocolHeader,
+} from './handshake.js';
+import { AddressRateLimiter } from './rate-limit.js';
+
+export interface AcceptedHandshake {
+  readonly identity: string;
+  readonly protocol: OcppVersion;
+  readonly remoteAddress: string | undefined;
+  readonly request: IncomingMessage;
+}
+
+export type AuthVerdict = true | HandshakeRejection;
+
+export interface UpgradeOptions {
+  path: string;
+  protocols: readonly OcppVersion[];
+  securityProfile: 0 | 1;
+  maxPayloadBytes: number;
+  handshakeTimeoutMs: number;
+  maxConnections: number;
+  connectionRateLimit: false | { burst: number; perSecond: number };
+  onNoCommonProtocol: 'close' | 'reject';
+  compression: boolean | { threshold: number; serverNoContextTakeover: boolean };
+  /** Number of stations currently connected. */
+  connectedCount(): number;
+  isClosing(): boolean;
+  authorize(info: {
+    identity: string;
+    protocol: OcppVersion;
+    password: Buffer | undefined;
+    remoteAddress: string | undefined;
+    request: IncomingMessage;
+  }): Promise<AuthVerdict>;
+  accepted(ws: WebSocket, handshake: AcceptedHandshake): void;
+  rejected(
+    info: HandshakeInfo,
+    rejection: HandshakeRejection | { status: 101; reason: 'no-common-protocol' },
+  ): void;
+}
+
+/**
+ * The HTTP upgrade of an OCPP-J station, checked in this order: closing (503), rate (429),
+ * capacity (503), path (404), subprotocol, identity (400), credentials (401/403/404). Every refusal
+ * is an HTTP status and an event; nothing reaches a station actor before all checks pass.
+ */
+export class UpgradeHandler {
+  readonly wss: WebSocketServer;
+  private readonly limiter: AddressRateLimiter | undefined;
+  private readonly chosen = new WeakMap<IncomingMessage, OcppVersion>();
+
+  constructor(private readonly opts: UpgradeOptions) {
+    const c = opts.compression;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: opts.maxPayloadBytes,
+      handleProtocols: (_offered, req) => this.chosen.get(req) ?? false,
+      perMessageDeflate: c
+        ? {
+            threshold: c === true ? 1024 : c.threshold,
+            serverNoContextTakeover: c === true ? true : c.serverNoContextTakeover,
+            clientNoContextTakeover: true,
+          }
+        : false,
+    });
+    this.limiter = opts.connectionRateLimit ? new AddressRateLimiter(opts.connectionRateLimit) : undefined;
+  }
+
+  handle = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.run(request, socket, head).catch(() => {
+      // authorize() threw: a server fault, never an accepted connection.
+      const r: HandshakeRejection = { status: 503, reason: 'auth-failed' };
+      this.refuse(socket, r);
+      this.opts.rejected(this.info(request, undefined, []), r);
+    });
+  };
+
+  private async run(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const o = this.opts;
+    const remoteAddress = request.socket.remoteAddress;
+    const offered = parseProtocolHeader(request.headers['sec-websocket-protocol'] as string | undefined);
+    const identity = identityFromPath(request.url ?? '/', o.path);
+    const reject = (r: HandshakeRejection) => {
+      this.refuse(socket, r);
+      o.rejected(this.info(request, identity, offered), r);
+    };
+    if (o.isClosing()) return reject({ status: 503, reason: 'closing' });
+    if (this.limiter && remoteAddress && !this.limiter.take(remoteAddress)) {
+      return reject({ status: 429, reason: 'rate-limited' });
+    }
+    if (o.connectedCount() >= o.maxConnections) return reject({ status: 503, reason: 'server-full' });
+    if (identity === undefined) return reject({ status: 404, reason: 'unknown-path' });
+    const protocol = negotiateProtocol(offered, o.protocols);
+    if (!protocol) {
+      if (o.onNoCommonProtocol === 'reject') return reject({ status: 400, reason: 'bad-request' });
+      // The spec's way (Part 4 §3.1): complete the handshake without Sec-WebSocket-Protocol, then close.
+      o.rejected(this.info(request, identity, offered), { status: 101, reason: 'no-common-protocol' });
+      this.wss.handleUpgrade(request, socket, head, (ws) => ws.close(1002, 'No common OCPP subprotocol'));
+      return;
+    }
+    if (!identityAllowed(identity, protocol)) return reject({ status: 400, reason: 'invalid-identity' });
+
+    let password: Buffer | undefined;
+    if (o.securityProfile === 1) {
+      const creds = basicCredentials(request.headers.authorization, identity);
+      if (!creds.ok) return reject({ status: 401, reason: creds.reason });
+      password = creds.password;
+    }
+    const verdict = await withTimeout(
+      o.authorize({ identity, protocol, password, remoteAddress, request }),
+      o.handshakeTimeoutMs,
+    );
+    if (verdict === 'timeout') return reject({ status: 503, reason: 'handshake-timeout' });
+    if (verdict !== true) return reject(verdict);
+    if (socket.destroyed) return;
+    if (o.isClosing()) return reject({ status: 503, reason: 'closing' });
+
+    this.chosen.set(request, protocol);
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      o.accepted(ws, { identity, protocol, remoteAddress, request });
+    });
+  }
+
+  private info(
+    request: IncomingMessage,
+    identity: string | undefined,
+    offered: readonly string[],
+  ): HandshakeInfo {
+    return {
+      identity,
+      remoteAddress: request.socket.remoteAddress,
+      url: request.url ?? '',
+      protocols: offered,
+      headers: request.headers,
+    };
+  }
+
+  private refuse(socket: Duplex, r: HandshakeRejection): void {
+    if (socket.destroyed) return;
+    const body = `${r.reason}\n`;
+    const extra =
+      r.status === 401
+        ? 'WWW-Authenticate: Basic realm="OCPP", charset="UTF-8"\r\n'
+        : r.status === 429
+          ? 'Retry-After: 1\r\n'
+          : '';
+    socket.end(
+      `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
+    );
+  }
+
+  close(): void {
+    this.wss.close();
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  if (ms <= 0) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
