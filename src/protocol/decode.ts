@@ -62,7 +62,7 @@ export function decodeFrame(raw: string, version: OcppVersion): Decoded {
   const type = msg[0];
   const rawId = msg[1];
   const readableId = typeof rawId === 'string' ? rawId : undefined;
-  if (typeof type !== 'number' || !Number.isInteger(type)) {
+  if (typeof type !== 'number') {
     return callFault(
       version,
       'not-an-rpc-array',
@@ -83,7 +83,7 @@ export function decodeFrame(raw: string, version: OcppVersion): Decoded {
       undefined,
     );
   }
-  if (readableId.length > MAX_MESSAGE_ID_LENGTH) {
+  if (idTooLong(readableId)) {
     return fault(
       version,
       type,
@@ -173,8 +173,18 @@ export function decodeFrame(raw: string, version: OcppVersion): Decoded {
   }
 }
 
+/** A non-integer like 2.5 is a number, just not a message type we know: an unknown type. */
 function isKnownType(type: number, version: OcppVersion): boolean {
-  return type >= 2 && type <= (version === 'ocpp2.1' ? 6 : 4);
+  return Number.isInteger(type) && type >= 2 && type <= (version === 'ocpp2.1' ? 6 : 4);
+}
+
+/** 36 characters, counted as code points like every other OCPP string limit; the fast path is UTF-16 length. */
+function idTooLong(id: string): boolean {
+  if (id.length <= MAX_MESSAGE_ID_LENGTH) return false;
+  if (id.length > 2 * MAX_MESSAGE_ID_LENGTH) return true;
+  let n = 0;
+  for (const _ of id) if (++n > MAX_MESSAGE_ID_LENGTH) return true;
+  return false;
 }
 
 function isObject(v: unknown): v is Payload {
@@ -187,7 +197,7 @@ function isObject(v: unknown): v is Payload {
  */
 function unknownType(version: OcppVersion, type: number, id: string | undefined): BadFrame {
   const error = new RpcError('MessageTypeNotSupported', `Message type ${type} is not supported`);
-  const replyId = id !== undefined && id.length <= MAX_MESSAGE_ID_LENGTH ? id : UNREADABLE_ID;
+  const replyId = id !== undefined && !idTooLong(id) ? id : UNREADABLE_ID;
   const reply = version === 'ocpp2.0.1' ? encodeCallError(version, replyId, error) : undefined;
   return { ok: false, reason: 'unknown-message-type', error, messageType: type, messageId: id, reply };
 }
@@ -204,7 +214,7 @@ function fault(
   if (type === 2) return callFault(version, reason, kind, description, type, id);
   const error = new RpcError(kind, description);
   let reply: string | undefined;
-  if (type === 3 && version === 'ocpp2.1' && id !== undefined && id.length <= MAX_MESSAGE_ID_LENGTH) {
+  if (type === 3 && version === 'ocpp2.1' && id !== undefined && !idTooLong(id)) {
     reply = encodeCallResultError(id, error);
   }
   return { ok: false, reason, error, messageType: type, messageId: id, reply };
