@@ -3,6 +3,8 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type WebSocket from 'ws';
+import { createMemoryBus } from '../bus/memory.js';
+import type { Bus, EnqueueAck } from '../bus/types.js';
 import { breakerMachine } from '../machines/breaker.js';
 import { stationMachine } from '../machines/station.js';
 import { Dispatcher } from '../plugins/dispatcher.js';
@@ -26,6 +28,7 @@ import type { CallOptions } from './endpoint.js';
 import { StationNotConnectedError } from './errors.js';
 import { type Handler, HandlerTable } from './handlers.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { OfflineQueues } from './replay.js';
 import { type CsmsRuntime, StationActor } from './station-actor.js';
 import type { StationHandle, StationSnapshot } from './station-handle.js';
 
@@ -57,6 +60,10 @@ export class Csms {
   private closing = false;
   private telemetryTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
+  /** The cross-node bus; the embedded in-memory one unless `bus` was given. */
+  readonly bus: Bus;
+  private readonly ownsBus: boolean;
+  private readonly queues: OfflineQueues;
 
   constructor(input: CsmsOptions = {}) {
     const o = resolveCsmsOptions(input);
@@ -67,6 +74,8 @@ export class Csms {
     for (const p of o.plugins) this.dispatcher.register(p);
     const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
     const byIdentity = (id: string) => this.stations.get(id);
+    this.ownsBus = !o.bus;
+    this.bus = o.bus ?? createMemoryBus({ nodeId: this.nodeId });
 
     this.runtime = {
       side: 'csms',
@@ -88,7 +97,10 @@ export class Csms {
         actions: {
           notifyRegistered: ({ context }, change) => {
             const station = byIdentity(context.identity);
-            if (station) this.dispatcher.emit('registered', { station, status: change.status });
+            if (!station) return;
+            this.dispatcher.emit('registered', { station, status: change.status });
+            // The machine records the boot after this action: ready() must read the new state.
+            if (change.status === 'Accepted') queueMicrotask(() => station.ready && this.queues.stationReady(station.identity));
           },
           forget: ({ context }) => {
             const station = byIdentity(context.identity);
@@ -109,9 +121,11 @@ export class Csms {
           })
         : undefined,
       breakerInput: o.breaker ? { ...o.breaker, jitter: spread } : {},
-      forgotten: () => {},
-      registered: () => {},
+      ready: (station) => this.queues.stationReady(station.identity),
+      gone: (station) => this.queues.stationGone(station.identity),
+      replayStateOf: (identity) => this.queues.stateOf(identity),
     };
+    this.queues = new OfflineQueues(this.bus, byIdentity, this.dispatcher, logger, spread);
 
     this.upgrade = new UpgradeHandler({
       path: o.path,
@@ -194,6 +208,25 @@ export class Csms {
     const station = this.stations.get(identity);
     if (!station?.connected) return Promise.reject(new StationNotConnectedError(identity));
     return station.call(action, payload as Payload, options) as Promise<AnyVersionResponse<A>>;
+  }
+
+  /**
+   * Queue a command for a station, connected or not: it is kept on the bus (bounded per station;
+   * a full queue rejects with QueueFullError) and sent one at a time once the station is connected
+   * and Accepted. Each answer is reported as a `commandDelivered` event.
+   */
+  enqueue<A extends StationHandled>(
+    identity: string,
+    action: A,
+    payload: AnyVersionRequest<A>,
+    options: { ttlMs?: number; messageId?: string } = {},
+  ): Promise<EnqueueAck> {
+    return this.queues.enqueue(identity, { action, payload: payload as Payload, ...options });
+  }
+
+  /** Commands waiting in a station's offline queue. */
+  offlineQueueSize(identity: string): Promise<number> {
+    return this.bus.size(identity);
   }
 
   station(identity: string): StationSnapshot | undefined {
@@ -313,8 +346,10 @@ export class Csms {
       await new Promise((r) => setTimeout(r, 10));
     }
     await Promise.all([...this.live].map((s) => s.close(1001, 'CSMS shutting down')));
+    this.queues.stop();
     for (const s of this.stations.values()) s.stop();
     this.stations.clear();
+    if (this.ownsBus) await this.bus.close();
     this.upgrade.close();
     for (const { server, owned } of this.servers) {
       server.off('upgrade', this.upgrade.handle);

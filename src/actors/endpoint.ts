@@ -36,6 +36,8 @@ export interface EndpointRuntime {
 
 export interface CallOptions {
   timeoutMs?: number;
+  /** Reuse a message id (2.1 §4.1.4 lets a retried message keep its id); a fresh UUID otherwise. */
+  messageId?: string;
 }
 
 type MessageType = MessageContext['type'];
@@ -429,7 +431,7 @@ export abstract class RpcEndpoint implements StationRef {
         if (error) throw error;
       }
       this.admitOutbound(action);
-      const messageId = randomUUID();
+      const messageId = options.messageId ?? randomUUID();
       return new Promise<Payload>((resolve, reject) => {
         const call: OutboundCall = {
           messageId,

@@ -29,8 +29,11 @@ export interface CsmsRuntime extends EndpointRuntime {
   readonly forgetAfterMs: number;
   /** Sockets this node holds; the keepalive sweeps them. */
   readonly live: Set<StationActor>;
-  forgotten(station: StationActor): void;
-  registered(station: StationActor, status: 'Accepted' | 'Pending' | 'Rejected'): void;
+  replayStateOf(identity: string): string;
+  /** Connected and Accepted: the offline queue may flush. */
+  ready(station: StationActor): void;
+  /** No longer connected: stop flushing. */
+  gone(station: StationActor): void;
 }
 
 /**
@@ -91,6 +94,12 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.csms.live.add(this);
     if (reconnect) this.actor.send({ type: 'CONNECTED', protocol });
     this.csms.dispatcher.emit('connected', { station: this, reconnect });
+    if (this.ready) this.csms.ready(this);
+  }
+
+  /** Connected and Accepted: commands may flow to it. */
+  get ready(): boolean {
+    return this.connected && registrationOf(this.actor.getSnapshot()) === 'accepted';
   }
 
   /** A newer socket for the same identity replaces this one. */
@@ -108,6 +117,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.unbindSocket();
     this.csms.live.delete(this);
     this.actor.send({ type: 'DISCONNECTED' });
+    this.csms.gone(this);
     this.csms.dispatcher.emit('disconnected', { station: this, code, reason, durationMs });
     for (const w of this.closeWaiters.splice(0)) w();
   }
@@ -159,7 +169,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
       connection: connectionOf(s),
       registration: registrationOf(s),
       breaker: this.breaker ? breakerStateOf(this.breaker.getSnapshot()) : 'closed',
-      replay: 'idle',
+      replay: this.csms.replayStateOf(this.identity),
       queuedCalls: this.queuedCalls,
       handlingCalls: this.handlingCalls,
       offlineQueue: undefined,

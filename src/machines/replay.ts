@@ -152,6 +152,7 @@ export const replayMachine = setup({
       },
     },
     paused: {
+      initial: 'offline',
       states: {
         offline: {
           on: { STATION_READY: '#replay.flushing' },

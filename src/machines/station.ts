@@ -77,6 +77,9 @@ export interface RegistrationChange {
   interval: number;
 }
 
+const moved = (from: ConnectionState, to: ConnectionState) =>
+  ({ type: 'notifyConnectionChanged', params: { from, to } }) as const;
+
 const toState = { Accepted: 'accepted', Pending: 'pending', Rejected: 'rejected' } as const;
 
 export const stationMachine = setup({
@@ -149,35 +152,14 @@ export const stationMachine = setup({
           on: {
             // A second socket for the same identity: the runtime drops the old one, the actor lives on.
             CONNECTED: { actions: 'recordConnection' },
-            CLOSE_REQUESTED: {
-              target: 'closing',
-              actions: { type: 'notifyConnectionChanged', params: { from: 'open', to: 'closing' } },
-            },
-            DISCONNECTED: {
-              target: 'closed',
-              actions: [
-                'recordDisconnection',
-                { type: 'notifyConnectionChanged', params: { from: 'open', to: 'closed' } },
-              ],
-            },
+            CLOSE_REQUESTED: { target: 'closing', actions: moved('open', 'closing') },
+            DISCONNECTED: { target: 'closed', actions: ['recordDisconnection', moved('open', 'closed')] },
           },
         },
         closing: {
           on: {
-            CONNECTED: {
-              target: 'open',
-              actions: [
-                'recordConnection',
-                { type: 'notifyConnectionChanged', params: { from: 'closing', to: 'open' } },
-              ],
-            },
-            DISCONNECTED: {
-              target: 'closed',
-              actions: [
-                'recordDisconnection',
-                { type: 'notifyConnectionChanged', params: { from: 'closing', to: 'closed' } },
-              ],
-            },
+            CONNECTED: { target: 'open', actions: ['recordConnection', moved('closing', 'open')] },
+            DISCONNECTED: { target: 'closed', actions: ['recordDisconnection', moved('closing', 'closed')] },
           },
         },
         closed: {
@@ -186,13 +168,7 @@ export const stationMachine = setup({
             forgetAfter: { target: ['#station.connection.forgotten', '#station.registration.forgotten'] },
           },
           on: {
-            CONNECTED: {
-              target: 'open',
-              actions: [
-                'recordConnection',
-                { type: 'notifyConnectionChanged', params: { from: 'closed', to: 'open' } },
-              ],
-            },
+            CONNECTED: { target: 'open', actions: ['recordConnection', moved('closed', 'open')] },
           },
         },
         // Both regions end here so the whole actor is done and no stray event can revive it.

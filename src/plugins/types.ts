@@ -143,6 +143,14 @@ export interface CsmsEventMap {
     readonly failed: number;
     readonly remaining: number;
   };
+  /** A command from the offline queue was answered by the station (result or CALLERROR). */
+  commandDelivered: {
+    readonly identity: string;
+    readonly seq: number;
+    readonly action: string;
+    readonly response: Record<string, unknown> | undefined;
+    readonly error: RpcError | undefined;
+  };
   pluginError: { readonly plugin: string; readonly hook: string; readonly error: unknown };
 }
 

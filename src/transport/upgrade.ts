@@ -106,7 +106,12 @@ export class UpgradeHandler {
       if (o.onNoCommonProtocol === 'reject') return reject({ status: 400, reason: 'bad-request' });
       // The spec's way (Part 4 §3.1): complete the handshake without Sec-WebSocket-Protocol, then close.
       o.rejected(this.info(request, identity, offered), { status: 101, reason: 'no-common-protocol' });
-      this.wss.handleUpgrade(request, socket, head, (ws) => ws.close(1002, 'No common OCPP subprotocol'));
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        // No station actor listens on this socket: without a listener, a frame the receiver rejects
+        // before the close completes (e.g. over maxPayload) would be an uncaught 'error' and end the process.
+        ws.on('error', () => {});
+        ws.close(1002, 'No common OCPP subprotocol');
+      });
       return;
     }
     if (!identityAllowed(identity, protocol)) return reject({ status: 400, reason: 'invalid-identity' });
