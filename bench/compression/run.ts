@@ -34,7 +34,9 @@ async function measure(mode: 'off' | 'on'): Promise<{ before: number; after: num
       child.once('message', () => resolve());
       child.send({ cmd });
     });
-  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  const port = await new Promise<number>((resolve) =>
+    child.once('message', (m: { port: number }) => resolve(m.port)),
+  );
   await ask('gc');
   const before = rssKb(child.pid!);
   const sockets: WebSocket[] = [];
@@ -46,7 +48,10 @@ async function measure(mode: 'off' | 'on'): Promise<{ before: number; after: num
         });
         sockets.push(ws);
         await new Promise((r) => ws.once('open', r));
-        for (const [id, action, payload] of [['b', 'BootNotification', boot], ['t', 'TransactionEvent', event]] as const) {
+        for (const [id, action, payload] of [
+          ['b', 'BootNotification', boot],
+          ['t', 'TransactionEvent', event],
+        ] as const) {
           ws.send(JSON.stringify([2, id, action, payload]));
           await new Promise((r) => ws.once('message', r));
         }
@@ -63,5 +68,7 @@ async function measure(mode: 'off' | 'on'): Promise<{ before: number; after: num
 const off = await measure('off');
 const on = await measure('on');
 const per = (r: { before: number; after: number }) => ((r.after - r.before) / N).toFixed(1);
-console.log(`permessage-deflate, ${N} stations (boot + one TransactionEvent each), server RSS growth per station:`);
+console.log(
+  `permessage-deflate, ${N} stations (boot + one TransactionEvent each), server RSS growth per station:`,
+);
 console.log(`  off: ${per(off)} KB   on: ${per(on)} KB`);

@@ -100,7 +100,8 @@ export class Csms {
             if (!station) return;
             this.dispatcher.emit('registered', { station, status: change.status });
             // The machine records the boot after this action: ready() must read the new state.
-            if (change.status === 'Accepted') queueMicrotask(() => station.ready && this.queues.stationReady(station.identity));
+            if (change.status === 'Accepted')
+              queueMicrotask(() => station.ready && this.queues.stationReady(station.identity));
           },
           forget: ({ context }) => {
             const station = byIdentity(context.identity);

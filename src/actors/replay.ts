@@ -126,11 +126,23 @@ export class OfflineQueues {
         // The station answered with a CALLERROR (or the command can never pass validation): done with it.
         if (error.wireCode === undefined) await delivery.term(error.message);
         else await delivery.ack();
-        this.dispatcher.emit('commandDelivered', { identity, seq: delivery.seq, action, response: undefined, error });
+        this.dispatcher.emit('commandDelivered', {
+          identity,
+          seq: delivery.seq,
+          action,
+          response: undefined,
+          error,
+        });
         return { delivered: true };
       }
       await delivery.ack();
-      this.dispatcher.emit('commandDelivered', { identity, seq: delivery.seq, action, response, error: undefined });
+      this.dispatcher.emit('commandDelivered', {
+        identity,
+        seq: delivery.seq,
+        action,
+        response,
+        error: undefined,
+      });
       return { delivered: true };
     } finally {
       await consumer.return();
