@@ -6,6 +6,7 @@ export { type Handler, type HandlerContext, NOREPLY, type NoReply } from './acto
 export type { AuthCallback, AuthRequest, AuthResult, CsmsOptions } from './actors/options.js';
 export type { StationHandle, StationSnapshot } from './actors/station-handle.js';
 export * from './bus/index.js';
+export * from './client/index.js';
 
 export * from './plugins/types.js';
 export * from './protocol/index.js';

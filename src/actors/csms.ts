@@ -92,6 +92,7 @@ export class Csms {
       exposeErrors: o.exposeErrors,
       requireBoot: o.requireBoot,
       forgetAfterMs: o.forgetAfterMs,
+      clock: o.clock,
       live: this.live,
       stationMachine: stationMachine.provide({
         actions: {

@@ -266,6 +266,12 @@ export abstract class RpcEndpoint implements StationRef {
   ): Promise<void> | void {
     const started = performance.now();
     const self = this;
+    // The signal is built on first read (most handlers never read it), and belongs to this call:
+    // read after the socket it came in on is gone, it is already aborted; the time limit aborts it too.
+    const socket = this.ws;
+    let abort: AbortController | undefined;
+    let unlink: (() => void) | undefined;
+    let timedOut: HandlerTimeoutError | undefined;
     const ctx: HandlerContext = {
       station: this as never,
       action: frame.action,
@@ -273,17 +279,33 @@ export abstract class RpcEndpoint implements StationRef {
       protocol: this.protocol,
       messageId: frame.messageId,
       get signal() {
-        return self.connectionSignal;
+        if (!abort) {
+          const own = new AbortController();
+          abort = own;
+          if (timedOut) own.abort(timedOut);
+          else if (self.ws !== socket) own.abort();
+          else {
+            const connection = self.connectionSignal;
+            const relay = () => own.abort(connection.reason);
+            connection.addEventListener('abort', relay, { once: true });
+            unlink = () => connection.removeEventListener('abort', relay);
+          }
+        }
+        return abort.signal;
       },
     };
     let result: unknown;
     try {
       result = handler(ctx);
     } catch (error) {
-      this.handlerFailed(frame, isSend, error);
+      unlink?.();
+      this.handlerFailed(frame, isSend, error, socket);
       return;
     }
-    if (!(result instanceof Promise)) return this.answer(frame, isSend, result, started);
+    if (!(result instanceof Promise)) {
+      unlink?.();
+      return this.answer(frame, isSend, result, started, socket);
+    }
     const limit = this.rt.handlerTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const bounded =
@@ -291,30 +313,47 @@ export abstract class RpcEndpoint implements StationRef {
         ? Promise.race([
             result,
             new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new HandlerTimeoutError(frame.action, limit)), limit);
+              timer = setTimeout(() => {
+                timedOut = new HandlerTimeoutError(frame.action, limit);
+                abort?.abort(timedOut);
+                reject(timedOut);
+              }, limit);
             }),
           ])
         : result;
     return bounded.then(
       (value) => {
         clearTimeout(timer);
-        this.answer(frame, isSend, value, started);
+        unlink?.();
+        this.answer(frame, isSend, value, started, socket);
       },
       (error) => {
         clearTimeout(timer);
-        this.handlerFailed(frame, isSend, error);
+        unlink?.();
+        this.handlerFailed(frame, isSend, error, socket);
       },
     );
   }
 
-  private answer(frame: CallFrame, isSend: boolean, result: unknown, started: number): void {
-    if (isSend || result === NOREPLY || !this.ws) return;
+  /**
+   * `socket` is the one the CALL came in on: once it is gone the answer is dropped, never sent on a
+   * newer connection of the station, where its id may name a different CALL (ids restart on reconnect).
+   */
+  private answer(
+    frame: CallFrame,
+    isSend: boolean,
+    result: unknown,
+    started: number,
+    socket: WebSocket | undefined,
+  ): void {
+    if (isSend || result === NOREPLY || !this.ws || this.ws !== socket) return;
     const d = this.rt.dispatcher;
     if (result === null || typeof result !== 'object' || Array.isArray(result)) {
       this.handlerFailed(
         frame,
         isSend,
         new TypeError(`Handler for ${frame.action} returned no payload object`),
+        socket,
       );
       return;
     }
@@ -349,7 +388,12 @@ export abstract class RpcEndpoint implements StationRef {
     this.answered(frame.action, response);
   }
 
-  private handlerFailed(frame: CallFrame, isSend: boolean, error: unknown): void {
+  private handlerFailed(
+    frame: CallFrame,
+    isSend: boolean,
+    error: unknown,
+    socket: WebSocket | undefined,
+  ): void {
     const raised = error instanceof RpcError;
     if (!raised) {
       this.rt.dispatcher.emit('handlerError', {
@@ -360,7 +404,7 @@ export abstract class RpcEndpoint implements StationRef {
       });
       this.rt.logger.error({ identity: this.identity, action: frame.action, err: error }, 'handler failed');
     }
-    if (isSend || !this.ws) return;
+    if (isSend || !this.ws || this.ws !== socket) return;
     const rpcError = raised
       ? error
       : new RpcError(
@@ -417,38 +461,53 @@ export abstract class RpcEndpoint implements StationRef {
   /** Send a CALL to the peer; resolves with its CALLRESULT payload, rejects with a typed error. */
   call(action: string, payload: Payload, options: CallOptions = {}): Promise<Payload> {
     try {
-      let request = payload;
-      const d = this.rt.dispatcher;
-      if (d.rewritesOutbound) request = d.rewriteOutbound(this, action, request, 'request');
-      if (this.rt.strict) {
-        if (!maySend(this.protocol, this.rt.side, action)) {
-          throw new RpcError(
-            'NotSupported',
-            `${this.rt.side === 'csms' ? 'A CSMS' : 'A station'} does not send ${action} in ${this.protocol}`,
-          );
-        }
-        const error = validatePayload(this.protocol, action, 'request', request);
-        if (error) throw error;
-      }
-      this.admitOutbound(action);
-      const messageId = options.messageId ?? randomUUID();
-      return new Promise<Payload>((resolve, reject) => {
-        const call: OutboundCall = {
-          messageId,
-          action,
-          request,
-          text: encodeCall(messageId, action, request),
-          timeoutMs: options.timeoutMs ?? this.rt.callTimeoutMs,
-          sentAt: 0,
-          timer: undefined,
-          resolve,
-          reject,
-        };
-        this.outbound.submit(call);
-      });
+      return this.submitCall(action, this.prepareCall(action, payload), options);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * The request as it will leave, after the outbound middleware; with `strict`, throws (typed) unless
+   * this side may send `action` and the payload matches its schema. Split from `submitCall` so the
+   * station client can check a call when it is made and send it later (offline queue) without
+   * running the middleware twice.
+   */
+  protected prepareCall(action: string, payload: Payload): Payload {
+    let request = payload;
+    const d = this.rt.dispatcher;
+    if (d.rewritesOutbound) request = d.rewriteOutbound(this, action, request, 'request');
+    if (this.rt.strict) {
+      if (!maySend(this.protocol, this.rt.side, action)) {
+        throw new RpcError(
+          'NotSupported',
+          `${this.rt.side === 'csms' ? 'A CSMS' : 'A station'} does not send ${action} in ${this.protocol}`,
+        );
+      }
+      const error = validatePayload(this.protocol, action, 'request', request);
+      if (error) throw error;
+    }
+    return request;
+  }
+
+  /** Queue a request `prepareCall` returned; throws (typed) when it must fail fast. */
+  protected submitCall(action: string, request: Payload, options: CallOptions = {}): Promise<Payload> {
+    this.admitOutbound(action);
+    const messageId = options.messageId ?? randomUUID();
+    return new Promise<Payload>((resolve, reject) => {
+      const call: OutboundCall = {
+        messageId,
+        action,
+        request,
+        text: encodeCall(messageId, action, request),
+        timeoutMs: options.timeoutMs ?? this.rt.callTimeoutMs,
+        sentAt: 0,
+        timer: undefined,
+        resolve,
+        reject,
+      };
+      this.outbound.submit(call);
+    });
   }
 
   private newOutbound(): OutboundCalls {
@@ -496,7 +555,7 @@ export abstract class RpcEndpoint implements StationRef {
     return true;
   }
 
-  private observe(
+  protected observe(
     message: Frame,
     direction: 'IN' | 'OUT',
     action: string | undefined,

@@ -23,6 +23,12 @@ export interface AuthRequest {
 export type AuthResult = boolean | 'unknown' | 'forbidden';
 export type AuthCallback = (req: AuthRequest) => AuthResult | Promise<AuthResult>;
 
+/** XState's timer source (its `Clock`, which it does not export), e.g. a `SimulatedClock`. */
+export interface ActorClock {
+  setTimeout(fn: () => void, timeout: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
 const ms = z.number().int().nonnegative();
 
@@ -74,6 +80,17 @@ const optionsSchema = z.object({
     .default(false),
   /** Keep a disconnected station's actor (and so its registration) this long for a reconnect. */
   forgetAfterMs: ms.default(10 * 60_000),
+  /** Runs the station and breaker actors' timers (forgetAfterMs, breaker reset), e.g. a SimulatedClock. */
+  clock: z
+    .custom<ActorClock>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as ActorClock).setTimeout === 'function' &&
+        typeof (v as ActorClock).clearTimeout === 'function',
+      'clock must have setTimeout and clearTimeout',
+    )
+    .optional(),
   breaker: z
     .union([
       z.literal(false),

@@ -18,7 +18,22 @@ import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import { type CallOptions, type EndpointRuntime, RpcEndpoint } from './endpoint.js';
 import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
+import type { ActorClock } from './options.js';
 import type { StationHandle, StationSnapshot } from './station-handle.js';
+
+/**
+ * The station action a CSMS call asks for, which a Pending station may then send (B02.FR.09): the
+ * message a trigger names, the report a report request asks for. Only that one: a trigger for a
+ * BootNotification does not let a Pending station send Heartbeats.
+ */
+function solicitedBy(action: string, payload: Payload): string | undefined {
+  if (action === 'GetBaseReport' || action === 'GetReport') return 'NotifyReport';
+  if (action !== 'TriggerMessage' && action !== 'ExtendedTriggerMessage') return undefined;
+  const requested = payload.requestedMessage;
+  if (typeof requested !== 'string') return undefined;
+  // SignChargePointCertificate (1.6), SignChargingStationCertificate, SignV2GCertificate, … (2.x)
+  return /^Sign\w*Certificate$/.test(requested) ? 'SignCertificate' : requested;
+}
 
 /** What the station actors of one CSMS share, beyond the RPC runtime. */
 export interface CsmsRuntime extends EndpointRuntime {
@@ -27,6 +42,8 @@ export interface CsmsRuntime extends EndpointRuntime {
   readonly breakerInput: BreakerInput;
   readonly requireBoot: boolean;
   readonly forgetAfterMs: number;
+  /** For the station and breaker actors; XState's real timers when undefined. */
+  readonly clock: ActorClock | undefined;
   /** Sockets this node holds; the keepalive sweeps them. */
   readonly live: Set<StationActor>;
   replayStateOf(identity: string): string;
@@ -47,6 +64,8 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   private connectedAtMs: number | undefined;
   private closeWaiters: (() => void)[] = [];
   private askedForBoot = false;
+  /** Actions the CSMS asked for on this connection (triggers, reports): a Pending station may send them. */
+  private readonly solicited = new Set<string>();
   /** Keepalive bookkeeping: traffic seen since the last sweep / ping sent and not yet answered. */
   alive = true;
   awaitingPong = false;
@@ -67,6 +86,8 @@ export class StationActor extends RpcEndpoint implements StationHandle {
         forgetAfterMs: csms.forgetAfterMs,
         jitter: csms.jitter,
       },
+      // Spread only when set: an explicit `clock: undefined` would replace XState's default clock.
+      ...(csms.clock && { clock: csms.clock }),
     });
     this.actor.start();
   }
@@ -77,6 +98,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.remoteAddress = remoteAddress;
     this.connectedAtMs = Date.now();
     this.askedForBoot = false;
+    this.solicited.clear();
     this.bindSocket(ws);
     this.alive = true;
     this.awaitingPong = false;
@@ -157,6 +179,8 @@ export class StationActor extends RpcEndpoint implements StationHandle {
         new RegistrationError(this.identity, action, registrationOf(this.actor.getSnapshot())),
       );
     }
+    const solicits = solicitedBy(action, payload);
+    if (solicits) this.solicited.add(solicits);
     return super.call(action, payload, options);
   }
 
@@ -181,7 +205,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   // --- RpcEndpoint decisions ----------------------------------------------------------------------
   protected admitsInbound(action: string): boolean {
     const s = this.actor.getSnapshot();
-    if (mayHandleCall(s, action)) return true;
+    if (mayHandleCall(s, action, this.solicited.has(action))) return true;
     // A station that reconnected to a CSMS that no longer knows it will not boot on its own (2.x
     // SHOULD NOT); ask it once per connection, the way B02/B03 let a CSMS trigger a BootNotification.
     if (!this.askedForBoot && registrationOf(s) === 'unregistered') {
@@ -226,7 +250,11 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     }
     if (!this.breaker) {
       // The id is the identity: the runtime's notifyBreakerChanged finds the station by it.
-      this.breaker = createActor(machine, { id: this.identity, input: this.csms.breakerInput });
+      this.breaker = createActor(machine, {
+        id: this.identity,
+        input: this.csms.breakerInput,
+        ...(this.csms.clock && { clock: this.csms.clock }),
+      });
       this.breaker.start();
     }
     this.breaker.send({ type: 'CALL_FAILED' });

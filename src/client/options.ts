@@ -1,0 +1,107 @@
+import * as z from 'zod';
+import { OptionsError } from '../actors/errors.js';
+import { DEFAULT_RETRY_BACK_OFF } from '../machines/client-connection.js';
+import type { OcppPlugin } from '../plugins/types.js';
+import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
+import type { Logger } from '../util/logger.js';
+
+/** TLS for a wss:// CSMS (security profiles 2 and 3), handed to `ws` / node:tls as is. */
+export interface StationTlsOptions {
+  /** The CA(s) the CSMS certificate must chain to; Node's default CAs otherwise. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** Profile 3: the station's client certificate and key (PEM). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  passphrase?: string;
+  rejectUnauthorized?: boolean;
+  /** SNI and the name the certificate is checked against, when the URL host differs. */
+  servername?: string;
+}
+
+const ms = z.number().int().nonnegative();
+const isObject = (v: unknown) => typeof v === 'object' && v !== null;
+
+const optionsSchema = z.object({
+  /** The CSMS endpoint; `/<percent-encoded identity>` is appended. */
+  url: z.string().regex(/^wss?:\/\/[^/]/i, 'url must be a ws:// or wss:// URL'),
+  identity: z.string().min(1),
+  /** Offered in Sec-WebSocket-Protocol in this order of preference. */
+  protocols: z.array(z.enum(OCPP_VERSIONS)).min(1).default(['ocpp2.1', 'ocpp2.0.1', 'ocpp1.6']),
+  /** Security profile 1/2: HTTP Basic with the identity as user; may be binary (1.6 AuthorizationKey). */
+  password: z.union([z.string(), z.instanceof(Buffer)]).optional(),
+  tls: z.custom<StationTlsOptions>(isObject, 'tls must be an object').optional(),
+  /** Validate every payload both ways against the official schemas. */
+  strict: z.boolean().default(true),
+  callTimeoutMs: ms.default(30_000),
+  handlerTimeoutMs: ms.default(30_000),
+  /** Calls made while connected that may wait behind the one in flight; beyond it, CallQueueFullError. */
+  maxQueuedCalls: z.number().int().min(0).default(100),
+  /** CSMS calls waiting behind the one being handled; beyond it, a CALLERROR. */
+  maxInboundWaiting: z.number().int().min(0).default(8),
+  /** Keep calls made while disconnected (and those a dropped connection interrupted) for the next connection. */
+  queueWhileOffline: z.boolean().default(true),
+  offlineQueue: z
+    .object({
+      max: z.number().int().min(0).default(1000),
+      /** 'drop-oldest': make room and emit `offlineDropped`; 'reject-new': OfflineQueueFullError. */
+      overflow: z.enum(['reject-new', 'drop-oldest']).default('drop-oldest'),
+    })
+    .prefault({}),
+  /** 2.0.1 RetryBackOff* semantics, in ms; see `retryBackOffMs`. */
+  reconnect: z
+    .object({
+      waitMinimumMs: ms.default(DEFAULT_RETRY_BACK_OFF.waitMinimumMs),
+      randomRangeMs: ms.default(DEFAULT_RETRY_BACK_OFF.randomRangeMs),
+      repeatTimes: z.number().int().min(0).default(DEFAULT_RETRY_BACK_OFF.repeatTimes),
+      maxDelayMs: ms.default(DEFAULT_RETRY_BACK_OFF.maxDelayMs),
+      /** Source of the random part, [0, 1) (tests make it deterministic). */
+      random: z.custom<() => number>((v) => typeof v === 'function', 'random must be a function').optional(),
+    })
+    .prefault({}),
+  /**
+   * WebSocketPingInterval in ms: ping this often and reconnect when a ping goes unanswered until the next
+   * one. 0 (default) sends none and relies on the CSMS's pings, which `ws` answers by itself.
+   */
+  pingIntervalMs: ms.default(0),
+  /** An attempt whose upgrade has not completed by then fails (and is retried). */
+  handshakeTimeoutMs: z.number().int().positive().default(10_000),
+  /** Offer permessage-deflate (optional for a station, 2.x §3.3). */
+  compression: z.boolean().default(false),
+  /** Send handler exception messages to the CSMS (default: a generic description). */
+  exposeErrors: z.boolean().default(false),
+  logger: z
+    .custom<Logger>(
+      (v) => isObject(v) && typeof (v as Logger).info === 'function',
+      'logger must be pino-compatible (info/warn/error/debug)',
+    )
+    .optional(),
+  plugins: z
+    .array(
+      z.custom<OcppPlugin>(
+        (v) => isObject(v) && typeof (v as OcppPlugin).name === 'string',
+        'a plugin needs a name',
+      ),
+    )
+    .default([]),
+});
+
+type SchemaInput = z.input<typeof optionsSchema>;
+
+/** Options of `createStation`; `protocols` also narrows the typed API to those versions. */
+export type StationOptions<V extends OcppVersion = OcppVersion> = Omit<SchemaInput, 'protocols'> & {
+  protocols?: readonly V[];
+};
+
+export type ResolvedStationOptions = z.output<typeof optionsSchema>;
+
+export function resolveStationOptions(input: StationOptions): ResolvedStationOptions {
+  const result = optionsSchema.safeParse({ ...input, protocols: input.protocols && [...input.protocols] });
+  if (!result.success) {
+    throw new OptionsError(
+      result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`),
+    );
+  }
+  const o = result.data;
+  if (o.tls && !/^wss:/i.test(o.url)) throw new OptionsError(['tls: needs a wss:// url']);
+  return o;
+}

@@ -1,0 +1,259 @@
+import { assign, type SnapshotFrom, setup } from 'xstate';
+import type { BootStatus, RegistrationState } from './station.js';
+
+/**
+ * The charging-station side of one OCPP-J link: connecting, open, backing off between attempts, closed
+ * for good. The CSMS-side `stationMachine` starts from an accepted socket and forgets idle stations,
+ * neither of which a client does, so this is a machine of its own.
+ *
+ * Pure: the runtime provides `openSocket` (I/O) and the notify* actions, and the retry delay is drawn
+ * from the injected `random`, so tests drive it with a SimulatedClock. Two orthogonal regions, as on the
+ * CSMS side: the BootNotification answer outlives sockets (2.x §5.4: no new boot on reconnect).
+ */
+
+export type ClientConnectionState = 'idle' | 'connecting' | 'open' | 'backingOff' | 'closed';
+
+/** 2.0.1/2.1 OCPPCommCtrlr.RetryBackOff*, in milliseconds. */
+export interface RetryBackOff {
+  /** RetryBackOffWaitMinimum: the delay before the first retry, before the random part. */
+  waitMinimumMs: number;
+  /** RetryBackOffRandomRange: a random 0..range is added to every delay. */
+  randomRangeMs: number;
+  /** RetryBackOffRepeatTimes: how often the delay doubles; it then stays at the last value. */
+  repeatTimes: number;
+  /** Our own cap on the doubled part (the random part still spreads stations out at the cap). */
+  maxDelayMs: number;
+}
+
+/** Defaults of EVerest libocpp's device model (3 s, 10 s, 3 times); the spec fixes none. */
+export const DEFAULT_RETRY_BACK_OFF: RetryBackOff = {
+  waitMinimumMs: 3_000,
+  randomRangeMs: 10_000,
+  repeatTimes: 3,
+  maxDelayMs: 5 * 60_000,
+};
+
+/**
+ * The wait before retry number `attempt` (1-based): WaitMinimum doubled (attempt - 1) times but at most
+ * RepeatTimes times, plus random ≤ RandomRange (2.0.1/2.1 Part 4 §5.3). `random` returns [0, 1).
+ */
+export function retryBackOffMs(attempt: number, b: RetryBackOff, random: () => number = Math.random): number {
+  const doublings = Math.min(Math.max(0, attempt - 1), b.repeatTimes);
+  const base = Math.min(b.maxDelayMs, b.waitMinimumMs * 2 ** doublings);
+  return Math.round(base + random() * b.randomRangeMs);
+}
+
+export interface ClientConnectionInput extends Partial<RetryBackOff> {
+  identity: string;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface ClientConnectionContext {
+  identity: string;
+  backOff: RetryBackOff;
+  random: () => number;
+  now: () => number;
+  /** Failed attempts since the link was last open; the back-off grows with it. */
+  attempt: number;
+  /** The wait chosen when entering `backingOff`. */
+  delayMs: number;
+  /** Sockets that opened so far. */
+  connections: number;
+  protocol: string | undefined;
+  openedAt: number | undefined;
+  bootStatus: BootStatus | undefined;
+  bootedAt: number | undefined;
+  /** Seconds; set only by an Accepted answer, where `interval` is the heartbeat interval. */
+  heartbeatInterval: number | undefined;
+  /** Seconds; set by Pending/Rejected, where `interval` is the minimum wait before the next boot. */
+  bootRetryInterval: number | undefined;
+}
+
+export type ClientConnectionEvent =
+  | { type: 'CONNECT' }
+  | { type: 'OPENED'; protocol: string }
+  /** The attempt failed before the socket opened (refused, HTTP error, no common subprotocol, timeout). */
+  | { type: 'FAILED'; error: Error }
+  /** The open socket closed (peer, network, or a missing pong). */
+  | { type: 'DROPPED'; code: number; reason: string }
+  | { type: 'CLOSE' }
+  | { type: 'BOOT_RESULT'; status: BootStatus; interval: number };
+
+export interface BackingOff {
+  cause: 'failed' | 'dropped';
+  /** The failed attempt's number since the link was last open (1-based); 0 after a drop. */
+  attempt: number;
+  delayMs: number;
+  error: Error | undefined;
+}
+
+export interface ClientRegistrationChange {
+  previous: BootStatus | undefined;
+  status: BootStatus;
+  interval: number;
+}
+
+const toState = { Accepted: 'accepted', Pending: 'pending', Rejected: 'rejected' } as const;
+
+export const clientConnectionMachine = setup({
+  types: {
+    context: {} as ClientConnectionContext,
+    events: {} as ClientConnectionEvent,
+    input: {} as ClientConnectionInput,
+  },
+  actions: {
+    /** The runtime opens a socket and reports OPENED or FAILED for it. */
+    openSocket: () => {},
+    // Implementations read the new values from params: they run before context is updated.
+    notifyBackingOff: (_, _change: BackingOff) => {},
+    notifyRegistered: (_, _change: ClientRegistrationChange) => {},
+    recordOpen: assign(({ context, event }) => ({
+      attempt: 0,
+      connections: context.connections + 1,
+      openedAt: context.now(),
+      protocol: event.type === 'OPENED' ? event.protocol : context.protocol,
+    })),
+    // A failed attempt counts towards the doubling; a drop starts over at WaitMinimum (§5.3 "first
+    // reconnection attempt").
+    planRetry: assign(({ context, event }) => {
+      const attempt = event.type === 'FAILED' ? context.attempt + 1 : 0;
+      return { attempt, delayMs: retryBackOffMs(Math.max(1, attempt), context.backOff, context.random) };
+    }),
+    recordBoot: assign(({ context, event }) => {
+      if (event.type !== 'BOOT_RESULT') return {};
+      const accepted = event.status === 'Accepted';
+      return {
+        bootStatus: event.status,
+        bootedAt: context.now(),
+        heartbeatInterval: accepted ? event.interval : context.heartbeatInterval,
+        bootRetryInterval: accepted ? undefined : event.interval,
+      };
+    }),
+  },
+  guards: {
+    bootStatusIs: ({ event }, params: { status: BootStatus }) =>
+      event.type === 'BOOT_RESULT' && event.status === params.status,
+  },
+  delays: {
+    retryDelay: ({ context }) => context.delayMs,
+  },
+}).createMachine({
+  id: 'clientConnection',
+  type: 'parallel',
+  context: ({ input }) => ({
+    identity: input.identity,
+    backOff: {
+      waitMinimumMs: input.waitMinimumMs ?? DEFAULT_RETRY_BACK_OFF.waitMinimumMs,
+      randomRangeMs: input.randomRangeMs ?? DEFAULT_RETRY_BACK_OFF.randomRangeMs,
+      repeatTimes: input.repeatTimes ?? DEFAULT_RETRY_BACK_OFF.repeatTimes,
+      maxDelayMs: input.maxDelayMs ?? DEFAULT_RETRY_BACK_OFF.maxDelayMs,
+    },
+    random: input.random ?? Math.random,
+    now: input.now ?? Date.now,
+    attempt: 0,
+    delayMs: 0,
+    connections: 0,
+    protocol: undefined,
+    openedAt: undefined,
+    bootStatus: undefined,
+    bootedAt: undefined,
+    heartbeatInterval: undefined,
+    bootRetryInterval: undefined,
+  }),
+  states: {
+    connection: {
+      initial: 'idle',
+      // close() wins from every state, and nothing leaves `closed`: a closed client is not reused.
+      on: { CLOSE: '.closed' },
+      states: {
+        idle: {
+          on: { CONNECT: 'connecting' },
+        },
+        connecting: {
+          entry: 'openSocket',
+          on: {
+            OPENED: { target: 'open', actions: 'recordOpen' },
+            FAILED: {
+              target: 'backingOff',
+              actions: [
+                'planRetry',
+                {
+                  type: 'notifyBackingOff',
+                  params: ({ context, event }) => ({
+                    cause: 'failed' as const,
+                    attempt: context.attempt,
+                    delayMs: context.delayMs,
+                    error: event.type === 'FAILED' ? event.error : undefined,
+                  }),
+                },
+              ],
+            },
+          },
+        },
+        open: {
+          on: {
+            DROPPED: {
+              target: 'backingOff',
+              actions: [
+                'planRetry',
+                {
+                  type: 'notifyBackingOff',
+                  params: ({ context }) => ({
+                    cause: 'dropped' as const,
+                    attempt: 0,
+                    delayMs: context.delayMs,
+                    error: undefined,
+                  }),
+                },
+              ],
+            },
+          },
+        },
+        backingOff: {
+          // Leaving (close()) cancels the timer.
+          after: { retryDelay: 'connecting' },
+        },
+        closed: { type: 'final' },
+      },
+    },
+    registration: {
+      initial: 'unregistered',
+      on: {
+        BOOT_RESULT: (['Accepted', 'Pending', 'Rejected'] as const).map((status) => ({
+          guard: { type: 'bootStatusIs' as const, params: { status } },
+          target: `.${toState[status]}` as const,
+          actions: [
+            {
+              type: 'notifyRegistered' as const,
+              params: ({
+                context,
+                event,
+              }: {
+                context: ClientConnectionContext;
+                event: ClientConnectionEvent;
+              }) => ({
+                previous: context.bootStatus,
+                status,
+                interval: event.type === 'BOOT_RESULT' ? event.interval : 0,
+              }),
+            },
+            'recordBoot' as const,
+          ],
+        })),
+      },
+      states: {
+        unregistered: {},
+        pending: {},
+        accepted: {},
+        rejected: {},
+      },
+    },
+  },
+});
+
+export type ClientConnectionMachine = typeof clientConnectionMachine;
+export type ClientConnectionSnapshot = SnapshotFrom<ClientConnectionMachine>;
+
+export const clientConnectionOf = (s: ClientConnectionSnapshot): ClientConnectionState => s.value.connection;
+export const clientRegistrationOf = (s: ClientConnectionSnapshot): RegistrationState => s.value.registration;

@@ -1,0 +1,130 @@
+/**
+ * Shared set-up for the runtime tests: a real CSMS listening on 127.0.0.1:0, raw stations connected
+ * to it, event recording, and cleanup of everything a test opened (call `cleanup` in afterEach).
+ */
+import { expect } from 'vitest';
+import { type Csms, createCsms } from '../../src/actors/csms.js';
+import { registerDefaultHandlers } from '../../src/actors/default-handlers.js';
+import type { CsmsOptions } from '../../src/actors/options.js';
+import type { CsmsEventMap, CsmsEventName } from '../../src/plugins/types.js';
+import {
+  bootPayload,
+  connectExpectingHttpError,
+  connectStation,
+  type HttpRefusal,
+  type StationSocket,
+  type StationSocketOptions,
+} from '../support/station-socket.js';
+
+export interface TestCsms {
+  readonly csms: Csms;
+  readonly url: string;
+  connect(identity: string, options?: StationSocketOptions): Promise<StationSocket>;
+  refused(identity: string, options?: StationSocketOptions): Promise<HttpRefusal>;
+  /** Connect with `version` and get an Accepted BootNotification answer. */
+  boot(identity: string, version?: string): Promise<StationSocket>;
+}
+
+const csmsOpen: Csms[] = [];
+const socketsOpen: StationSocket[] = [];
+
+/** Start a CSMS with deterministic timers; `defaults: false` leaves it without handlers. */
+export async function startCsms(
+  options: CsmsOptions = {},
+  { defaults = true }: { defaults?: boolean } = {},
+): Promise<TestCsms> {
+  const csms = createCsms({ jitterRatio: 0, ...options });
+  if (defaults) registerDefaultHandlers(csms);
+  csmsOpen.push(csms);
+  const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
+  const url = `ws://127.0.0.1:${port}`;
+  const connect = async (identity: string, o: StationSocketOptions = {}) => {
+    const s = await connectStation(url, identity, o);
+    socketsOpen.push(s);
+    return s;
+  };
+  return {
+    csms,
+    url,
+    connect,
+    refused: (identity, o = {}) => connectExpectingHttpError(url, identity, o),
+    async boot(identity, version = 'ocpp1.6') {
+      const s = await connect(identity, { protocols: [version] });
+      const answer = await s.call('BootNotification', bootPayload(version));
+      expect(answer).toMatchObject([3, expect.any(String), { status: 'Accepted' }]);
+      return s;
+    },
+  };
+}
+
+export async function cleanup(): Promise<void> {
+  await Promise.all(socketsOpen.splice(0).map((s) => s.close()));
+  await Promise.all(csmsOpen.splice(0).map((c) => c.close({ drainMs: 0 })));
+}
+
+/** Record every event of `names` emitted by `csms`, in order. */
+export function record<K extends CsmsEventName>(csms: Csms, ...names: K[]): { [N in K]: CsmsEventMap[N][] } {
+  const out = {} as { [N in K]: CsmsEventMap[N][] };
+  for (const name of names) {
+    const list: CsmsEventMap[K][] = [];
+    out[name] = list as never;
+    csms.on(name, (e) => list.push(e));
+  }
+  return out;
+}
+
+/** The next event `name` (matching `match`) emitted after this call. */
+export function nextEvent<K extends CsmsEventName>(
+  csms: Csms,
+  name: K,
+  match: (e: CsmsEventMap[K]) => boolean = () => true,
+  timeoutMs = 1_000,
+): Promise<CsmsEventMap[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${name} event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = csms.on(name, (e) => {
+      if (!match(e)) return;
+      clearTimeout(timer);
+      off();
+      resolve(e);
+    });
+  });
+}
+
+/** The station still gets a CALLRESULT for a Heartbeat: whatever happened elsewhere did not hurt it. */
+export async function expectServed(station: StationSocket): Promise<void> {
+  const answer = await station.call('Heartbeat', {});
+  expect(answer).toEqual([3, expect.any(String), { currentTime: expect.any(String) }]);
+}
+
+/** A promise with its resolver outside, to hold a handler until the test releases it. */
+export function gate<T = void>(): { promise: Promise<T>; open(value: T): void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** `promise`, or a rejection naming `what` after `ms`: a test waiting on a handler fails fast. */
+export function within<T>(promise: Promise<T>, what: string, ms = 1_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Poll `check` until it holds (for state with no event to wait on). */
+export async function until(check: () => boolean, timeoutMs = 1_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
