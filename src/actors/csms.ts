@@ -13,7 +13,8 @@ import type { Payload } from '../protocol/frames.js';
 import type {
   AnyVersionRequest,
   AnyVersionResponse,
-  CsmsHandled,
+  CsmsReceivable,
+  HandlerReply,
   RequestOf,
   ResponseOf,
   StationHandled,
@@ -21,11 +22,11 @@ import type {
 import type { OcppVersion } from '../protocol/versions.js';
 import { isOcppVersion } from '../protocol/versions.js';
 import { Keepalive } from '../transport/keepalive.js';
-import { type AcceptedHandshake, UpgradeHandler } from '../transport/upgrade.js';
+import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
-import type { CallOptions } from './endpoint.js';
-import { StationNotConnectedError } from './errors.js';
+import { type CallOptions, newRuntimeStats } from './endpoint.js';
+import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type Handler, HandlerTable } from './handlers.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
 import { OfflineQueues } from './replay.js';
@@ -47,7 +48,7 @@ export interface CloseOptions {
  * handlers and sends calls to them. Create with `createCsms(options)`.
  */
 export class Csms {
-  readonly options: ResolvedCsmsOptions;
+  private current: ResolvedCsmsOptions;
   readonly nodeId: string;
   private readonly dispatcher: Dispatcher;
   private readonly handlers = new HandlerTable();
@@ -55,6 +56,7 @@ export class Csms {
   private readonly live = new Set<StationActor>();
   private readonly runtime: CsmsRuntime;
   private readonly upgrade: UpgradeHandler;
+  private readonly upgradeOptions: UpgradeOptions;
   private readonly keepalive: Keepalive<StationActor>;
   private readonly servers: { server: HttpServer | HttpsServer; owned: boolean }[] = [];
   private closing = false;
@@ -67,7 +69,7 @@ export class Csms {
 
   constructor(input: CsmsOptions = {}) {
     const o = resolveCsmsOptions(input);
-    this.options = o;
+    this.current = o;
     this.nodeId = o.nodeId ?? `csms-${randomUUID().slice(0, 8)}`;
     const logger = o.logger ?? silentLogger;
     this.dispatcher = new Dispatcher(logger);
@@ -90,6 +92,8 @@ export class Csms {
       maxInboundWaiting: o.maxInboundWaiting,
       backpressureBytes: o.backpressureBytes,
       exposeErrors: o.exposeErrors,
+      logPayloads: o.logPayloads,
+      stats: newRuntimeStats(),
       requireBoot: o.requireBoot,
       forgetAfterMs: o.forgetAfterMs,
       clock: o.clock,
@@ -129,7 +133,7 @@ export class Csms {
     };
     this.queues = new OfflineQueues(this.bus, byIdentity, this.dispatcher, logger, spread);
 
-    this.upgrade = new UpgradeHandler({
+    this.upgradeOptions = {
       path: o.path,
       protocols: o.protocols,
       securityProfile: o.securityProfile,
@@ -142,8 +146,9 @@ export class Csms {
       connectedCount: () => this.live.size,
       isClosing: () => this.closing,
       authorize: async (req) => {
-        if (!o.auth) return true;
-        const verdict = await o.auth(req);
+        const auth = this.current.auth;
+        if (!auth) return true;
+        const verdict = await auth(req);
         if (verdict === true) return true;
         if (verdict === 'unknown') return { status: 404, reason: 'unknown-station' };
         if (verdict === 'forbidden') return { status: 403, reason: 'forbidden' };
@@ -169,10 +174,44 @@ export class Csms {
           });
         }
       },
-    });
+    };
+    this.upgrade = new UpgradeHandler(this.upgradeOptions);
     this.keepalive = new Keepalive(this.live, o.pingIntervalMs, (station) =>
       this.dispatcher.emit('pongTimeout', { station }),
     );
+  }
+
+  /** The options in force (after defaults and any reconfigure). */
+  get options(): ResolvedCsmsOptions {
+    return this.current;
+  }
+
+  /**
+   * Change options of a running CSMS without dropping anyone. Takes effect for the next frame,
+   * call or handshake: timeouts, limits, strictness, logging, auth and subprotocol preference.
+   * Options that shape existing sockets or actors (path, compression, bus, plugins, …) are refused.
+   */
+  reconfigure(next: ReconfigurableOptions): void {
+    const unknown = Object.keys(next).filter((k) => !RECONFIGURABLE.has(k));
+    if (unknown.length) throw new OptionsError(unknown.map((k) => `${k}: cannot be changed at run time`));
+    const previous = this.current;
+    const merged = resolveCsmsOptions({ ...previous, ...next } as CsmsOptions);
+    this.current = merged;
+    const rt = this.runtime as { -readonly [K in keyof CsmsRuntime]: CsmsRuntime[K] };
+    rt.strict = merged.strict;
+    rt.callTimeoutMs = merged.callTimeoutMs;
+    rt.handlerTimeoutMs = merged.handlerTimeoutMs;
+    rt.maxQueuedCalls = merged.maxQueuedCalls;
+    rt.maxInboundWaiting = merged.maxInboundWaiting;
+    rt.exposeErrors = merged.exposeErrors;
+    rt.logPayloads = merged.logPayloads;
+    rt.backpressureBytes = merged.backpressureBytes;
+    const u = this.upgradeOptions;
+    u.protocols = merged.protocols;
+    u.maxConnections = merged.maxConnections;
+    u.handshakeTimeoutMs = merged.handshakeTimeoutMs;
+    u.onNoCommonProtocol = merged.onNoCommonProtocol;
+    this.dispatcher.emit('reconfigured', { next: merged, previous });
   }
 
   // --- handlers -----------------------------------------------------------------------------------
@@ -180,14 +219,14 @@ export class Csms {
    * Handle CALLs of `action` from stations, for every version (`handle(action, fn)`) or for one
    * (`handle('ocpp1.6', action, fn)`); `'*'` catches every action without a handler of its own.
    */
-  handle<A extends CsmsHandled>(
+  handle<A extends CsmsReceivable>(
     action: A,
-    handler: Handler<AnyVersionRequest<A>, AnyVersionResponse<A>>,
+    handler: Handler<AnyVersionRequest<A>, HandlerReply<AnyVersionResponse<A>>>,
   ): this;
-  handle<V extends OcppVersion, A extends CsmsHandled<V>>(
+  handle<V extends OcppVersion, A extends CsmsReceivable<V>>(
     version: V,
     action: A,
-    handler: Handler<RequestOf<V, A>, ResponseOf<V, A>>,
+    handler: Handler<RequestOf<V, A>, HandlerReply<ResponseOf<V, A>>>,
   ): this;
   /** Every action without a handler of its own (vendor actions need `strict: false`). */
   handle(action: '*', handler: Handler): this;
@@ -306,10 +345,7 @@ export class Csms {
     this.dispatcher.emit('telemetry', {
       connectedStations: this.live.size,
       knownStations: this.stations.size,
-      messagesIn: 0,
-      messagesOut: 0,
-      badMessages: 0,
-      validationFailures: 0,
+      ...this.runtime.stats,
       uptimeMs: Date.now() - this.startedAt,
       memory: process.memoryUsage(),
     });
@@ -342,6 +378,7 @@ export class Csms {
     this.closing = true;
     await this.dispatcher.emitAndWait('closing', {});
     this.keepalive.stop();
+    for (const s of this.live) s.pause();
     clearInterval(this.telemetryTimer);
     const deadline = Date.now() + (options.drainMs ?? 5_000);
     while (Date.now() < deadline && [...this.live].some((s) => s.handlingCalls > 0)) {
@@ -360,6 +397,41 @@ export class Csms {
     await this.dispatcher.emitAndWait('closed', {});
   }
 }
+
+const RECONFIGURABLE = new Set([
+  'strict',
+  'callTimeoutMs',
+  'handlerTimeoutMs',
+  'maxQueuedCalls',
+  'maxInboundWaiting',
+  'exposeErrors',
+  'logPayloads',
+  'backpressureBytes',
+  'protocols',
+  'maxConnections',
+  'handshakeTimeoutMs',
+  'onNoCommonProtocol',
+  'auth',
+]);
+
+export type ReconfigurableOptions = Partial<
+  Pick<
+    CsmsOptions,
+    | 'strict'
+    | 'callTimeoutMs'
+    | 'handlerTimeoutMs'
+    | 'maxQueuedCalls'
+    | 'maxInboundWaiting'
+    | 'exposeErrors'
+    | 'logPayloads'
+    | 'backpressureBytes'
+    | 'protocols'
+    | 'maxConnections'
+    | 'handshakeTimeoutMs'
+    | 'onNoCommonProtocol'
+    | 'auth'
+  >
+>;
 
 export function createCsms(options: CsmsOptions = {}): Csms {
   return new Csms(options);

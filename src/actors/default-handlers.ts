@@ -22,15 +22,18 @@ export function registerDefaultHandlers(csms: Csms, opts: { heartbeatIntervalS?:
   csms.handle('NotifyReport', () => ({}));
   csms.handle('DataTransfer', () => ({ status: 'UnknownVendorId' as const }));
 
-  csms.handle('ocpp1.6', 'Authorize', () => ({ idTagInfo: { status: 'Accepted' as const } }));
-  csms.handle('ocpp2.0.1', 'Authorize', () => ({ idTokenInfo: { status: 'Accepted' as const } }));
-  csms.handle('ocpp2.1', 'Authorize', () => ({ idTokenInfo: { status: 'Accepted' as const } }));
-
-  csms.handle('ocpp1.6', 'StartTransaction', () => ({
+  // Version-agnostic registrations only: a version-specific handler would win over (shadow) one the
+  // application registers later with csms.handle(action, fn).
+  csms.handle('Authorize', ({ protocol }) =>
+    protocol === 'ocpp1.6'
+      ? { idTagInfo: { status: 'Accepted' as const } }
+      : { idTokenInfo: { status: 'Accepted' as const } },
+  );
+  csms.handle('StartTransaction', () => ({
     transactionId: nextTransactionId++,
     idTagInfo: { status: 'Accepted' as const },
   }));
-  csms.handle('ocpp1.6', 'StopTransaction', () => ({ idTagInfo: { status: 'Accepted' as const } }));
+  csms.handle('StopTransaction', () => ({ idTagInfo: { status: 'Accepted' as const } }));
   csms.handle('TransactionEvent', ({ payload }) =>
     (payload as { idToken?: unknown }).idToken ? { idTokenInfo: { status: 'Accepted' as const } } : {},
   );

@@ -32,7 +32,25 @@ export interface EndpointRuntime {
   readonly backpressureBytes: number;
   /** Send handler exception messages to the peer (default: a generic description). */
   readonly exposeErrors: boolean;
+  /** Log every frame at debug level (payloads may hold personal data: off by default). */
+  readonly logPayloads: boolean;
+  /** Counters for telemetry: plain increments, cheaper than any event. */
+  readonly stats: RuntimeStats;
 }
+
+export interface RuntimeStats {
+  messagesIn: number;
+  messagesOut: number;
+  badMessages: number;
+  validationFailures: number;
+}
+
+export const newRuntimeStats = (): RuntimeStats => ({
+  messagesIn: 0,
+  messagesOut: 0,
+  badMessages: 0,
+  validationFailures: 0,
+});
 
 export interface CallOptions {
   timeoutMs?: number;
@@ -59,6 +77,8 @@ export abstract class RpcEndpoint implements StationRef {
   protected outbound: OutboundCalls;
   protected inbound: InboundCalls;
   private abort: AbortController | undefined;
+  /** Shutting down: inbound CALLs are no longer taken (left unanswered for the station to retry). */
+  protected draining = false;
 
   constructor(
     protected readonly rt: EndpointRuntime,
@@ -116,6 +136,8 @@ export abstract class RpcEndpoint implements StationRef {
   // --- inbound ----------------------------------------------------------------------------------
   receive(raw: string): void {
     const d = this.rt.dispatcher;
+    this.rt.stats.messagesIn++;
+    if (this.rt.logPayloads) this.rt.logger.debug({ identity: this.identity, raw }, 'ocpp in');
     if (d.interceptsReceive && !d.allowReceive(this, raw)) return;
     const decoded = decodeFrame(raw, this.protocol);
     if (!decoded.ok) {
@@ -154,6 +176,7 @@ export abstract class RpcEndpoint implements StationRef {
       }
     }
     if (reply) this.sendText(reply);
+    this.rt.stats.badMessages++;
     this.rt.dispatcher.emit('badMessage', {
       station: this,
       raw,
@@ -164,6 +187,7 @@ export abstract class RpcEndpoint implements StationRef {
   }
 
   private onCall(frame: CallFrame, isSend: boolean): void {
+    if (this.draining) return;
     const d = this.rt.dispatcher;
     this.observe(frame, 'IN', frame.action, undefined);
     const { messageId, action } = frame;
@@ -207,6 +231,7 @@ export abstract class RpcEndpoint implements StationRef {
           return;
         }
         if (!isSend) this.sendText(encodeCallError(this.protocol, messageId, error));
+        this.rt.stats.validationFailures++;
         d.emit('validationFailure', { station: this, direction: 'IN', message: frame, error });
         return;
       }
@@ -363,6 +388,7 @@ export abstract class RpcEndpoint implements StationRef {
       const error = validatePayload(this.protocol, frame.action, 'response', response);
       if (error) {
         const sent: CallResultFrame = { type: 3, messageId: frame.messageId, payload: response };
+        this.rt.stats.validationFailures++;
         d.emit('validationFailure', { station: this, direction: 'OUT', message: sent, error });
         // The station still gets an answer rather than waiting for its timeout.
         this.sendText(
@@ -428,6 +454,7 @@ export abstract class RpcEndpoint implements StationRef {
       const error = validatePayload(this.protocol, call.action, 'response', frame.payload);
       if (error) {
         if (this.protocol === 'ocpp2.1') this.sendText(encodeCallResultError(frame.messageId, error));
+        this.rt.stats.validationFailures++;
         this.rt.dispatcher.emit('validationFailure', {
           station: this,
           direction: 'IN',
@@ -549,6 +576,8 @@ export abstract class RpcEndpoint implements StationRef {
     const ws = this.ws;
     if (!ws) return false;
     ws.send(text);
+    this.rt.stats.messagesOut++;
+    if (this.rt.logPayloads) this.rt.logger.debug({ identity: this.identity, raw: text }, 'ocpp out');
     if (ws.bufferedAmount > this.rt.backpressureBytes) {
       this.rt.dispatcher.emit('backpressure', { station: this, bufferedAmount: ws.bufferedAmount });
     }

@@ -64,6 +64,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   private connectedAtMs: number | undefined;
   private closeWaiters: (() => void)[] = [];
   private askedForBoot = false;
+  private closeCause: number | undefined;
   /** Actions the CSMS asked for on this connection (triggers, reports): a Pending station may send them. */
   private readonly solicited = new Set<string>();
   /** Keepalive bookkeeping: traffic seen since the last sweep / ping sent and not yet answered. */
@@ -98,6 +99,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.remoteAddress = remoteAddress;
     this.connectedAtMs = Date.now();
     this.askedForBoot = false;
+    this.closeCause = undefined;
     this.solicited.clear();
     this.bindSocket(ws);
     this.alive = true;
@@ -112,7 +114,11 @@ export class StationActor extends RpcEndpoint implements StationHandle {
       this.awaitingPong = false;
     });
     ws.on('close', (code: number, reason: Buffer) => this.socketClosed(ws, code, reason.toString()));
-    ws.on('error', (error: Error) => this.csms.dispatcher.emit('transportError', { station: this, error }));
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws stops reading after an oversized frame, so the close that follows reads as 1006; keep the cause.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCause = 1009;
+      this.csms.dispatcher.emit('transportError', { station: this, error });
+    });
     this.csms.live.add(this);
     if (reconnect) this.actor.send({ type: 'CONNECTED', protocol });
     this.csms.dispatcher.emit('connected', { station: this, reconnect });
@@ -140,14 +146,23 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.csms.live.delete(this);
     this.actor.send({ type: 'DISCONNECTED' });
     this.csms.gone(this);
-    this.csms.dispatcher.emit('disconnected', { station: this, code, reason, durationMs });
+    const reported = code === 1006 && this.closeCause ? this.closeCause : code;
+    this.csms.dispatcher.emit('disconnected', { station: this, code: reported, reason, durationMs });
     for (const w of this.closeWaiters.splice(0)) w();
+  }
+
+  /** Shutdown: stop reading, so CALLs that arrive now stay unacknowledged and the station retries them elsewhere. */
+  pause(): void {
+    this.draining = true;
+    this.ws?.pause();
   }
 
   close(code = 1000, reason = ''): Promise<void> {
     const ws = this.ws;
     if (!ws) return Promise.resolve();
     this.actor.send({ type: 'CLOSE_REQUESTED' });
+    // The closing handshake needs reading again; CALLs read from here on are dropped (draining).
+    if (this.draining) ws.resume();
     return new Promise((resolve) => {
       this.closeWaiters.push(resolve);
       ws.close(code, reason);

@@ -69,6 +69,8 @@ const optionsSchema = z.object({
   compression: z.boolean().default(false),
   /** Send handler exception messages to the CSMS (default: a generic description). */
   exposeErrors: z.boolean().default(false),
+  /** Log every frame at debug level (payloads may hold personal data: off by default). */
+  logPayloads: z.boolean().default(false),
   logger: z
     .custom<Logger>(
       (v) => isObject(v) && typeof (v as Logger).info === 'function',

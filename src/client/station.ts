@@ -1,3 +1,4 @@
+import { newRuntimeStats } from '../actors/endpoint.js';
 import type { Handler } from '../actors/handlers.js';
 import { HandlerTable } from '../actors/handlers.js';
 import {
@@ -98,6 +99,8 @@ export class Station<V extends OcppVersion = OcppVersion> {
       handlerTimeoutMs: o.handlerTimeoutMs,
       maxQueuedCalls: o.maxQueuedCalls,
       maxInboundWaiting: o.maxInboundWaiting,
+      logPayloads: o.logPayloads,
+      stats: newRuntimeStats(),
       backpressureBytes: 1024 * 1024,
       exposeErrors: o.exposeErrors,
       options: o,

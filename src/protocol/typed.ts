@@ -70,3 +70,11 @@ export type AnyVersionRequest<A extends AnyActionName> = {
 export type AnyVersionResponse<A extends AnyActionName> = {
   [V in OcppVersion]: A extends ActionName<V> ? ResponseOf<V, A> : never;
 }[OcppVersion];
+
+/** Everything a CSMS handler may receive: the station's CALLs and its 2.1 SENDs. */
+export type CsmsReceivable<V extends OcppVersion = OcppVersion> = V extends unknown
+  ? StationCallable<V> | StationSendable<V>
+  : never;
+
+/** What a handler returns: the response, or nothing for a SEND-only action (it is never answered). */
+export type HandlerReply<R> = [R] extends [never] ? undefined : R;

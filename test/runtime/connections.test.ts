@@ -14,9 +14,9 @@ describe('payload size limit', () => {
     s.send([2, 'big', 'DataTransfer', { vendorId: 'V', data: 'x'.repeat(1_000) }]);
     expect((await s.closed).code).toBe(1009);
     await until(() => events.disconnected.length > 0);
-    // ws stops reading after the oversized frame, so the server side sees no close frame back (1006);
-    // the cause is in transportError.
-    expect(events.disconnected).toMatchObject([{ station: { identity: 'CP1' } }]);
+    // ws stops reading after the oversized frame and sees no close frame back (1006 on the wire);
+    // the runtime reports the cause, 1009, and the transport error behind it.
+    expect(events.disconnected).toMatchObject([{ station: { identity: 'CP1' }, code: 1009 }]);
     expect(events.transportError).toMatchObject([
       { station: { identity: 'CP1' }, error: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' } },
     ]);

@@ -93,10 +93,9 @@ describe('frames that get no answer', () => {
     const s = await t.boot('CP1', 'ocpp2.1');
     const other = await t.boot('CP2', 'ocpp2.1');
     const ran = gate<{ action: string; payload: unknown; identity: string }>();
-    // `handle('NotifyPeriodicEventStream', …)` is not typed (CsmsHandled leaves SEND-only actions out).
-    t.csms.handle('*', (ctx) => {
+    t.csms.handle('ocpp2.1', 'NotifyPeriodicEventStream', (ctx) => {
       ran.open({ action: ctx.action, payload: ctx.payload, identity: ctx.station.identity });
-      return {};
+      return undefined;
     });
     const payload = { id: 1, pending: 0, basetime: '2025-01-01T00:00:00Z', data: [{ t: 0, v: '1' }] };
     s.send([6, 'send-1', 'NotifyPeriodicEventStream', payload]);
