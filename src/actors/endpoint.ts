@@ -14,8 +14,8 @@ import type { Jitter } from '../util/jitter.js';
 import type { Logger } from '../util/logger.js';
 import { CallDroppedError, HandlerTimeoutError } from './errors.js';
 import { type HandlerContext, type HandlerTable, NOREPLY } from './handlers.js';
-import { InboundCalls } from './inbound-calls.js';
-import { type OutboundCall, OutboundCalls } from './outbound-calls.js';
+import { InboundCalls, type InboundHost } from './inbound-calls.js';
+import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
 
 /** What every endpoint of one runtime shares. */
 export interface EndpointRuntime {
@@ -72,7 +72,7 @@ const TYPE_NAMES: Record<number, MessageType> = {
  * handler → encode → socket. Subclasses add what is side-specific (the CSMS station actor gates
  * calls on registration and feeds its machines; the station client reconnects).
  */
-export abstract class RpcEndpoint implements StationRef {
+export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHost {
   protected ws: WebSocket | undefined;
   protected outbound: OutboundCalls;
   protected inbound: InboundCalls;
@@ -289,7 +289,8 @@ export abstract class RpcEndpoint implements StationRef {
     payload: Payload,
     isSend: boolean,
   ): Promise<void> | void {
-    const started = performance.now();
+    // Handling time is only ever reported to `message` observers; skip the clock read otherwise.
+    const started = this.rt.dispatcher.has('message') ? performance.now() : 0;
     const self = this;
     // The signal is built on first read (most handlers never read it), and belongs to this call:
     // read after the socket it came in on is gone, it is already aborted; the time limit aborts it too.
@@ -404,12 +405,7 @@ export abstract class RpcEndpoint implements StationRef {
     if (d.interceptsSend && !d.allowSend(this, [3, frame.messageId, response])) return;
     this.sendText(encodeCallResult(frame.messageId, response));
     if (d.has('message')) {
-      this.observe(
-        { type: 3, messageId: frame.messageId, payload: response },
-        'OUT',
-        frame.action,
-        performance.now() - started,
-      );
+      this.observe({ type: 3, messageId: frame.messageId, payload: response }, 'OUT', frame.action, started);
     }
     this.answered(frame.action, response);
   }
@@ -449,7 +445,7 @@ export abstract class RpcEndpoint implements StationRef {
       this.rt.dispatcher.emit('unknownResponse', { station: this, message: frame });
       return;
     }
-    this.observe(frame, 'IN', call.action, performance.now() - call.sentAt);
+    this.observe(frame, 'IN', call.action, call.sentAt);
     if (this.rt.strict) {
       const error = validatePayload(this.protocol, call.action, 'response', frame.payload);
       if (error) {
@@ -472,7 +468,7 @@ export abstract class RpcEndpoint implements StationRef {
 
   private onCallError(frame: CallErrorFrame): void {
     const call = this.outbound.settle(frame.messageId);
-    this.observe(frame, 'IN', call?.action, call ? performance.now() - call.sentAt : undefined);
+    this.observe(frame, 'IN', call?.action, call?.sentAt);
     if (!call) {
       this.rt.dispatcher.emit('unknownResponse', { station: this, message: frame });
       return;
@@ -538,22 +534,37 @@ export abstract class RpcEndpoint implements StationRef {
   }
 
   private newOutbound(): OutboundCalls {
-    return new OutboundCalls({
-      identity: this.identity,
-      maxWaiting: this.rt.maxQueuedCalls,
-      jitter: this.rt.jitter,
-      transmit: (call) => this.transmitCall(call),
-      onTimeout: () => this.outboundSettled(false),
-    });
+    return new OutboundCalls(this);
   }
 
   private newInbound(): InboundCalls {
-    return new InboundCalls(this.rt.maxInboundWaiting, (error) =>
-      this.rt.logger.error({ identity: this.identity, err: error }, 'inbound job failed'),
-    );
+    return new InboundCalls(this);
   }
 
-  private transmitCall(call: OutboundCall): boolean {
+  // --- OutboundHost / InboundHost: the bookkeeping calls back into its endpoint ---------------------
+  /** @internal */
+  outboundLimit(): number {
+    return this.rt.maxQueuedCalls;
+  }
+  /** @internal */
+  inboundLimit(): number {
+    return this.rt.maxInboundWaiting;
+  }
+  /** @internal */
+  jitterDelay(ms: number): number {
+    return this.rt.jitter(ms);
+  }
+  /** @internal */
+  callTimedOut(): void {
+    this.outboundSettled(false);
+  }
+  /** @internal */
+  jobFailed(error: unknown): void {
+    this.rt.logger.error({ identity: this.identity, err: error }, 'inbound job failed');
+  }
+
+  /** @internal */
+  transmitCall(call: OutboundCall): boolean {
     const d = this.rt.dispatcher;
     if (d.interceptsSend && !d.allowSend(this, [2, call.messageId, call.action, call.request])) {
       call.reject(new CallDroppedError(this.identity, call.action));
@@ -588,10 +599,12 @@ export abstract class RpcEndpoint implements StationRef {
     message: Frame,
     direction: 'IN' | 'OUT',
     action: string | undefined,
-    latencyMs: number | undefined,
+    /** `performance.now()` when the exchange began, for the latency of an answer. */
+    since: number | undefined,
   ): void {
     const d = this.rt.dispatcher;
     if (!d.has('message')) return;
+    const latencyMs = since === undefined ? undefined : performance.now() - since;
     d.emit('message', {
       station: this,
       message,

@@ -2,28 +2,36 @@
  * Inbound CALLs of one station, handled one at a time in arrival order (handler execution is
  * serialized per station). A well-behaved station has at most one CALL outstanding, so the FIFO
  * is small; beyond `maxWaiting` the station is flooding and further CALLs are refused at once.
+ * No Set of ids: the running job plus a FIFO of at most `maxWaiting` is scanned instead, which
+ * keeps an idle station free of a hash table.
  */
 export interface InboundJob {
   readonly messageId: string;
   run(): Promise<void> | void;
 }
 
+/** Implemented by the endpoint itself (no per-connection closures). */
+export interface InboundHost {
+  /** CALLs allowed to wait behind the one being handled (read per call: it can be reconfigured). */
+  inboundLimit(): number;
+  jobFailed(error: unknown): void;
+}
+
 export type SubmitResult = 'accepted' | 'duplicate' | 'full';
 
 export class InboundCalls {
-  private readonly ids = new Set<string>();
   private queue: InboundJob[] = [];
   private head = 0;
-  private running = false;
+  private running: InboundJob | undefined;
 
-  constructor(
-    private readonly maxWaiting: number,
-    private readonly onJobError: (error: unknown) => void,
-  ) {}
+  constructor(private readonly host: InboundHost) {}
 
   /** Ids of CALLs received and not yet answered: a repeat of one of these is a protocol error. */
   isActive(messageId: string): boolean {
-    return this.ids.has(messageId);
+    if (this.running?.messageId === messageId) return true;
+    for (let i = this.head; i < this.queue.length; i++)
+      if (this.queue[i]!.messageId === messageId) return true;
+    return false;
   }
 
   get size(): number {
@@ -31,48 +39,43 @@ export class InboundCalls {
   }
 
   submit(job: InboundJob): SubmitResult {
-    if (this.ids.has(job.messageId)) return 'duplicate';
-    if (this.queue.length - this.head >= this.maxWaiting) return 'full';
-    this.ids.add(job.messageId);
-    if (!this.running) {
-      this.running = true;
-      this.execute(job);
-    } else {
-      this.queue.push(job);
-    }
+    if (this.isActive(job.messageId)) return 'duplicate';
+    if (this.queue.length - this.head >= this.host.inboundLimit()) return 'full';
+    if (!this.running) this.execute(job);
+    else this.queue.push(job);
     return 'accepted';
   }
 
   /** Forget queued jobs (the connection is gone); the running one finishes on its own. */
   clear(): void {
-    for (let i = this.head; i < this.queue.length; i++) this.ids.delete(this.queue[i]!.messageId);
     this.queue = [];
     this.head = 0;
   }
 
   private execute(job: InboundJob): void {
+    this.running = job;
     let result: Promise<void> | void;
     try {
       result = job.run();
     } catch (error) {
-      this.onJobError(error);
+      this.host.jobFailed(error);
       result = undefined;
     }
     if (result instanceof Promise) {
       result.then(
-        () => this.done(job),
+        () => this.done(),
         (error) => {
-          this.onJobError(error);
-          this.done(job);
+          this.host.jobFailed(error);
+          this.done();
         },
       );
     } else {
-      this.done(job);
+      this.done();
     }
   }
 
-  private done(job: InboundJob): void {
-    this.ids.delete(job.messageId);
+  private done(): void {
+    this.running = undefined;
     if (this.head < this.queue.length) {
       const next = this.queue[this.head]!;
       this.queue[this.head] = undefined as never;
@@ -82,8 +85,6 @@ export class InboundCalls {
         this.head = 0;
       }
       this.execute(next);
-    } else {
-      this.running = false;
     }
   }
 }

@@ -1,5 +1,4 @@
 import type { Payload } from '../protocol/frames.js';
-import type { Jitter } from '../util/jitter.js';
 import { CallQueueFullError, CallTimeoutError, StationDisconnectedError } from './errors.js';
 
 /** One CALL we sent (or will send) to the peer. */
@@ -16,14 +15,19 @@ export interface OutboundCall {
   reject(error: Error): void;
 }
 
-export interface OutboundCallsOptions {
-  identity: string;
-  maxWaiting: number;
-  jitter: Jitter;
+/**
+ * The endpoint the calls belong to. An interface implemented by the endpoint itself rather than an
+ * options object of closures: one of these per connection, at 10k stations, is memory that adds up.
+ */
+export interface OutboundHost {
+  readonly identity: string;
+  /** Calls allowed to wait behind the one in flight (read per call: it can be reconfigured). */
+  outboundLimit(): number;
+  jitterDelay(ms: number): number;
   /** Put the text on the wire; false when an interceptor dropped it. */
-  transmit(call: OutboundCall): boolean;
+  transmitCall(call: OutboundCall): boolean;
   /** The call got no answer in time (the breaker counts it). */
-  onTimeout(call: OutboundCall): void;
+  callTimedOut(call: OutboundCall): void;
 }
 
 /**
@@ -37,7 +41,7 @@ export class OutboundCalls {
   private waiting: OutboundCall[] = [];
   private head = 0;
 
-  constructor(private readonly opts: OutboundCallsOptions) {}
+  constructor(private readonly host: OutboundHost) {}
 
   get waitingCount(): number {
     return this.waiting.length - this.head;
@@ -53,8 +57,8 @@ export class OutboundCalls {
       this.start(call);
       return;
     }
-    if (this.waitingCount >= this.opts.maxWaiting)
-      throw new CallQueueFullError(this.opts.identity, this.opts.maxWaiting);
+    const limit = this.host.outboundLimit();
+    if (this.waitingCount >= limit) throw new CallQueueFullError(this.host.identity, limit);
     this.waiting.push(call);
   }
 
@@ -74,31 +78,31 @@ export class OutboundCalls {
     this.inFlight = undefined;
     if (call) {
       clearTimeout(call.timer);
-      call.reject(new StationDisconnectedError(this.opts.identity, true));
+      call.reject(new StationDisconnectedError(this.host.identity, true));
     }
     const rest = this.waiting.slice(this.head);
     this.waiting = [];
     this.head = 0;
-    for (const w of rest) w.reject(new StationDisconnectedError(this.opts.identity, false));
+    for (const w of rest) w.reject(new StationDisconnectedError(this.host.identity, false));
   }
 
   private start(call: OutboundCall): void {
     this.inFlight = call;
     call.sentAt = performance.now();
-    if (!this.opts.transmit(call)) {
+    if (!this.host.transmitCall(call)) {
       // Dropped by an interceptor: the transmit side already rejected it.
       this.inFlight = undefined;
       this.next();
       return;
     }
-    call.timer = setTimeout(() => this.expire(call), this.opts.jitter(call.timeoutMs));
+    call.timer = setTimeout(() => this.expire(call), this.host.jitterDelay(call.timeoutMs));
   }
 
   private expire(call: OutboundCall): void {
     if (this.inFlight !== call) return;
     this.inFlight = undefined;
-    call.reject(new CallTimeoutError(this.opts.identity, call.action, call.timeoutMs));
-    this.opts.onTimeout(call);
+    call.reject(new CallTimeoutError(this.host.identity, call.action, call.timeoutMs));
+    this.host.callTimedOut(call);
     this.next();
   }
 

@@ -62,11 +62,11 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   readonly actor: Actor<StationMachine>;
   private breaker: Actor<BreakerMachine> | undefined;
   private connectedAtMs: number | undefined;
-  private closeWaiters: (() => void)[] = [];
+  private closeWaiters: (() => void)[] | undefined;
   private askedForBoot = false;
   private closeCause: number | undefined;
   /** Actions the CSMS asked for on this connection (triggers, reports): a Pending station may send them. */
-  private readonly solicited = new Set<string>();
+  private solicited: Set<string> | undefined;
   /** Keepalive bookkeeping: traffic seen since the last sweep / ping sent and not yet answered. */
   alive = true;
   awaitingPong = false;
@@ -100,7 +100,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.connectedAtMs = Date.now();
     this.askedForBoot = false;
     this.closeCause = undefined;
-    this.solicited.clear();
+    this.solicited = undefined;
     this.bindSocket(ws);
     this.alive = true;
     this.awaitingPong = false;
@@ -148,7 +148,9 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.csms.gone(this);
     const reported = code === 1006 && this.closeCause ? this.closeCause : code;
     this.csms.dispatcher.emit('disconnected', { station: this, code: reported, reason, durationMs });
-    for (const w of this.closeWaiters.splice(0)) w();
+    const waiters = this.closeWaiters;
+    this.closeWaiters = undefined;
+    if (waiters) for (const w of waiters) w();
   }
 
   /** Shutdown: stop reading, so CALLs that arrive now stay unacknowledged and the station retries them elsewhere. */
@@ -164,7 +166,8 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     // The closing handshake needs reading again; CALLs read from here on are dropped (draining).
     if (this.draining) ws.resume();
     return new Promise((resolve) => {
-      this.closeWaiters.push(resolve);
+      if (this.closeWaiters) this.closeWaiters.push(resolve);
+      else this.closeWaiters = [resolve];
       ws.close(code, reason);
       // A peer that never completes the closing handshake is cut off.
       setTimeout(() => ws.terminate(), this.csms.jitter(5_000)).unref();
@@ -195,7 +198,10 @@ export class StationActor extends RpcEndpoint implements StationHandle {
       );
     }
     const solicits = solicitedBy(action, payload);
-    if (solicits) this.solicited.add(solicits);
+    if (solicits) {
+      this.solicited ??= new Set();
+      this.solicited.add(solicits);
+    }
     return super.call(action, payload, options);
   }
 
@@ -220,7 +226,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   // --- RpcEndpoint decisions ----------------------------------------------------------------------
   protected admitsInbound(action: string): boolean {
     const s = this.actor.getSnapshot();
-    if (mayHandleCall(s, action, this.solicited.has(action))) return true;
+    if (mayHandleCall(s, action, this.solicited?.has(action) ?? false)) return true;
     // A station that reconnected to a CSMS that no longer knows it will not boot on its own (2.x
     // SHOULD NOT); ask it once per connection, the way B02/B03 let a CSMS trigger a BootNotification.
     if (!this.askedForBoot && registrationOf(s) === 'unregistered') {
