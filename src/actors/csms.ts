@@ -97,6 +97,7 @@ export class Csms {
       requireBoot: o.requireBoot,
       forgetAfterMs: o.forgetAfterMs,
       clock: o.clock,
+      inspect: o.inspect,
       live: this.live,
       stationMachine: stationMachine.provide({
         actions: {

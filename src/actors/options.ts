@@ -91,6 +91,13 @@ const optionsSchema = z.object({
       'clock must have setTimeout and clearTimeout',
     )
     .optional(),
+  /**
+   * XState inspection observer for every station and breaker actor, e.g. `createBrowserInspector().inspect`
+   * from @statelyai/inspect or any `(event) => void`; each actor's id is its station identity.
+   */
+  inspect: z
+    .custom<(event: unknown) => void>((v) => typeof v === 'function', 'inspect must be a function')
+    .optional(),
   breaker: z
     .union([
       z.literal(false),

@@ -44,6 +44,7 @@ export interface CsmsRuntime extends EndpointRuntime {
   readonly forgetAfterMs: number;
   /** For the station and breaker actors; XState's real timers when undefined. */
   readonly clock: ActorClock | undefined;
+  readonly inspect: ((event: unknown) => void) | undefined;
   /** Sockets this node holds; the keepalive sweeps them. */
   readonly live: Set<StationActor>;
   replayStateOf(identity: string): string;
@@ -89,6 +90,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
       },
       // Spread only when set: an explicit `clock: undefined` would replace XState's default clock.
       ...(csms.clock && { clock: csms.clock }),
+      ...(csms.inspect && { inspect: csms.inspect }),
     });
     this.actor.start();
   }
@@ -275,6 +277,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
         id: this.identity,
         input: this.csms.breakerInput,
         ...(this.csms.clock && { clock: this.csms.clock }),
+        ...(this.csms.inspect && { inspect: this.csms.inspect }),
       });
       this.breaker.start();
     }
