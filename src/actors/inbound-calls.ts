@@ -40,9 +40,13 @@ export class InboundCalls {
 
   submit(job: InboundJob): SubmitResult {
     if (this.isActive(job.messageId)) return 'duplicate';
+    if (!this.running) {
+      this.execute(job);
+      return 'accepted';
+    }
+    // The limit counts calls waiting behind the running one: 0 means "one at a time, none waiting".
     if (this.queue.length - this.head >= this.host.inboundLimit()) return 'full';
-    if (!this.running) this.execute(job);
-    else this.queue.push(job);
+    this.queue.push(job);
     return 'accepted';
   }
 
