@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer, type RequestListener } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext, Server as TlsServer } from 'node:tls';
 import type WebSocket from 'ws';
+import { type AnyActorRef, createActor, fromTransition } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
 import { breakerMachine } from '../machines/breaker.js';
@@ -22,6 +24,16 @@ import type {
 import type { OcppVersion } from '../protocol/versions.js';
 import { isOcppVersion } from '../protocol/versions.js';
 import { Keepalive } from '../transport/keepalive.js';
+import {
+  type CsmsTlsOptions,
+  createTlsServer,
+  defaultCertificateIdentity,
+  rsa2048Warning,
+  secureContextOptions,
+  type TlsRefusal,
+  type TlsServerEvents,
+  watchTlsErrors,
+} from '../transport/tls.js';
 import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
@@ -58,14 +70,28 @@ export class Csms {
   private readonly upgrade: UpgradeHandler;
   private readonly upgradeOptions: UpgradeOptions;
   private readonly keepalive: Keepalive<StationActor>;
-  private readonly servers: { server: HttpServer | HttpsServer; owned: boolean }[] = [];
+  private readonly servers: { server: HttpServer | HttpsServer; owned: boolean; unwatch?: () => void }[] = [];
   private closing = false;
   private telemetryTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
+  /** The XState system every station actor joins; see CsmsRuntime.system. */
+  private readonly system: AnyActorRef & { stop(): void };
   /** The cross-node bus; the embedded in-memory one unless `bus` was given. */
   readonly bus: Bus;
   private readonly ownsBus: boolean;
   private readonly queues: OfflineQueues;
+  /** Failed TLS handshakes on our servers and on attached https servers. */
+  private readonly tlsEvents: TlsServerEvents = {
+    refused: (r: TlsRefusal) =>
+      this.dispatcher.emit('securityEvent', {
+        type: r.type,
+        identity: undefined,
+        remoteAddress: r.remoteAddress,
+        timestamp: new Date(),
+        details: { stage: 'tls', reason: r.reason, ...(r.certificate ? { certificate: r.certificate } : {}) },
+      }),
+    failed: (error) => this.dispatcher.emit('transportError', { station: undefined, error }),
+  };
 
   constructor(input: CsmsOptions = {}) {
     const o = resolveCsmsOptions(input);
@@ -76,6 +102,17 @@ export class Csms {
     for (const p of o.plugins) this.dispatcher.register(p);
     const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
     const byIdentity = (id: string) => this.stations.get(id);
+    this.system = createActor(
+      fromTransition((state: null, event: { type: string; error?: unknown }) => {
+        // Station actors relay their own failures here (XState's parent error event): never silent.
+        if (event.type.startsWith('xstate.error.actor.')) {
+          logger.error({ identity: event.type.slice('xstate.error.actor.'.length), err: event.error }, 'station actor failed');
+        }
+        return state;
+      }, null),
+      { id: 'csms', ...(o.clock && { clock: o.clock }), ...(o.inspect && { inspect: o.inspect }) },
+    );
+    this.system.start();
     this.ownsBus = !o.bus;
     this.bus = o.bus ?? createMemoryBus({ nodeId: this.nodeId });
 
@@ -98,6 +135,7 @@ export class Csms {
       forgetAfterMs: o.forgetAfterMs,
       clock: o.clock,
       inspect: o.inspect,
+      system: this.system,
       live: this.live,
       stationMachine: stationMachine.provide({
         actions: {
@@ -138,6 +176,7 @@ export class Csms {
       path: o.path,
       protocols: o.protocols,
       securityProfile: o.securityProfile,
+      certificateIdentity: o.certificateIdentity ?? defaultCertificateIdentity,
       maxPayloadBytes: o.maxPayloadBytes,
       handshakeTimeoutMs: o.handshakeTimeoutMs,
       maxConnections: o.maxConnections,
@@ -161,17 +200,20 @@ export class Csms {
         if (r.status === 429)
           this.dispatcher.emit('rateLimitExceeded', { station: undefined, handshake, raw: undefined });
         if (r.status === 401 || r.status === 403 || r.status === 429 || r.reason === 'invalid-identity') {
+          const certificate = 'certificate' in r ? r.certificate : undefined;
           this.dispatcher.emit('securityEvent', {
             type:
               r.status === 429
                 ? 'RATE_LIMIT_EXCEEDED'
                 : r.reason === 'invalid-identity'
                   ? 'INVALID_IDENTITY'
-                  : 'AUTH_FAILED',
+                  : r.reason === 'certificate-mismatch' || r.reason === 'certificate-required'
+                    ? 'CERTIFICATE_REJECTED'
+                    : 'AUTH_FAILED',
             identity: handshake.identity,
             remoteAddress: handshake.remoteAddress,
             timestamp: new Date(),
-            details: { status: r.status, reason: r.reason },
+            details: { status: r.status, reason: r.reason, ...(certificate ? { certificate } : {}) },
           });
         }
       },
@@ -212,6 +254,7 @@ export class Csms {
     u.maxConnections = merged.maxConnections;
     u.handshakeTimeoutMs = merged.handshakeTimeoutMs;
     u.onNoCommonProtocol = merged.onNoCommonProtocol;
+    u.certificateIdentity = merged.certificateIdentity ?? defaultCertificateIdentity;
     this.dispatcher.emit('reconfigured', { next: merged, previous });
   }
 
@@ -305,12 +348,12 @@ export class Csms {
   }
 
   // --- transport ----------------------------------------------------------------------------------
-  /** Listen on a port of its own; resolves with the bound port (0 picks a free one). */
+  /**
+   * Listen on a port of its own; resolves with the bound port (0 picks a free one). Profiles 2 and 3
+   * listen with TLS (the `tls` option), 0 and 1 without.
+   */
   async listen(options: ListenOptions = {}): Promise<{ port: number; host: string }> {
-    const server = createServer((_req, res) => {
-      res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
-      res.end('OCPP-J: connect with a WebSocket to /<station identity>\n');
-    });
+    const server = this.createServer();
     this.servers.push({ server, owned: true });
     server.on('upgrade', this.upgrade.handle);
     await new Promise<void>((resolve, reject) => {
@@ -325,12 +368,59 @@ export class Csms {
     return { port: addr.port, host: addr.address };
   }
 
-  /** Serve OCPP on an existing http/https server (its other routes stay yours). */
+  /**
+   * Serve OCPP on an existing http/https server (its other routes stay yours, and so do its TLS
+   * settings: profile 3 needs it to have `requestCert`; `updateTls` does not touch it).
+   */
   async attach(server: HttpServer | HttpsServer): Promise<void> {
-    this.servers.push({ server, owned: false });
+    const tls = server instanceof TlsServer;
+    if (this.current.securityProfile === 3 && !tls)
+      throw new OptionsError(['attach: security profile 3 needs an https server with requestCert']);
+    this.servers.push({
+      server,
+      owned: false,
+      unwatch: tls ? watchTlsErrors(server, this.tlsEvents) : undefined,
+    });
     server.on('upgrade', this.upgrade.handle);
     const addr = server.address();
     await this.started(addr && typeof addr === 'object' ? addr.port : undefined);
+  }
+
+  /**
+   * Swap the certificate, key, CA, CRL, ciphers or minimum version of the servers `listen()` started,
+   * without dropping anyone: open connections keep their session, new handshakes get the new material.
+   * Unchanged fields stay. A key that does not match its certificate throws and changes nothing.
+   */
+  updateTls(next: Partial<CsmsTlsOptions>): void {
+    const previous = this.current;
+    if (previous.securityProfile < 2)
+      throw new OptionsError([`tls: security profile ${previous.securityProfile} has no TLS`]);
+    const merged = resolveCsmsOptions({ ...previous, tls: { ...previous.tls, ...next } } as CsmsOptions);
+    const context = secureContextOptions(merged.tls!);
+    try {
+      createSecureContext(context);
+    } catch (error) {
+      throw new OptionsError([`tls: ${(error as Error).message}`]);
+    }
+    for (const { server, owned } of this.servers) {
+      if (owned && server instanceof TlsServer) server.setSecureContext(context);
+    }
+    this.current = merged;
+    this.dispatcher.emit('tlsUpdated', { at: new Date() });
+  }
+
+  private createServer(): HttpServer | HttpsServer {
+    const upgradeRequired: RequestListener = (_req, res) => {
+      res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
+      res.end('OCPP-J: connect with a WebSocket to /<station identity>\n');
+    };
+    const o = this.current;
+    if (o.securityProfile === 0 || o.securityProfile === 1) return createServer(upgradeRequired);
+    if (!o.tls)
+      throw new OptionsError([`tls: security profile ${o.securityProfile} needs tls.cert and tls.key`]);
+    const warning = o.protocols.includes('ocpp1.6') ? rsa2048Warning(o.tls.cert) : undefined;
+    if (warning) (o.logger ?? silentLogger).warn({}, warning);
+    return createTlsServer(o.tls, o.securityProfile, o.handshakeTimeoutMs, upgradeRequired, this.tlsEvents);
   }
 
   private async started(port: number | undefined): Promise<void> {
@@ -389,10 +479,12 @@ export class Csms {
     this.queues.stop();
     for (const s of this.stations.values()) s.stop();
     this.stations.clear();
+    this.system.stop();
     if (this.ownsBus) await this.bus.close();
     this.upgrade.close();
-    for (const { server, owned } of this.servers) {
+    for (const { server, owned, unwatch } of this.servers) {
       server.off('upgrade', this.upgrade.handle);
+      unwatch?.();
       if (owned) await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     await this.dispatcher.emitAndWait('closed', {});
@@ -413,6 +505,7 @@ const RECONFIGURABLE = new Set([
   'handshakeTimeoutMs',
   'onNoCommonProtocol',
   'auth',
+  'certificateIdentity',
 ]);
 
 export type ReconfigurableOptions = Partial<
@@ -431,6 +524,7 @@ export type ReconfigurableOptions = Partial<
     | 'handshakeTimeoutMs'
     | 'onNoCommonProtocol'
     | 'auth'
+    | 'certificateIdentity'
   >
 >;
 

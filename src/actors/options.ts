@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import type { PeerCertificate } from 'node:tls';
 import * as z from 'zod';
 import type { Bus } from '../bus/types.js';
 import type { OcppPlugin } from '../plugins/types.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
+import { type CertificateIdentity, tlsOptionsSchema } from '../transport/tls.js';
 import type { Logger } from '../util/logger.js';
 import { OptionsError } from './errors.js';
 
@@ -12,6 +14,8 @@ export interface AuthRequest {
   readonly protocol: OcppVersion;
   /** Basic-auth password as bytes (the 1.6 AuthorizationKey may be binary); undefined without Basic auth. */
   readonly password: Buffer | undefined;
+  /** Profile 3: the station's verified client certificate, already bound to `identity`. */
+  readonly certificate?: PeerCertificate;
   readonly remoteAddress: string | undefined;
   readonly request: IncomingMessage;
 }
@@ -39,9 +43,16 @@ const optionsSchema = z.object({
   strict: z.boolean().default(true),
   /** URL prefix under which `/<identity>` is served. */
   path: z.string().startsWith('/').default('/'),
-  /** 0: no authentication; 1: HTTP Basic (identity + password) checked by `auth`. */
-  securityProfile: z.union([z.literal(0), z.literal(1)]).default(0),
+  /**
+   * 0: no authentication; 1: HTTP Basic checked by `auth`; 2: TLS + HTTP Basic; 3: TLS + client
+   * certificate (mutual TLS). One profile per CSMS, so per port (2.0.1 A00.FR.001).
+   */
+  securityProfile: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).default(0),
   auth: fn<AuthCallback>('auth').optional(),
+  /** Profiles 2 and 3: the server certificate and key (and for 3 the station CA) `listen()` serves with. */
+  tls: tlsOptionsSchema.optional(),
+  /** Profile 3: does this verified certificate belong to this identity? Default: subject CN === identity. */
+  certificateIdentity: fn<CertificateIdentity>('certificateIdentity').optional(),
   /** Answer SecurityError to any CALL but BootNotification until the station is Accepted. */
   requireBoot: z.boolean().default(true),
   callTimeoutMs: ms.default(30_000),
@@ -148,7 +159,14 @@ export function resolveCsmsOptions(input: CsmsOptions = {}): ResolvedCsmsOptions
     );
   }
   const o = result.data;
-  if (o.securityProfile === 1 && !o.auth)
-    throw new OptionsError(['auth: security profile 1 needs an auth callback']);
+  const issues: string[] = [];
+  if ((o.securityProfile === 1 || o.securityProfile === 2) && !o.auth)
+    issues.push(`auth: security profile ${o.securityProfile} needs an auth callback (HTTP Basic)`);
+  if (o.tls && o.securityProfile < 2)
+    issues.push(`tls: security profile ${o.securityProfile} is unencrypted; TLS is profile 2 (or 3)`);
+  // Without its own CA, any publicly trusted certificate whose CN is an identity would do.
+  if (o.tls && o.securityProfile === 3 && !o.tls.ca)
+    issues.push('tls.ca: security profile 3 needs the CA that signs station certificates');
+  if (issues.length) throw new OptionsError(issues);
   return o;
 }

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { type Actor, createActor } from 'xstate';
+import { type Actor, type AnyActorRef, createActor } from 'xstate';
 import {
   type BreakerInput,
   type BreakerMachine,
@@ -45,6 +45,12 @@ export interface CsmsRuntime extends EndpointRuntime {
   /** For the station and breaker actors; XState's real timers when undefined. */
   readonly clock: ActorClock | undefined;
   readonly inspect: ((event: unknown) => void) | undefined;
+  /**
+   * The actor whose XState system every station actor joins (as its parent). A root actor carries an
+   * actor system of its own, about 1.8 KB of its ~4 KB, at 10k stations 18 MB. Shared, it also gives one
+   * clock and one inspection stream for the whole CSMS, and reports a station actor's error.
+   */
+  readonly system: AnyActorRef;
   /** Sockets this node holds; the keepalive sweeps them. */
   readonly live: Set<StationActor>;
   replayStateOf(identity: string): string;
@@ -81,6 +87,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     super(csms, identity, protocol, remoteAddress);
     this.actor = createActor(csms.stationMachine, {
       id: identity,
+      parent: csms.system,
       input: {
         identity,
         protocol,
@@ -88,9 +95,6 @@ export class StationActor extends RpcEndpoint implements StationHandle {
         forgetAfterMs: csms.forgetAfterMs,
         jitter: csms.jitter,
       },
-      // Spread only when set: an explicit `clock: undefined` would replace XState's default clock.
-      ...(csms.clock && { clock: csms.clock }),
-      ...(csms.inspect && { inspect: csms.inspect }),
     });
     this.actor.start();
   }
@@ -187,7 +191,9 @@ export class StationActor extends RpcEndpoint implements StationHandle {
 
   /** Stop the actors for good (forgotten, or the CSMS is closing). */
   stop(): void {
-    this.actor.stop();
+    // XState refuses stop() on an actor with a parent. The parent here is only a shared system, not a
+    // supervisor that would stop it, so stop it as a parent would (cancels its timers, unregisters it).
+    (this.actor as unknown as { _stop(): void })._stop();
     this.breaker?.stop();
     this.breaker = undefined;
   }
