@@ -10,5 +10,19 @@ export * from './client/index.js';
 
 export * from './plugins/types.js';
 export * from './protocol/index.js';
+export {
+  runSimulation,
+  type SimulationOptions,
+  type SimulationSummary,
+  startSimulation,
+} from './sim/index.js';
 export { passwordMatches } from './transport/handshake.js';
+export {
+  type CertificateIdentity,
+  type CertificateSummary,
+  type CsmsTlsOptions,
+  DEFAULT_CIPHERS,
+  defaultCertificateIdentity,
+  REQUIRED_CIPHERS,
+} from './transport/tls.js';
 export type { Logger } from './util/logger.js';

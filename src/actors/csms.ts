@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer, type RequestListener } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createSecureContext, Server as TlsServer } from 'node:tls';
+import { Server as TlsServer } from 'node:tls';
 import type WebSocket from 'ws';
 import { type AnyActorRef, createActor, fromTransition } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
@@ -32,6 +32,7 @@ import {
   secureContextOptions,
   type TlsRefusal,
   type TlsServerEvents,
+  tlsProblems,
   watchTlsErrors,
 } from '../transport/tls.js';
 import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
@@ -106,7 +107,10 @@ export class Csms {
       fromTransition((state: null, event: { type: string; error?: unknown }) => {
         // Station actors relay their own failures here (XState's parent error event): never silent.
         if (event.type.startsWith('xstate.error.actor.')) {
-          logger.error({ identity: event.type.slice('xstate.error.actor.'.length), err: event.error }, 'station actor failed');
+          logger.error(
+            { identity: event.type.slice('xstate.error.actor.'.length), err: event.error },
+            'station actor failed',
+          );
         }
         return state;
       }, null),
@@ -396,12 +400,9 @@ export class Csms {
     if (previous.securityProfile < 2)
       throw new OptionsError([`tls: security profile ${previous.securityProfile} has no TLS`]);
     const merged = resolveCsmsOptions({ ...previous, tls: { ...previous.tls, ...next } } as CsmsOptions);
+    const problems = tlsProblems(merged.tls!);
+    if (problems.length) throw new OptionsError(problems);
     const context = secureContextOptions(merged.tls!);
-    try {
-      createSecureContext(context);
-    } catch (error) {
-      throw new OptionsError([`tls: ${(error as Error).message}`]);
-    }
     for (const { server, owned } of this.servers) {
       if (owned && server instanceof TlsServer) server.setSecureContext(context);
     }
@@ -418,6 +419,8 @@ export class Csms {
     if (o.securityProfile === 0 || o.securityProfile === 1) return createServer(upgradeRequired);
     if (!o.tls)
       throw new OptionsError([`tls: security profile ${o.securityProfile} needs tls.cert and tls.key`]);
+    const problems = tlsProblems(o.tls);
+    if (problems.length) throw new OptionsError(problems);
     const warning = o.protocols.includes('ocpp1.6') ? rsa2048Warning(o.tls.cert) : undefined;
     if (warning) (o.logger ?? silentLogger).warn({}, warning);
     return createTlsServer(o.tls, o.securityProfile, o.handshakeTimeoutMs, upgradeRequired, this.tlsEvents);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { serve } from './serve.js';
+import { parseServeArgs, SERVE_USAGE, serve } from './serve.js';
+import { SIMULATE_USAGE, simulate } from './simulate.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -10,9 +10,8 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const USAGE = `ocpp-actors ${pkg.version}
 
 Usage:
-  ocpp-actors serve [--port 9000] [--host 0.0.0.0] [--quiet]
-      Start a CSMS speaking OCPP 2.1, 2.0.1 and 1.6 on the embedded bus, with default handlers
-      (accept boots, answer heartbeats, status, meter values, authorize, transactions).
+${SERVE_USAGE}
+${SIMULATE_USAGE}
   ocpp-actors --version
 `;
 
@@ -24,22 +23,16 @@ async function main(argv: string[]): Promise<number> {
       console.log(pkg.version);
       return 0;
     case 'serve': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          port: { type: 'string', default: '9000' },
-          host: { type: 'string', default: '0.0.0.0' },
-          quiet: { type: 'boolean', default: false },
-        },
-      });
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        console.error(`--port must be a port number, got ${values.port}`);
+      const options = parseServeArgs(rest, pkg.version);
+      if ('error' in options) {
+        console.error(options.error);
         return 2;
       }
-      await serve({ port, host: values.host, quiet: values.quiet, version: pkg.version });
+      await serve(options);
       return -1; // keeps running until a signal
     }
+    case 'simulate':
+      return simulate(rest);
     case undefined:
     case 'help':
     case '--help':

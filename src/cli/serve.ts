@@ -1,19 +1,91 @@
-import { createCsms } from '../actors/csms.js';
+import { parseArgs } from 'node:util';
+import { type Csms, createCsms } from '../actors/csms.js';
 import { registerDefaultHandlers } from '../actors/default-handlers.js';
+import { type SecurityFlags, ServeSecurity, securityFlagProblems } from './serve-security.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends SecurityFlags {
   port: number;
   host: string;
   quiet: boolean;
   version: string;
+  /** Connection attempts per remote address: a burst and a sustained rate, or off. */
+  rateLimit?: false | { burst: number; perSecond: number };
 }
 
-/** The main job: a CSMS on the embedded bus with default handlers, printing stations as they come and go. */
-export async function serve(opts: ServeOptions): Promise<void> {
-  const csms = registerDefaultHandlers(createCsms());
-  const log = (line: string) => {
-    if (!opts.quiet) console.log(`${new Date().toISOString()} ${line}`);
+export const SERVE_USAGE = `  ocpp-actors serve [--port 9000] [--host 0.0.0.0] [--quiet]
+                    [--security-profile 0|1|2|3] [--tls-cert cert.pem --tls-key key.pem] [--tls-ca ca.pem]
+                    [--password-file passwords.txt] [--rate-limit BURST,PER_SECOND|off]
+      Start a CSMS speaking OCPP 2.1, 2.0.1 and 1.6 on the embedded bus, with default handlers
+      (accept boots, answer heartbeats, status, meter values, authorize, transactions).
+      Profile 1: HTTP Basic; 2: TLS + HTTP Basic; 3: TLS + client certificates (CN = identity).
+      --password-file has identity:password lines. SIGHUP re-reads the certificate and password files.
+      --rate-limit: connection attempts per remote address (default 200,100: HTTP 429 beyond); 'off' for
+      load tests and simulators connecting thousands of stations from one address.`;
+
+/** The serve flags, or the reason they are unusable. */
+export function parseServeArgs(args: string[], version: string): ServeOptions | { error: string } {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '9000' },
+      host: { type: 'string', default: '0.0.0.0' },
+      quiet: { type: 'boolean', default: false },
+      'security-profile': { type: 'string', default: '0' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'password-file': { type: 'string' },
+      'rate-limit': { type: 'string' },
+    },
+  });
+  let rateLimit: ServeOptions['rateLimit'];
+  const rl = values['rate-limit'];
+  if (rl === 'off') rateLimit = false;
+  else if (rl !== undefined) {
+    const [burst, perSecond] = rl.split(',').map(Number);
+    if (!burst || !perSecond || burst <= 0 || perSecond <= 0)
+      return { error: `--rate-limit must be BURST,PER_SECOND (e.g. 200,100) or off, got ${rl}` };
+    rateLimit = { burst, perSecond };
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return { error: `--port must be a port number, got ${values.port}` };
+  const profile = values['security-profile'];
+  if (profile !== '0' && profile !== '1' && profile !== '2' && profile !== '3')
+    return { error: `--security-profile must be 0, 1, 2 or 3, got ${profile}` };
+  const options: ServeOptions = {
+    port,
+    host: values.host,
+    quiet: values.quiet,
+    version,
+    securityProfile: Number(profile) as 0 | 1 | 2 | 3,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
+    tlsCa: values['tls-ca'],
+    passwordFile: values['password-file'],
+    ...(rateLimit !== undefined && { rateLimit }),
   };
+  const problems = securityFlagProblems(options);
+  return problems.length ? { error: problems.join('\n') } : options;
+}
+
+export interface RunningServer {
+  readonly csms: Csms;
+  readonly port: number;
+  readonly url: string;
+  /** Re-read the certificate and password files (what SIGHUP does); throws and keeps the old ones on error. */
+  reload(): Promise<string[]>;
+}
+
+/** The CSMS of `serve`, listening, with its stations logged through `log`. */
+export async function startServer(opts: ServeOptions, log: (line: string) => void): Promise<RunningServer> {
+  const security = await ServeSecurity.load(opts);
+  const csms = registerDefaultHandlers(
+    createCsms({
+      ...security.csmsOptions(),
+      ...(opts.rateLimit !== undefined && { connectionRateLimit: opts.rateLimit }),
+    }),
+  );
   csms.on('connected', ({ station, reconnect }) =>
     log(
       `${reconnect ? 'reconnected' : 'connected'} ${station.identity} ${station.protocol} from ${station.remoteAddress ?? '?'}`,
@@ -24,14 +96,29 @@ export async function serve(opts: ServeOptions): Promise<void> {
   csms.on('authFailed', ({ handshake, status, reason }) =>
     log(`refused ${handshake.identity ?? handshake.url} ${status} ${reason}`),
   );
+  // Refusals at the TLS layer have no HTTP request, so no authFailed.
+  csms.on('securityEvent', ({ type, remoteAddress, details }) => {
+    if (details?.stage === 'tls') log(`refused TLS from ${remoteAddress ?? '?'}: ${type} ${details.reason}`);
+  });
   csms.on('badMessage', ({ station, reason }) => log(`bad message from ${station.identity}: ${reason}`));
   csms.on('validationFailure', ({ station, direction, error }) =>
     log(`invalid ${direction === 'IN' ? 'message from' : 'answer to'} ${station.identity}: ${error.message}`),
   );
 
   const { port } = await csms.listen({ port: opts.port, host: opts.host });
+  const scheme = opts.securityProfile >= 2 ? 'wss' : 'ws';
+  const host = opts.host === '0.0.0.0' ? 'localhost' : opts.host;
+  return { csms, port, url: `${scheme}://${host}:${port}`, reload: () => security.reload(csms) };
+}
+
+/** The main job: a CSMS on the embedded bus with default handlers, printing stations as they come and go. */
+export async function serve(opts: ServeOptions): Promise<void> {
+  const log = (line: string) => {
+    if (!opts.quiet) console.log(`${new Date().toISOString()} ${line}`);
+  };
+  const { csms, url, reload } = await startServer(opts, log);
   console.log(
-    `ocpp-actors ${opts.version}: CSMS listening on ws://${opts.host === '0.0.0.0' ? 'localhost' : opts.host}:${port}/<station identity> (${csms.options.protocols.join(', ')})`,
+    `ocpp-actors ${opts.version}: CSMS listening on ${url}/<station identity> (${csms.options.protocols.join(', ')}; security profile ${opts.securityProfile})`,
   );
 
   let stopping = false;
@@ -46,4 +133,13 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => {
+    reload().then(
+      (what) => console.log(`SIGHUP: reloaded ${what.length ? what.join(' and ') : 'nothing (no files)'}`),
+      (error: unknown) =>
+        console.error(
+          `SIGHUP: reload failed, keeping the previous files: ${error instanceof Error ? error.message : error}`,
+        ),
+    );
+  });
 }

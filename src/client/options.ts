@@ -16,6 +16,10 @@ export interface StationTlsOptions {
   rejectUnauthorized?: boolean;
   /** SNI and the name the certificate is checked against, when the URL host differs. */
   servername?: string;
+  /** Default 'TLSv1.2', the minimum OCPP allows. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list; Node's default otherwise (it has the four suites OCPP requires). */
+  ciphers?: string;
 }
 
 const ms = z.number().int().nonnegative();
@@ -29,7 +33,13 @@ const optionsSchema = z.object({
   protocols: z.array(z.enum(OCPP_VERSIONS)).min(1).default(['ocpp2.1', 'ocpp2.0.1', 'ocpp1.6']),
   /** Security profile 1/2: HTTP Basic with the identity as user; may be binary (1.6 AuthorizationKey). */
   password: z.union([z.string(), z.instanceof(Buffer)]).optional(),
-  tls: z.custom<StationTlsOptions>(isObject, 'tls must be an object').optional(),
+  tls: z
+    .custom<StationTlsOptions>(isObject, 'tls must be an object')
+    .refine(
+      (t) => t.minVersion === undefined || t.minVersion === 'TLSv1.2' || t.minVersion === 'TLSv1.3',
+      'tls.minVersion must be TLSv1.2 or TLSv1.3: OCPP needs TLS 1.2 at least',
+    )
+    .optional(),
   /** Validate every payload both ways against the official schemas. */
   strict: z.boolean().default(true),
   callTimeoutMs: ms.default(30_000),

@@ -23,6 +23,8 @@ export function openSocket(o: ResolvedStationOptions): { url: string; ws: WebSoc
     perMessageDeflate: o.compression,
     // A redirect would send the Basic credentials to whoever it points at.
     followRedirects: false,
+    // OCPP needs TLS 1.2 at least; Node's default minimum is that too, unless lowered (--tls-min-v1.0).
+    ...(/^wss:/i.test(url) ? { minVersion: 'TLSv1.2' as const } : {}),
     ...o.tls,
   });
   return { url, ws };

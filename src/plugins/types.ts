@@ -43,6 +43,8 @@ export type SecurityEventType =
   | 'CALL_BEFORE_ACCEPTED'
   | 'INVALID_IDENTITY'
   | 'CERTIFICATE_REJECTED'
+  /** A TLS handshake OpenSSL refused: plain HTTP on the TLS port, TLS under 1.2, no shared cipher. */
+  | 'TLS_HANDSHAKE_FAILED'
   | 'MESSAGE_FLOOD'
   | 'ANOMALY_RAPID_RECONNECT';
 

@@ -1,11 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isOcppVersion, type OcppVersion } from '../protocol/versions.js';
+import type { CertificateSummary } from './tls.js';
 
 /** Why a handshake is refused, and the HTTP status that says so. */
 export type HandshakeRejection =
   | { status: 400; reason: 'invalid-identity' | 'bad-request' }
   | { status: 401; reason: 'auth-required' | 'bad-credentials' }
   | { status: 403; reason: 'forbidden' }
+  | {
+      status: 403;
+      reason: 'certificate-required' | 'certificate-mismatch';
+      certificate?: CertificateSummary;
+    }
   | { status: 404; reason: 'unknown-path' | 'unknown-station' }
   | { status: 429; reason: 'rate-limited' }
   | { status: 503; reason: 'server-full' | 'closing' | 'handshake-timeout' | 'auth-failed' };

@@ -1,5 +1,6 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { PeerCertificate } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { HandshakeInfo } from '../plugins/types.js';
 import type { OcppVersion } from '../protocol/versions.js';
@@ -12,6 +13,7 @@ import {
   parseProtocolHeader,
 } from './handshake.js';
 import { AddressRateLimiter } from './rate-limit.js';
+import { type CertificateIdentity, checkClientCertificate } from './tls.js';
 
 export interface AcceptedHandshake {
   readonly identity: string;
@@ -25,7 +27,9 @@ export type AuthVerdict = true | HandshakeRejection;
 export interface UpgradeOptions {
   path: string;
   protocols: readonly OcppVersion[];
-  securityProfile: 0 | 1;
+  securityProfile: 0 | 1 | 2 | 3;
+  /** Profile 3: binds the client certificate to the identity in the URL. */
+  certificateIdentity: CertificateIdentity;
   maxPayloadBytes: number;
   handshakeTimeoutMs: number;
   maxConnections: number;
@@ -39,6 +43,7 @@ export interface UpgradeOptions {
     identity: string;
     protocol: OcppVersion;
     password: Buffer | undefined;
+    certificate: PeerCertificate | undefined;
     remoteAddress: string | undefined;
     request: IncomingMessage;
   }): Promise<AuthVerdict>;
@@ -51,7 +56,8 @@ export interface UpgradeOptions {
 
 /**
  * The HTTP upgrade of an OCPP-J station, checked in this order: closing (503), rate (429),
- * capacity (503), path (404), subprotocol, identity (400), credentials (401/403/404). Every refusal
+ * capacity (503), path (404), subprotocol, identity (400), credentials: Basic (401) for profiles 1-2,
+ * client certificate (403) for profile 3, then `authorize` (401/403/404). Every refusal
  * is an HTTP status and an event; nothing reaches a station actor before all checks pass.
  */
 export class UpgradeHandler {
@@ -117,13 +123,19 @@ export class UpgradeHandler {
     if (!identityAllowed(identity, protocol)) return reject({ status: 400, reason: 'invalid-identity' });
 
     let password: Buffer | undefined;
-    if (o.securityProfile === 1) {
+    let certificate: PeerCertificate | undefined;
+    if (o.securityProfile === 1 || o.securityProfile === 2) {
       const creds = basicCredentials(request.headers.authorization, identity);
       if (!creds.ok) return reject({ status: 401, reason: creds.reason });
       password = creds.password;
+    } else if (o.securityProfile === 3) {
+      // The certificate is the credential; an Authorization header, if any, is ignored.
+      const checked = checkClientCertificate(request.socket, identity, o.certificateIdentity);
+      if (!checked.ok) return reject(checked.rejection);
+      certificate = checked.certificate;
     }
     const verdict = await withTimeout(
-      o.authorize({ identity, protocol, password, remoteAddress, request }),
+      o.authorize({ identity, protocol, password, certificate, remoteAddress, request }),
       o.handshakeTimeoutMs,
     );
     if (verdict === 'timeout') return reject({ status: 503, reason: 'handshake-timeout' });

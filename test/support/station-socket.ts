@@ -3,7 +3,7 @@
  * records exactly what arrives, so tests can speak malformed OCPP and watch the CSMS's answers.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 
 /** A received message: the parsed JSON (normally an OCPP-J array), or the raw text when not JSON. */
 export type Received = unknown[];
@@ -25,6 +25,11 @@ export interface StationSocketOptions {
   onOpen?: (ws: WebSocket) => void;
   /** Milliseconds to wait for the handshake (default 2000). */
   timeoutMs?: number;
+  /** For a wss:// url: CA, client certificate, versions, ciphers. */
+  tls?: Pick<
+    ClientOptions,
+    'ca' | 'cert' | 'key' | 'minVersion' | 'maxVersion' | 'ciphers' | 'rejectUnauthorized'
+  >;
 }
 
 export interface CloseInfo {
@@ -80,6 +85,7 @@ function open(url: string, identity: string, options: StationSocketOptions): Web
     headers,
     autoPong: options.autoPong ?? true,
     handshakeTimeout: options.timeoutMs ?? 2_000,
+    ...options.tls,
   });
 }
 

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { parseServeArgs } from '../../src/cli/serve.js';
+
+describe('serve --rate-limit', () => {
+  it('turns the per-address connection limit off or sets it', () => {
+    expect(parseServeArgs(['--rate-limit', 'off'], '0')).toMatchObject({ rateLimit: false });
+    expect(parseServeArgs(['--rate-limit', '50,10'], '0')).toMatchObject({
+      rateLimit: { burst: 50, perSecond: 10 },
+    });
+    expect(parseServeArgs([], '0')).not.toHaveProperty('rateLimit');
+  });
+
+  it('refuses a malformed value with a readable error', () => {
+    expect(parseServeArgs(['--rate-limit', 'lots'], '0')).toEqual({
+      error: expect.stringContaining('--rate-limit must be BURST,PER_SECOND'),
+    });
+    expect(parseServeArgs(['--rate-limit', '0,5'], '0')).toHaveProperty('error');
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * Shared set-up for the simulator tests: our CSMS with default handlers on 127.0.0.1 (port 0), recording
+ * every CALL the stations make and every schema failure it sees.
+ */
+
+import { type Csms, createCsms, registerDefaultHandlers } from '../../src/index.js';
+import type { Payload } from '../../src/protocol/frames.js';
+import type { Simulation } from '../../src/sim/index.js';
+
+export interface Received {
+  identity: string;
+  action: string;
+  payload: Payload;
+}
+
+export interface TestCsms {
+  csms: Csms;
+  url: string;
+  /** CALLs from stations, in arrival order. */
+  received: Received[];
+  /** validationFailure events, either direction: must stay empty. */
+  failures: string[];
+  /** Accepted boots per identity. */
+  boots: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startCsms(heartbeatIntervalS = 300): Promise<TestCsms> {
+  const csms = registerDefaultHandlers(createCsms({ jitterRatio: 0 }), { heartbeatIntervalS });
+  const received: Received[] = [];
+  const failures: string[] = [];
+  const boots = new Map<string, number>();
+  csms.on('message', ({ station, direction, message }) => {
+    if (direction === 'IN' && message.type === 2)
+      received.push({ identity: station.identity, action: message.action, payload: message.payload });
+  });
+  csms.on('validationFailure', ({ station, direction, error }) =>
+    failures.push(`${station.identity} ${direction}: ${error.message}`),
+  );
+  csms.on('registered', ({ station }) => boots.set(station.identity, (boots.get(station.identity) ?? 0) + 1));
+  const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    csms,
+    url: `ws://127.0.0.1:${port}`,
+    received,
+    failures,
+    boots,
+    close: () => csms.close({ drainMs: 0 }),
+  };
+}
+
+export function until(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (check()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`${what}: not met within ${timeoutMs} ms`));
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+/** The first CALL from `identity` of `action` after index `from` that `match` accepts. */
+export async function waitFor(
+  t: TestCsms,
+  identity: string,
+  action: string,
+  match: (p: Payload) => boolean = () => true,
+  from = 0,
+): Promise<Payload> {
+  let found: Received | undefined;
+  await until(
+    () => {
+      found = t.received
+        .slice(from)
+        .find((r) => r.identity === identity && r.action === action && match(r.payload));
+      return found !== undefined;
+    },
+    5_000,
+    `${action} from ${identity}`,
+  );
+  return found!.payload;
+}
+
+export function actionsOf(t: TestCsms, identity: string): Set<string> {
+  return new Set(t.received.filter((r) => r.identity === identity).map((r) => r.action));
+}
+
+/** Every station of the run has booted (Accepted) and is idle with all its connectors announced. */
+export async function allBooted(sim: Simulation): Promise<void> {
+  await until(() => sim.stats.everBooted === sim.options.stations, 5_000, 'all stations booted');
+}
