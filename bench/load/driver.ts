@@ -8,7 +8,8 @@
  * Each server runs in its own process behind an adapter (bench/load/adapters/*.ts) on 127.0.0.1;
  * stations are raw `ws` clients in separate worker processes (bench/load/worker.ts). Servers are run
  * one at a time, in interleaved rounds (A B, B A, ...). Per server and round:
- *   warm-up        20 stations run the call mix for 1 s and leave (lazy schemas, JIT), then GC.
+ *   warm-up        20 stations run the call mix for 1 s and leave (lazy schemas, JIT), then GC;
+ *                  20 more with 2.0.1 when the 2.0.1 phase runs.
  *   connect        N 1.6 stations: WS handshake + BootNotification (must be Accepted) + Status.
  *                  connect rate = N / wall time; CPU per connect = server CPU time / N.
  *   idle RSS       (VmRSS after GC with N idle stations - VmRSS after GC before them) / N.
@@ -211,8 +212,19 @@ async function serverRound(
       'max',
       20,
     );
+    // 2.0.1 too when it is measured: its schemas compile on first use, which is not a per-connect cost.
+    if (c.v201 > 0) {
+      await connect(ctx, 'warm201', 'ocpp2.0.1', 20, 'X');
+      await calls({ ...ctx, c: { ...c, warmup: 0, duration: 1, profile: '' } }, 'warm', 'warm201', 'max', 20);
+    }
     await Promise.all(
-      workers.map((w) => w.request('close', { group: 'warm' }).then((r) => errors.add(r.errors))),
+      workers.map((w) =>
+        Promise.all(
+          ['warm', ...(c.v201 > 0 ? ['warm201'] : [])].map((group) =>
+            w.request('close', { group }).then((r) => errors.add(r.errors)),
+          ),
+        ),
+      ),
     );
     await sleep(300);
     const heap0 = Number((await adapter.request('gc')).heapUsed);

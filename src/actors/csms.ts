@@ -189,6 +189,7 @@ export class Csms {
       compression: o.compression,
       connectedCount: () => this.live.size,
       isClosing: () => this.closing,
+      hasAuthorizer: () => this.current.auth !== undefined,
       authorize: async (req) => {
         const auth = this.current.auth;
         if (!auth) return true;

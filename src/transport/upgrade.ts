@@ -39,6 +39,8 @@ export interface UpgradeOptions {
   /** Number of stations currently connected. */
   connectedCount(): number;
   isClosing(): boolean;
+  /** False when no auth callback is configured: the handshake then skips the timed authorize step. */
+  hasAuthorizer(): boolean;
   authorize(info: {
     identity: string;
     protocol: OcppVersion;
@@ -134,14 +136,17 @@ export class UpgradeHandler {
       if (!checked.ok) return reject(checked.rejection);
       certificate = checked.certificate;
     }
-    const verdict = await withTimeout(
-      o.authorize({ identity, protocol, password, certificate, remoteAddress, request }),
-      o.handshakeTimeoutMs,
-    );
-    if (verdict === 'timeout') return reject({ status: 503, reason: 'handshake-timeout' });
-    if (verdict !== true) return reject(verdict);
-    if (socket.destroyed) return;
-    if (o.isClosing()) return reject({ status: 503, reason: 'closing' });
+    // Without a callback there is nothing to wait for: no timer, no promise per handshake.
+    if (o.hasAuthorizer()) {
+      const verdict = await withTimeout(
+        o.authorize({ identity, protocol, password, certificate, remoteAddress, request }),
+        o.handshakeTimeoutMs,
+      );
+      if (verdict === 'timeout') return reject({ status: 503, reason: 'handshake-timeout' });
+      if (verdict !== true) return reject(verdict);
+      if (socket.destroyed) return;
+      if (o.isClosing()) return reject({ status: 503, reason: 'closing' });
+    }
 
     this.chosen.set(request, protocol);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
