@@ -6,7 +6,6 @@ import { expect } from 'vitest';
 import { type Csms, createCsms } from '../../src/actors/csms.js';
 import { registerDefaultHandlers } from '../../src/actors/default-handlers.js';
 import type { CsmsOptions } from '../../src/actors/options.js';
-import type { CsmsEventMap, CsmsEventName } from '../../src/plugins/types.js';
 import {
   bootPayload,
   connectExpectingHttpError,
@@ -62,38 +61,6 @@ export async function cleanup(): Promise<void> {
   await Promise.all(csmsOpen.splice(0).map((c) => c.close({ drainMs: 0 })));
 }
 
-/** Record every event of `names` emitted by `csms`, in order. */
-export function record<K extends CsmsEventName>(csms: Csms, ...names: K[]): { [N in K]: CsmsEventMap[N][] } {
-  const out = {} as { [N in K]: CsmsEventMap[N][] };
-  for (const name of names) {
-    const list: CsmsEventMap[K][] = [];
-    out[name] = list as never;
-    csms.on(name, (e) => list.push(e));
-  }
-  return out;
-}
-
-/** The next event `name` (matching `match`) emitted after this call. */
-export function nextEvent<K extends CsmsEventName>(
-  csms: Csms,
-  name: K,
-  match: (e: CsmsEventMap[K]) => boolean = () => true,
-  timeoutMs = 1_000,
-): Promise<CsmsEventMap[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no ${name} event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = csms.on(name, (e) => {
-      if (!match(e)) return;
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
-}
-
 /** The station still gets a CALLRESULT for a Heartbeat: whatever happened elsewhere did not hurt it. */
 export async function expectServed(station: StationSocket): Promise<void> {
   const answer = await station.call('Heartbeat', {});
@@ -128,3 +95,5 @@ export async function until(check: () => boolean, timeoutMs = 1_000): Promise<vo
     await sleep(5);
   }
 }
+
+export { nextEvent, record } from '../support/events.js';

@@ -18,7 +18,6 @@ import {
   type StationEventMap,
   type StationOptions,
 } from '../../src/client/index.js';
-import type { CsmsEventMap, CsmsEventName } from '../../src/plugins/types.js';
 import { connectStation, type StationSocket, type StationSocketOptions } from '../support/station-socket.js';
 
 type Closable = { close(): Promise<unknown> };
@@ -88,38 +87,6 @@ export function handshake(
   });
 }
 
-/** The next `name` event (matching `match`), or a rejection after `timeoutMs`. */
-export function nextEvent<K extends CsmsEventName>(
-  csms: Csms,
-  name: K,
-  match: (e: CsmsEventMap[K]) => boolean = () => true,
-  timeoutMs = 2_000,
-): Promise<CsmsEventMap[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no ${name} event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = csms.on(name, (e) => {
-      if (!match(e)) return;
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
-}
-
-/** Record every event of `names`, in order. */
-export function record<K extends CsmsEventName>(csms: Csms, ...names: K[]): { [N in K]: CsmsEventMap[N][] } {
-  const out = {} as { [N in K]: CsmsEventMap[N][] };
-  for (const name of names) {
-    const list: CsmsEventMap[K][] = [];
-    out[name] = list as never;
-    csms.on(name, (e) => list.push(e));
-  }
-  return out;
-}
-
 export function bootPayload16() {
   return { chargePointVendor: 'Acme', chargePointModel: 'Test' };
 }
@@ -134,3 +101,5 @@ export function firstFailure(s: Station): Promise<StationEventMap['connectFailed
     void s.connect().catch(() => {});
   });
 }
+
+export { nextEvent, record } from '../support/events.js';
