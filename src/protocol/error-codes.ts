@@ -56,19 +56,21 @@ export type OcppErrorCode = ErrorCode16 | ErrorCode2;
  * What went wrong, independent of any version's spelling. Code that raises an error names
  * the fault; the version decides the string on the wire.
  */
-export type ErrorKind =
-  | 'NotImplemented'
-  | 'NotSupported'
-  | 'InternalError'
-  | 'ProtocolError'
-  | 'SecurityError'
-  | 'FormatViolation'
-  | 'PropertyConstraintViolation'
-  | 'OccurrenceConstraintViolation'
-  | 'TypeConstraintViolation'
-  | 'GenericError'
-  | 'MessageTypeNotSupported'
-  | 'RpcFrameworkError';
+export const ERROR_KINDS = [
+  'NotImplemented',
+  'NotSupported',
+  'InternalError',
+  'ProtocolError',
+  'SecurityError',
+  'FormatViolation',
+  'PropertyConstraintViolation',
+  'OccurrenceConstraintViolation',
+  'TypeConstraintViolation',
+  'GenericError',
+  'MessageTypeNotSupported',
+  'RpcFrameworkError',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 const KIND_TO_16: Record<ErrorKind, ErrorCode16> = {
   NotImplemented: 'NotImplemented',

@@ -12,7 +12,7 @@ import {
   breakerNeedsSuccess,
   breakerStateOf,
 } from '../../src/machines/breaker.js';
-import { aliasEvents, simpleWalks, transitionWalks } from './model-kit.js';
+import { aliasEvents, itAgreesAlongEveryPath } from './model-kit.js';
 
 type Timer = { type: 'RESET_TIMER' } | { type: 'PROBE_TIMER' };
 type ModelEvent = BreakerEvent | Timer;
@@ -154,13 +154,5 @@ describe('breaker machine agrees with its reference model', () => {
     ]);
   });
 
-  it.each(transitionWalks(model, EVENTS))('$name', async ({ path }) => {
-    await path.test(harness());
-  });
-
-  it('follows every simple path', async () => {
-    const walks = simpleWalks(model);
-    expect(walks.length).toBeGreaterThan(0);
-    for (const { path } of walks) await path.test(harness());
-  });
+  itAgreesAlongEveryPath(model, EVENTS, harness);
 });

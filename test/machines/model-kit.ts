@@ -1,3 +1,4 @@
+import { expect, it } from 'vitest';
 import type {
   ActorLogic,
   AnyEventObject,
@@ -7,7 +8,7 @@ import type {
   InputFrom,
   SnapshotFrom,
 } from 'xstate';
-import type { TestModel, TestPath } from 'xstate/graph';
+import type { TestModel, TestParam, TestPath } from 'xstate/graph';
 
 /**
  * Model logic that also accepts alias events and rewrites them into the events XState raises by itself
@@ -78,3 +79,28 @@ export function describeWalk(events: readonly EventObject[]): string {
 
 /** Lets settled promises reach the actor (promise actors report on a later microtask). */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The two model-based checks every machine gets: each (state, event) pair via `transitionWalks`, and every
+ * simple path, each run against a fresh `harness()` (a real actor beside the reference model).
+ */
+export function itAgreesAlongEveryPath<
+  TSnapshot extends SnapshotFrom<AnyStateMachine>,
+  TEvent extends EventObject,
+  TInput,
+>(
+  model: TestModel<TSnapshot, TEvent, TInput>,
+  events: readonly TEvent[],
+  harness: () => TestParam<TSnapshot, TEvent>,
+  minSimplePaths = 1,
+): void {
+  it.each(transitionWalks(model, events))('$name', async ({ path }) => {
+    await path.test(harness());
+  });
+
+  it('follows every simple path', async () => {
+    const walks = simpleWalks(model);
+    expect(walks.length).toBeGreaterThanOrEqual(minSimplePaths);
+    for (const { path } of walks) await path.test(harness());
+  });
+}

@@ -10,7 +10,7 @@ import {
   replayMachine,
   replayStateOf,
 } from '../../src/machines/replay.js';
-import { aliasEvents, settle, simpleWalks, transitionWalks } from './model-kit.js';
+import { aliasEvents, itAgreesAlongEveryPath, settle } from './model-kit.js';
 import { startReplay } from './replay-harness.js';
 
 /** What the in-flight delivery does, and the back-off timer expiring. */
@@ -186,15 +186,7 @@ describe('replay machine agrees with its reference model', () => {
     ]);
   });
 
-  it.each(transitionWalks(model, EVENTS))('$name', async ({ path }) => {
-    await path.test(harness());
-  });
-
-  it('follows every simple path', async () => {
-    const walks = simpleWalks(model);
-    expect(walks.length).toBeGreaterThan(0);
-    for (const { path } of walks) await path.test(harness());
-  });
+  itAgreesAlongEveryPath(model, EVENTS, harness);
 
   it('backs off up to the cap over repeated failures', async () => {
     const failures = Array.from(

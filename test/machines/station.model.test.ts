@@ -10,7 +10,7 @@ import {
   type StationSnapshot,
   stationMachine,
 } from '../../src/machines/station.js';
-import { simpleWalks, transitionWalks } from './model-kit.js';
+import { itAgreesAlongEveryPath } from './model-kit.js';
 import {
   createStationTestModel,
   type Notification,
@@ -104,15 +104,7 @@ describe('station machine agrees with its reference model', () => {
     describe(`requireBoot ${requireBoot}`, () => {
       const model = createStationTestModel({ input: { requireBoot } });
 
-      it.each(transitionWalks(model, STATION_MODEL_EVENTS))('$name', async ({ path }) => {
-        await path.test(harness(requireBoot));
-      });
-
-      it('follows every simple path', async () => {
-        const walks = simpleWalks(model);
-        expect(walks.length).toBeGreaterThan(13);
-        for (const { path } of walks) await path.test(harness(requireBoot));
-      });
+      itAgreesAlongEveryPath(model, STATION_MODEL_EVENTS, () => harness(requireBoot), 14);
     });
   }
 });

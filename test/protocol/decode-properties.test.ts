@@ -9,7 +9,7 @@ import {
   encodeSend,
   truncateDescription,
 } from '../../src/protocol/encode.js';
-import { ERROR_CODES, type ErrorKind, errorKindOf } from '../../src/protocol/error-codes.js';
+import { ERROR_CODES, ERROR_KINDS, errorKindOf } from '../../src/protocol/error-codes.js';
 import { RpcError } from '../../src/protocol/errors.js';
 import { MAX_ERROR_DESCRIPTION_LENGTH, MAX_MESSAGE_ID_LENGTH } from '../../src/protocol/frames.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../../src/protocol/versions.js';
@@ -221,20 +221,7 @@ const messageId = fc.oneof(
 );
 const action = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
 const payload = fc.dictionary(fc.string({ unit: 'binary', maxLength: 10 }), json, { maxKeys: 5 });
-const KINDS: readonly ErrorKind[] = [
-  'NotImplemented',
-  'NotSupported',
-  'InternalError',
-  'ProtocolError',
-  'SecurityError',
-  'FormatViolation',
-  'PropertyConstraintViolation',
-  'OccurrenceConstraintViolation',
-  'TypeConstraintViolation',
-  'GenericError',
-  'MessageTypeNotSupported',
-  'RpcFrameworkError',
-];
+const KINDS = ERROR_KINDS;
 const rpcError = fc
   .tuple(fc.constantFrom(...KINDS), fc.string({ unit: 'binary', maxLength: 400 }), payload)
   .map(([kind, description, details]) => new RpcError(kind, description, details));

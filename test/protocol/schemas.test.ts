@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS, actionInfo, maySend, SEND_ACTIONS } from '../../src/protocol/actions.js';
 import {
   ERROR_CODES,
+  ERROR_KINDS,
   type ErrorKind,
   errorCodeFor,
   errorKindOf,
@@ -124,20 +125,7 @@ describe('action catalog contents', () => {
 });
 
 describe('error codes per version', () => {
-  const ALL_KINDS: readonly ErrorKind[] = [
-    'NotImplemented',
-    'NotSupported',
-    'InternalError',
-    'ProtocolError',
-    'SecurityError',
-    'FormatViolation',
-    'PropertyConstraintViolation',
-    'OccurrenceConstraintViolation',
-    'TypeConstraintViolation',
-    'GenericError',
-    'MessageTypeNotSupported',
-    'RpcFrameworkError',
-  ];
+  const ALL_KINDS = ERROR_KINDS;
 
   /** kind → [1.6, 2.0.1, 2.1] spelling. */
   const TABLE: Record<ErrorKind, readonly [string, string, string]> = {
