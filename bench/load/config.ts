@@ -23,8 +23,10 @@ export interface Config {
   /** Connections being set up at once, per worker. */
   concurrency: number;
   out: string;
-  /** Profile our adapter (inspector) during this phase: max16 | rate16 | max201 | connect | fanout. */
+  /** Profile every server's adapter (inspector) during this phase: max16 | rate16 | max201 | connect | fanout. */
   profile: string;
+  /** cpu: V8 CPU profile; heap: sampling heap profile (what allocates). */
+  profileKind: 'cpu' | 'heap';
   help: boolean;
 }
 
@@ -42,6 +44,7 @@ const DEFAULTS: Config = {
   concurrency: 100,
   out: 'bench/results',
   profile: '',
+  profileKind: 'cpu',
   help: false,
 };
 
@@ -58,7 +61,8 @@ export const USAGE = `usage: npm run bench:load -- [options]     (or env BENCH_L
   --workers N         load-generating processes (default ${DEFAULTS.workers})
   --concurrency N     connection set-ups in flight per worker (default ${DEFAULTS.concurrency})
   --out DIR           where the JSON lines go (default ${DEFAULTS.out})
-  --profile PHASE     CPU-profile our adapter during max16|rate16|max201|connect|fanout (skews that round)`;
+  --profile PHASE     CPU-profile each server during max16|rate16|max201|connect|fanout (skews that round)
+  --profile-kind K    cpu (default) or heap: a sampling heap profile, allocations by function`;
 
 function positive(name: string, v: string, min = 0): number {
   const n = Number(v);
@@ -126,6 +130,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         break;
       case 'profile':
         c.profile = v;
+        break;
+      case 'profile-kind':
+        if (v !== 'cpu' && v !== 'heap') throw new Error(`--profile-kind: cpu or heap, got ${v}`);
+        c.profileKind = v;
         break;
       case 'help':
         c.help = true;

@@ -84,12 +84,18 @@ interface Ctx {
   readonly m: Record<string, number>;
 }
 
-/** Run `fn` with our adapter CPU-profiled if `--profile` names this phase. */
+/** Extra node flags for every server process, for investigations (e.g. `--trace-gc`). */
+const ADAPTER_FLAGS = (process.env.BENCH_ADAPTER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+const profileFile = (ctx: Ctx, phase: string) =>
+  `${ctx.server}-${phase}-r${ctx.round}-${Date.now()}.${ctx.c.profileKind === 'heap' ? 'heapprofile' : 'cpuprofile'}`;
+
+/** Run `fn` with the server's adapter CPU-profiled if `--profile` names this phase. */
 async function profiled<T>(ctx: Ctx, phase: string, fn: () => Promise<T>): Promise<T> {
-  if (ctx.c.profile !== phase || ctx.server !== 'ours') return fn();
-  await ctx.adapter.request('profileStart');
+  if (ctx.c.profile !== phase) return fn();
+  await ctx.adapter.request('profileStart', { kind: ctx.c.profileKind });
   const result = await fn();
-  const file = resolve(ctx.c.out, `ours-${phase}-r${ctx.round}-${Date.now()}.cpuprofile`);
+  const file = resolve(ctx.c.out, profileFile(ctx, phase));
   await ctx.adapter.request('profileStop', { file });
   console.log(`  profile of ${phase}: ${file}`);
   return result;
@@ -134,14 +140,14 @@ async function calls(ctx: Ctx, phase: string, group: string, mode: 'max' | 'rate
   const durMs = c.duration * 1000;
   const startAt = Date.now() + 300;
   const shares = split(count, workers.length);
-  const profile = c.profile === phase && ctx.server === 'ours';
-  const file = resolve(c.out, `ours-${phase}-r${ctx.round}-${Date.now()}.cpuprofile`);
+  const profile = c.profile === phase;
+  const file = resolve(c.out, profileFile(ctx, phase));
   let cpuStart = 0;
   let cpuEnd = 0;
   const marks = [
     sleep(startAt + warmMs - Date.now()).then(async () => {
       cpuStart = cpuMs(adapter.pid);
-      if (profile) await adapter.request('profileStart');
+      if (profile) await adapter.request('profileStart', { kind: c.profileKind });
     }),
     sleep(startAt + warmMs + durMs - Date.now()).then(() => {
       cpuEnd = cpuMs(adapter.pid);
@@ -197,7 +203,12 @@ async function serverRound(
   const errors = new Errors();
   const m: Record<string, number> = {};
   const began = performance.now();
-  const adapter = Child.fork(server, `bench/load/adapters/${server}.ts`, [], ['--expose-gc', ...TSX]);
+  const adapter = Child.fork(
+    server,
+    `bench/load/adapters/${server}.ts`,
+    [],
+    ['--expose-gc', ...ADAPTER_FLAGS, ...TSX],
+  );
   try {
     const info = await adapter.whenReady();
     const ctx: Ctx = { c, workers, server, round, adapter, url: `ws://127.0.0.1:${info.port}`, errors, m };

@@ -8,7 +8,7 @@ import { type AnyActorRef, createActor, fromTransition } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
 import { breakerMachine } from '../machines/breaker.js';
-import { stationMachine } from '../machines/station.js';
+import { type StationMachine, stationContext, stationMachine } from '../machines/station.js';
 import { Dispatcher } from '../plugins/dispatcher.js';
 import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../plugins/types.js';
 import type { Payload } from '../protocol/frames.js';
@@ -38,6 +38,7 @@ import {
 import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
+import { ActorTemplate } from './actor-template.js';
 import { type CallOptions, newRuntimeStats } from './endpoint.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type Handler, HandlerTable } from './handlers.js';
@@ -141,24 +142,26 @@ export class Csms {
       inspect: o.inspect,
       system: this.system,
       live: this.live,
-      stationMachine: stationMachine.provide({
-        actions: {
-          notifyRegistered: ({ context }, change) => {
-            const station = byIdentity(context.identity);
-            if (!station) return;
-            this.dispatcher.emit('registered', { station, status: change.status });
-            // The machine records the boot after this action: ready() must read the new state.
-            if (change.status === 'Accepted')
-              queueMicrotask(() => station.ready && this.queues.stationReady(station.identity));
+      stationActors: stationActorTemplate(
+        stationMachine.provide({
+          actions: {
+            notifyRegistered: ({ context }, change) => {
+              const station = byIdentity(context.identity);
+              if (!station) return;
+              this.dispatcher.emit('registered', { station, status: change.status });
+              // The machine records the boot after this action: ready() must read the new state.
+              if (change.status === 'Accepted')
+                queueMicrotask(() => station.ready && this.queues.stationReady(station.identity));
+            },
+            forget: ({ context }) => {
+              const station = byIdentity(context.identity);
+              if (!station || station.connected) return;
+              this.stations.delete(context.identity);
+              queueMicrotask(() => station.stop());
+            },
           },
-          forget: ({ context }) => {
-            const station = byIdentity(context.identity);
-            if (!station || station.connected) return;
-            this.stations.delete(context.identity);
-            queueMicrotask(() => station.stop());
-          },
-        },
-      }),
+        }),
+      ),
       breakerMachine: o.breaker
         ? breakerMachine.provide({
             actions: {
@@ -531,6 +534,9 @@ export type ReconfigurableOptions = Partial<
     | 'certificateIdentity'
   >
 >;
+
+const stationActorTemplate = (machine: StationMachine) =>
+  new ActorTemplate(machine, stationContext, { identity: 'template', protocol: 'ocpp1.6' });
 
 export function createCsms(options: CsmsOptions = {}): Csms {
   return new Csms(options);

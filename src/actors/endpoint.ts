@@ -12,8 +12,9 @@ import { checkInboundCall, validatePayload } from '../protocol/validation.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import type { Jitter } from '../util/jitter.js';
 import type { Logger } from '../util/logger.js';
-import { CallDroppedError, HandlerTimeoutError } from './errors.js';
-import { type HandlerContext, type HandlerTable, NOREPLY } from './handlers.js';
+import { CallDroppedError } from './errors.js';
+import { type HandlerHost, HandlerRun } from './handler-run.js';
+import { type HandlerTable, NOREPLY } from './handlers.js';
 import { InboundCalls, type InboundHost } from './inbound-calls.js';
 import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
 
@@ -72,7 +73,7 @@ const TYPE_NAMES: Record<number, MessageType> = {
  * handler → encode → socket. Subclasses add what is side-specific (the CSMS station actor gates
  * calls on registration and feeds its machines; the station client reconnects).
  */
-export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHost {
+export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHost, HandlerHost {
   protected ws: WebSocket | undefined;
   protected outbound: OutboundCalls;
   protected inbound: InboundCalls;
@@ -112,8 +113,8 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     return this.inbound.size;
   }
 
-  /** Aborted when this connection ends: handed to handlers as `signal`. */
-  protected get connectionSignal(): AbortSignal {
+  /** @internal Aborted when this connection ends: handed to handlers as `signal`. */
+  get connectionSignal(): AbortSignal {
     this.abort ??= new AbortController();
     return this.abort.signal;
   }
@@ -245,10 +246,11 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
       this.refuse(frame, isSend, known ? 'not-supported' : 'not-implemented', error);
       return;
     }
-    const submitted = this.inbound.submit({
-      messageId,
-      run: () => this.runHandler(handler, frame, payload, isSend),
-    });
+    // Handling time is only ever reported to `message` observers; skip the clock read otherwise.
+    const started = d.has('message') ? performance.now() : 0;
+    const submitted = this.inbound.submit(
+      new HandlerRun(this, handler, frame, payload, this.protocol, isSend, this.ws, started),
+    );
     if (submitted === 'full') {
       this.refuse(
         frame,
@@ -283,104 +285,13 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     });
   }
 
-  private runHandler(
-    handler: NonNullable<ReturnType<HandlerTable['get']>>,
-    frame: CallFrame,
-    payload: Payload,
-    isSend: boolean,
-  ): Promise<void> | void {
-    // Handling time is only ever reported to `message` observers; skip the clock read otherwise.
-    const started = this.rt.dispatcher.has('message') ? performance.now() : 0;
-    const self = this;
-    // The signal is built on first read (most handlers never read it), and belongs to this call:
-    // read after the socket it came in on is gone, it is already aborted; the time limit aborts it too.
-    const socket = this.ws;
-    let abort: AbortController | undefined;
-    let unlink: (() => void) | undefined;
-    let timedOut: HandlerTimeoutError | undefined;
-    const ctx: HandlerContext = {
-      station: this as never,
-      action: frame.action,
-      payload,
-      protocol: this.protocol,
-      messageId: frame.messageId,
-      get signal() {
-        if (!abort) {
-          const own = new AbortController();
-          abort = own;
-          if (timedOut) own.abort(timedOut);
-          else if (self.ws !== socket) own.abort();
-          else {
-            const connection = self.connectionSignal;
-            const relay = () => own.abort(connection.reason);
-            connection.addEventListener('abort', relay, { once: true });
-            unlink = () => connection.removeEventListener('abort', relay);
-          }
-        }
-        return abort.signal;
-      },
-    };
-    let result: unknown;
-    try {
-      result = handler(ctx);
-    } catch (error) {
-      unlink?.();
-      this.handlerFailed(frame, isSend, error, socket);
-      return;
-    }
-    if (!(result instanceof Promise)) {
-      unlink?.();
-      return this.answer(frame, isSend, result, started, socket);
-    }
-    const limit = this.rt.handlerTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const bounded =
-      limit > 0
-        ? Promise.race([
-            result,
-            new Promise((_, reject) => {
-              timer = setTimeout(() => {
-                timedOut = new HandlerTimeoutError(frame.action, limit);
-                abort?.abort(timedOut);
-                reject(timedOut);
-              }, limit);
-            }),
-          ])
-        : result;
-    return bounded.then(
-      (value) => {
-        clearTimeout(timer);
-        unlink?.();
-        this.answer(frame, isSend, value, started, socket);
-      },
-      (error) => {
-        clearTimeout(timer);
-        unlink?.();
-        this.handlerFailed(frame, isSend, error, socket);
-      },
-    );
-  }
-
-  /**
-   * `socket` is the one the CALL came in on: once it is gone the answer is dropped, never sent on a
-   * newer connection of the station, where its id may name a different CALL (ids restart on reconnect).
-   */
-  private answer(
-    frame: CallFrame,
-    isSend: boolean,
-    result: unknown,
-    started: number,
-    socket: WebSocket | undefined,
-  ): void {
-    if (isSend || result === NOREPLY || !this.ws || this.ws !== socket) return;
+  /** @internal The handler produced `result`: answer with it (validated, through the middleware). */
+  handlerReturned(run: HandlerRun, result: unknown): void {
+    const { frame, isSend } = run;
+    if (isSend || result === NOREPLY || !this.ws || this.ws !== run.socket) return;
     const d = this.rt.dispatcher;
     if (result === null || typeof result !== 'object' || Array.isArray(result)) {
-      this.handlerFailed(
-        frame,
-        isSend,
-        new TypeError(`Handler for ${frame.action} returned no payload object`),
-        socket,
-      );
+      this.handlerFailed(run, new TypeError(`Handler for ${frame.action} returned no payload object`));
       return;
     }
     let response = result as Payload;
@@ -405,17 +316,22 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     if (d.interceptsSend && !d.allowSend(this, [3, frame.messageId, response])) return;
     this.sendText(encodeCallResult(frame.messageId, response));
     if (d.has('message')) {
-      this.observe({ type: 3, messageId: frame.messageId, payload: response }, 'OUT', frame.action, started);
+      this.observe(
+        { type: 3, messageId: frame.messageId, payload: response },
+        'OUT',
+        frame.action,
+        run.started,
+      );
     }
     this.answered(frame.action, response);
   }
 
-  private handlerFailed(
-    frame: CallFrame,
-    isSend: boolean,
-    error: unknown,
-    socket: WebSocket | undefined,
-  ): void {
+  /**
+   * @internal The handler threw or timed out. The answer goes on the socket the CALL came in on or
+   * nowhere: never on a newer connection of the station, where its id may name a different CALL.
+   */
+  handlerFailed(run: HandlerRun, error: unknown): void {
+    const { frame } = run;
     const raised = error instanceof RpcError;
     if (!raised) {
       this.rt.dispatcher.emit('handlerError', {
@@ -426,7 +342,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
       });
       this.rt.logger.error({ identity: this.identity, action: frame.action, err: error }, 'handler failed');
     }
-    if (isSend || !this.ws || this.ws !== socket) return;
+    if (run.isSend || !this.ws || this.ws !== run.socket) return;
     const rpcError = raised
       ? error
       : new RpcError(
@@ -553,6 +469,14 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   /** @internal */
   jitterDelay(ms: number): number {
     return this.rt.jitter(ms);
+  }
+  /** @internal */
+  handlerTimeoutMs(): number {
+    return this.rt.handlerTimeoutMs;
+  }
+  /** @internal */
+  isBound(socket: WebSocket | undefined): boolean {
+    return socket !== undefined && this.ws === socket;
   }
   /** @internal */
   callTimedOut(): void {

@@ -16,6 +16,7 @@ import {
 } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import type { ActorTemplate } from './actor-template.js';
 import { type CallOptions, type EndpointRuntime, RpcEndpoint } from './endpoint.js';
 import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
 import type { ActorClock } from './options.js';
@@ -37,7 +38,8 @@ function solicitedBy(action: string, payload: Payload): string | undefined {
 
 /** What the station actors of one CSMS share, beyond the RPC runtime. */
 export interface CsmsRuntime extends EndpointRuntime {
-  readonly stationMachine: StationMachine;
+  /** Creates station actors (the station machine with the runtime's actions). */
+  readonly stationActors: ActorTemplate<StationMachine>;
   readonly breakerMachine: BreakerMachine | undefined;
   readonly breakerInput: BreakerInput;
   readonly requireBoot: boolean;
@@ -85,7 +87,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     remoteAddress: string | undefined,
   ) {
     super(csms, identity, protocol, remoteAddress);
-    this.actor = createActor(csms.stationMachine, {
+    this.actor = csms.stationActors.create({
       id: identity,
       parent: csms.system,
       input: {

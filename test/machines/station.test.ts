@@ -8,6 +8,7 @@ import {
   mayCsmsSend,
   mayHandleCall,
   type RegistrationChange,
+  type RestoredRegistration,
   registrationOf,
   type StationInput,
   stationMachine,
@@ -202,18 +203,27 @@ describe('stationMachine', () => {
   });
 
   it('restores a stored registration without reporting it', () => {
-    const { log, snapshot, state } = start({
-      registration: { status: 'Accepted', interval: 900, bootedAt: 5 },
-    });
+    const restored = (registration: RestoredRegistration) => {
+      const s = start();
+      s.actor.send({ type: 'RESTORED', registration });
+      return s;
+    };
+    const { log, snapshot, state } = restored({ status: 'Accepted', interval: 900, bootedAt: 5 });
     expect(state()).toBe('open/accepted');
     expect(snapshot().context).toMatchObject({ bootStatus: 'Accepted', heartbeatInterval: 900, bootedAt: 5 });
     expect(log.registered).toEqual([]);
-    const pending = start({ registration: { status: 'Pending', interval: 30, bootedAt: 5 } });
+    const pending = restored({ status: 'Pending', interval: 30, bootedAt: 5 });
     expect(pending.state()).toBe('open/pending');
     expect(pending.snapshot().context).toMatchObject({ heartbeatInterval: undefined, bootRetryInterval: 30 });
-    expect(start({ registration: { status: 'Rejected', interval: 60, bootedAt: 5 } }).state()).toBe(
-      'open/rejected',
-    );
+    expect(restored({ status: 'Rejected', interval: 60, bootedAt: 5 }).state()).toBe('open/rejected');
+  });
+
+  it('restores only a station it has not seen boot', () => {
+    const { actor, state, snapshot } = start();
+    actor.send({ type: 'BOOT_RESULT', status: 'Pending', interval: 30 });
+    actor.send({ type: 'RESTORED', registration: { status: 'Accepted', interval: 900, bootedAt: 5 } });
+    expect(state()).toBe('open/pending');
+    expect(snapshot().context.bootRetryInterval).toBe(30);
   });
 });
 

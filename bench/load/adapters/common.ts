@@ -58,6 +58,7 @@ export async function settleAll(calls: Promise<unknown>[], errors: ErrorCounter)
 export async function runAdapter(name: string, adapter: Adapter, errors: ErrorCounter): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   let session: Session | undefined;
+  let heap = false;
   serve({
     gc: async (): Promise<Message> => {
       if (!gc) throw new Error('run the adapter with --expose-gc');
@@ -74,17 +75,31 @@ export async function runAdapter(name: string, adapter: Adapter, errors: ErrorCo
       return { ...r, ms: performance.now() - started, stations: r.answered + r.failed };
     },
     stats: (): Message => ({ connected: adapter.connected(), ...errors.take() }),
-    profileStart: async (): Promise<Message> => {
+    // kind 'cpu': V8 CPU profile; 'heap': sampling heap profile (allocations by function, every ~32 KB).
+    profileStart: async (m): Promise<Message> => {
       session = new Session();
       session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.setSamplingInterval', { interval: 200 });
-      await session.post('Profiler.start');
+      heap = m.kind === 'heap';
+      if (heap) {
+        await session.post('HeapProfiler.enable');
+        // Collected objects too: what a call allocates is garbage by the time the profile stops.
+        await session.post('HeapProfiler.startSampling', {
+          samplingInterval: 4 * 1024,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: false,
+        });
+      } else {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 200 });
+        await session.post('Profiler.start');
+      }
       return {};
     },
     profileStop: async (m): Promise<Message> => {
       if (!session) throw new Error('no profile running');
-      const { profile } = await session.post('Profiler.stop');
+      const { profile } = heap
+        ? await session.post('HeapProfiler.stopSampling')
+        : await session.post('Profiler.stop');
       writeFileSync(String(m.file), JSON.stringify(profile));
       session.disconnect();
       session = undefined;

@@ -1,0 +1,81 @@
+/**
+ * In-process driver of the per-call path, without sockets: N station actors bound to stand-in
+ * sockets, CALL text fed to them round-robin; prints ns per call. For quick A/B work on the hot path
+ * (node --trace-gc shows what survives a scavenge); the load benchmark is the measurement of record.
+ * Usage: node --import tsx bench/inproc.ts [stations=1000] [seconds=3]
+ */
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FRAMES } from './load/frames.js';
+
+type Api = typeof import('../src/index.js');
+const api: Api = await import(pathToFileURL(resolve('dist/index.js')).href);
+
+const stations = Number(process.argv[2] ?? 1000);
+const seconds = Number(process.argv[3] ?? 3);
+
+class StandInSocket extends EventEmitter {
+  bufferedAmount = 0;
+  sent = 0;
+  send(_text: string) {
+    this.sent++;
+  }
+  close() {}
+  terminate() {}
+  pause() {}
+  resume() {}
+  ping() {}
+}
+
+const csms = api.createCsms({ protocols: ['ocpp1.6'], connectionRateLimit: false, pingIntervalMs: 0 });
+api.registerDefaultHandlers(csms);
+let errors = 0;
+for (const k of ['badMessage', 'validationFailure', 'handlerError', 'callRefused'] as const)
+  csms.on(k, () => errors++);
+const sockets: StandInSocket[] = [];
+const accept = (csms as unknown as { accept(ws: unknown, h: unknown): void }).accept.bind(csms);
+const f = FRAMES['ocpp1.6'];
+// Connect phase without the socket: actor created, Boot and Status handled.
+const connectCpu0 = process.cpuUsage();
+for (let i = 0; i < stations; i++) {
+  const ws = new StandInSocket();
+  sockets.push(ws);
+  accept(ws, { identity: `S${i}`, protocol: 'ocpp1.6', remoteAddress: '127.0.0.1' });
+  ws.emit('message', Buffer.from(`[2,"b${i}"${f.boot.tail}`), false);
+  ws.emit('message', Buffer.from(`[2,"s${i}"${f.status.tail}`), false);
+}
+await new Promise((r) => setTimeout(r, 50));
+const connectCpu = process.cpuUsage(connectCpu0);
+console.log(
+  `connect (actor + Boot + Status, no socket): ${((connectCpu.user + connectCpu.system) / stations).toFixed(1)} µs CPU/station`,
+);
+const mix = f.mix.map((t) => t.tail);
+let n = 0;
+function round(count: number) {
+  for (let k = 0; k < count; k++) {
+    const i = n % stations;
+    const tail = mix[Math.floor(n / stations) % mix.length]!;
+    sockets[i]!.emit('message', Buffer.from(`[2,"m${n.toString(36)}"${tail}`), false);
+    n++;
+  }
+}
+// Warm up, then measure in slices that yield to the event loop (as a server does between reads).
+const warmEnd = performance.now() + 1000;
+while (performance.now() < warmEnd) {
+  round(1000);
+  await new Promise((r) => setImmediate(r));
+}
+const n0 = n;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+while (performance.now() - t0 < seconds * 1000) {
+  round(1000);
+  await new Promise((r) => setImmediate(r));
+}
+const cpu = process.cpuUsage(cpu0);
+const calls = n - n0;
+console.log(
+  `${calls} calls over ${stations} stations: ${(((cpu.user + cpu.system) * 1000) / calls).toFixed(0)} ns CPU/call, errors ${errors}`,
+);
+await csms.close({ drainMs: 0 });
