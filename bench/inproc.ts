@@ -2,7 +2,7 @@
  * In-process driver of the per-call path, without sockets: N station actors bound to stand-in
  * sockets, CALL text fed to them round-robin; prints ns per call. For quick A/B work on the hot path
  * (node --trace-gc shows what survives a scavenge); the load benchmark is the measurement of record.
- * Usage: node --import tsx bench/inproc.ts [stations=1000] [seconds=3]
+ * Usage: node --import tsx bench/inproc.ts [stations=1000] [seconds=3]   (seconds 0: connect phase only)
  */
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
@@ -50,6 +50,10 @@ const connectCpu = process.cpuUsage(connectCpu0);
 console.log(
   `connect (actor + Boot + Status, no socket): ${((connectCpu.user + connectCpu.system) / stations).toFixed(1)} µs CPU/station`,
 );
+if (seconds === 0) {
+  await csms.close({ drainMs: 0 });
+  process.exit(0);
+}
 const mix = f.mix.map((t) => t.tail);
 let n = 0;
 function round(count: number) {

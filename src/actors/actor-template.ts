@@ -52,8 +52,21 @@ export class ActorTemplate<TMachine extends AnyStateMachine> {
     const initial = this.initial;
     if (!initial) return createActor(this.machine, options as never);
     const snapshot = { ...initial, context: this.contextOf(options.input) };
-    return createActor(this.machine, { id: options.id, parent: options.parent, snapshot } as never);
+    return withSharedShape(
+      createActor(this.machine, { id: options.id, parent: options.parent, snapshot } as never),
+    );
   }
+}
+
+/**
+ * XState keeps `{ ...defaultOptions, ...options }` as `actor.options`. On Node 20 (V8 11.3) an object
+ * built by a spread and then given new keys gets a hidden class of its own once the spread's inline
+ * cache is warm (from about the 9th call), so every actor kept a private map and descriptor array:
+ * ~300 B per station, measured with heap snapshots. An equal object built by Object.assign shares one.
+ */
+function withSharedShape<A extends { options: object }>(actor: A): A {
+  (actor as { options: object }).options = Object.assign({}, actor.options);
+  return actor;
 }
 
 /** The parts of an XState state node the soundness check reads. */

@@ -150,7 +150,7 @@ export class Csms {
               if (!station) return;
               this.dispatcher.emit('registered', { station, status: change.status });
               // The machine records the boot after this action: ready() must read the new state.
-              if (change.status === 'Accepted')
+              if (change.status === 'Accepted' && this.queues.mayHaveWork(station.identity))
                 queueMicrotask(() => station.ready && this.queues.stationReady(station.identity));
             },
             forget: ({ context }) => {

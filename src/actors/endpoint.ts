@@ -75,8 +75,9 @@ const TYPE_NAMES: Record<number, MessageType> = {
  */
 export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHost, HandlerHost {
   protected ws: WebSocket | undefined;
-  protected outbound: OutboundCalls;
-  protected inbound: InboundCalls;
+  // Created on first use: an idle station never needs them (~200 B each with their queues).
+  private outboundCalls: OutboundCalls | undefined;
+  private inboundCalls: InboundCalls | undefined;
   private abort: AbortController | undefined;
   /** Shutting down: inbound CALLs are no longer taken (left unanswered for the station to retry). */
   protected draining = false;
@@ -86,9 +87,18 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     readonly identity: string,
     public protocol: OcppVersion,
     public remoteAddress: string | undefined,
-  ) {
-    this.outbound = this.newOutbound();
-    this.inbound = this.newInbound();
+  ) {}
+
+  /** Calls of ours to the peer on this connection. */
+  protected get outbound(): OutboundCalls {
+    this.outboundCalls ??= new OutboundCalls(this);
+    return this.outboundCalls;
+  }
+
+  /** The peer's calls being handled on this connection. */
+  protected get inbound(): InboundCalls {
+    this.inboundCalls ??= new InboundCalls(this);
+    return this.inboundCalls;
   }
 
   // --- side-specific decisions -------------------------------------------------------------------
@@ -106,11 +116,12 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   }
 
   get queuedCalls(): number {
-    return this.outbound.waitingCount + (this.outbound.current ? 1 : 0);
+    const o = this.outboundCalls;
+    return o ? o.waitingCount + (o.current ? 1 : 0) : 0;
   }
 
   get handlingCalls(): number {
-    return this.inbound.size;
+    return this.inboundCalls?.size ?? 0;
   }
 
   /** @internal Aborted when this connection ends: handed to handlers as `signal`. */
@@ -126,12 +137,13 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   /** The socket is gone: fail what waits on it and abort running handlers. */
   protected unbindSocket(): void {
     this.ws = undefined;
-    this.outbound.failAll();
-    this.inbound.clear();
+    this.outboundCalls?.failAll();
+    this.inboundCalls?.clear();
     this.abort?.abort();
     this.abort = undefined;
-    this.outbound = this.newOutbound();
-    this.inbound = this.newInbound();
+    // Fresh ones for the next connection; a handler still running finishes against the old ones.
+    this.outboundCalls = undefined;
+    this.inboundCalls = undefined;
   }
 
   // --- inbound ----------------------------------------------------------------------------------
@@ -168,7 +180,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     let reply = bad.reply;
     // A CALLRESULTERROR answers a CALLRESULT of a call we made; for an unknown id, stay silent.
     if (bad.messageType === 3 && bad.messageId !== undefined) {
-      const call = this.outbound.settle(bad.messageId);
+      const call = this.outboundCalls?.settle(bad.messageId);
       if (call) {
         call.reject(bad.error);
         this.outboundSettled(false);
@@ -355,7 +367,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   }
 
   private onResult(frame: CallResultFrame): void {
-    const call = this.outbound.settle(frame.messageId);
+    const call = this.outboundCalls?.settle(frame.messageId);
     if (!call) {
       this.observe(frame, 'IN', undefined, undefined);
       this.rt.dispatcher.emit('unknownResponse', { station: this, message: frame });
@@ -383,7 +395,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   }
 
   private onCallError(frame: CallErrorFrame): void {
-    const call = this.outbound.settle(frame.messageId);
+    const call = this.outboundCalls?.settle(frame.messageId);
     this.observe(frame, 'IN', call?.action, call?.sentAt);
     if (!call) {
       this.rt.dispatcher.emit('unknownResponse', { station: this, message: frame });
@@ -447,14 +459,6 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
       };
       this.outbound.submit(call);
     });
-  }
-
-  private newOutbound(): OutboundCalls {
-    return new OutboundCalls(this);
-  }
-
-  private newInbound(): InboundCalls {
-    return new InboundCalls(this);
   }
 
   // --- OutboundHost / InboundHost: the bookkeeping calls back into its endpoint ---------------------

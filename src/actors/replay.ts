@@ -61,6 +61,11 @@ export class OfflineQueues {
     return ack;
   }
 
+  /** Might a ready station have commands to flush? False only when that is known without I/O. */
+  mayHaveWork(identity: string): boolean {
+    return this.actors.has(identity) || !this.bus.knownEmpty?.(identity);
+  }
+
   /** The station is connected and Accepted: flush whatever waits for it. */
   stationReady(identity: string): void {
     const actor = this.actors.get(identity);
@@ -68,6 +73,7 @@ export class OfflineQueues {
       actor.send({ type: 'STATION_READY' });
       return;
     }
+    if (this.bus.knownEmpty?.(identity)) return;
     this.bus.size(identity).then(
       (n) => {
         if (n > 0 && this.stationOf(identity)?.ready && !this.actors.has(identity)) this.start(identity);

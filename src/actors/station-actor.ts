@@ -79,6 +79,8 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   /** Keepalive bookkeeping: traffic seen since the last sweep / ping sent and not yet answered. */
   alive = true;
   awaitingPong = false;
+  /** The bound socket has a 'pong' listener. */
+  private hearsPongs = false;
 
   constructor(
     private readonly csms: CsmsRuntime,
@@ -112,14 +114,11 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.bindSocket(ws);
     this.alive = true;
     this.awaitingPong = false;
+    this.hearsPongs = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.alive = true;
       // OCPP-J uses text frames; a binary frame is decoded as UTF-8 all the same and judged by content.
       this.receive(isBinary ? Buffer.from(data).toString('utf8') : data.toString());
-    });
-    ws.on('pong', () => {
-      this.alive = true;
-      this.awaitingPong = false;
     });
     ws.on('close', (code: number, reason: Buffer) => this.socketClosed(ws, code, reason.toString()));
     ws.on('error', (error: Error & { code?: string }) => {
@@ -187,8 +186,18 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   }
 
   ping(): void {
+    const ws = this.ws;
+    if (!ws) return;
     this.awaitingPong = true;
-    this.ws?.ping();
+    // Listened for from the first ping on: with keepalive off, a connection never needs the listener.
+    if (!this.hearsPongs) {
+      this.hearsPongs = true;
+      ws.on('pong', () => {
+        this.alive = true;
+        this.awaitingPong = false;
+      });
+    }
+    ws.ping();
   }
 
   /** Stop the actors for good (forgotten, or the CSMS is closing). */

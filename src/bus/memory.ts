@@ -38,6 +38,8 @@ export interface MemoryBus extends Bus {
   readonly cluster: MemoryCluster;
   /** Runs the expiry sweep now (dedup keys, leases, aged commands), e.g. after moving a test clock. */
   sweep(): void;
+  /** In memory the answer needs no I/O: always known. */
+  knownEmpty(station: string): boolean;
 }
 
 const CLUSTER_KEYS = [
@@ -128,6 +130,10 @@ class MemoryBusImpl implements MemoryBus {
   async size(station: string): Promise<number> {
     this.guard();
     return this.cluster.queues.size(station);
+  }
+
+  knownEmpty(station: string): boolean {
+    return !this.closed && this.cluster.queues.size(station) === 0;
   }
 
   async peek(station: string): Promise<QueuedCommand | undefined> {

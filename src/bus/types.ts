@@ -205,6 +205,12 @@ export interface Bus {
   enqueue(station: string, command: CommandInput): Promise<EnqueueAck>;
   /** Commands stored for the station, in-flight included. */
   size(station: string): Promise<number>;
+  /**
+   * Optional: true when the bus knows without any I/O that the station has no stored commands; false
+   * when it has some or cannot tell without asking. Lets the runtime skip an asynchronous `size`
+   * probe on every Accepted boot, where the answer is almost always 0.
+   */
+  knownEmpty?(station: string): boolean;
   /** The next command to be delivered (possibly in flight), without taking it. */
   peek(station: string): Promise<QueuedCommand | undefined>;
   /** Stored commands in delivery order, at most `limit`. */

@@ -24,6 +24,15 @@ export interface AcceptedHandshake {
 
 export type AuthVerdict = true | HandshakeRejection;
 
+/** A handshake that passed every check needing no I/O. */
+interface Checked {
+  identity: string;
+  protocol: OcppVersion;
+  offered: readonly string[];
+  password: Buffer | undefined;
+  certificate: PeerCertificate | undefined;
+}
+
 export interface UpgradeOptions {
   path: string;
   protocols: readonly OcppVersion[];
@@ -86,32 +95,39 @@ export class UpgradeHandler {
   }
 
   handle = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    this.run(request, socket, head).catch(() => {
+    const checked = this.check(request, socket, head);
+    if (!checked) return;
+    // Without a callback there is nothing to wait for: no timer, no promise per handshake.
+    if (!this.opts.hasAuthorizer()) {
+      this.complete(request, socket, head, checked);
+      return;
+    }
+    this.authorizeThenComplete(request, socket, head, checked).catch(() => {
       // authorize() threw: a server fault, never an accepted connection.
-      const r: HandshakeRejection = { status: 503, reason: 'auth-failed' };
-      this.refuse(socket, r);
-      this.opts.rejected(this.info(request, undefined, []), r);
+      this.reject(request, socket, checked.identity, checked.offered, { status: 503, reason: 'auth-failed' });
     });
   };
 
-  private async run(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  /** Every check that needs no I/O, in the documented order; undefined when refused (and answered). */
+  private check(request: IncomingMessage, socket: Duplex, head: Buffer): Checked | undefined {
     const o = this.opts;
-    const remoteAddress = request.socket.remoteAddress;
     const offered = parseProtocolHeader(request.headers['sec-websocket-protocol'] as string | undefined);
     const identity = identityFromPath(request.url ?? '/', o.path);
-    const reject = (r: HandshakeRejection) => {
-      this.refuse(socket, r);
-      o.rejected(this.info(request, identity, offered), r);
+    const refuse = (r: HandshakeRejection): undefined => {
+      this.reject(request, socket, identity, offered, r);
+      return undefined;
     };
-    if (o.isClosing()) return reject({ status: 503, reason: 'closing' });
-    if (this.limiter && remoteAddress && !this.limiter.take(remoteAddress)) {
-      return reject({ status: 429, reason: 'rate-limited' });
+    if (o.isClosing()) return refuse({ status: 503, reason: 'closing' });
+    // The peer address costs a syscall: read it only where it is needed or once accepted.
+    if (this.limiter) {
+      const address = request.socket.remoteAddress;
+      if (address && !this.limiter.take(address)) return refuse({ status: 429, reason: 'rate-limited' });
     }
-    if (o.connectedCount() >= o.maxConnections) return reject({ status: 503, reason: 'server-full' });
-    if (identity === undefined) return reject({ status: 404, reason: 'unknown-path' });
+    if (o.connectedCount() >= o.maxConnections) return refuse({ status: 503, reason: 'server-full' });
+    if (identity === undefined) return refuse({ status: 404, reason: 'unknown-path' });
     const protocol = negotiateProtocol(offered, o.protocols);
     if (!protocol) {
-      if (o.onNoCommonProtocol === 'reject') return reject({ status: 400, reason: 'bad-request' });
+      if (o.onNoCommonProtocol === 'reject') return refuse({ status: 400, reason: 'bad-request' });
       // The spec's way (Part 4 §3.1): complete the handshake without Sec-WebSocket-Protocol, then close.
       o.rejected(this.info(request, identity, offered), { status: 101, reason: 'no-common-protocol' });
       this.wss.handleUpgrade(request, socket, head, (ws) => {
@@ -120,38 +136,76 @@ export class UpgradeHandler {
         ws.on('error', () => {});
         ws.close(1002, 'No common OCPP subprotocol');
       });
-      return;
+      return undefined;
     }
-    if (!identityAllowed(identity, protocol)) return reject({ status: 400, reason: 'invalid-identity' });
+    if (!identityAllowed(identity, protocol)) return refuse({ status: 400, reason: 'invalid-identity' });
 
     let password: Buffer | undefined;
     let certificate: PeerCertificate | undefined;
     if (o.securityProfile === 1 || o.securityProfile === 2) {
       const creds = basicCredentials(request.headers.authorization, identity);
-      if (!creds.ok) return reject({ status: 401, reason: creds.reason });
+      if (!creds.ok) return refuse({ status: 401, reason: creds.reason });
       password = creds.password;
     } else if (o.securityProfile === 3) {
       // The certificate is the credential; an Authorization header, if any, is ignored.
       const checked = checkClientCertificate(request.socket, identity, o.certificateIdentity);
-      if (!checked.ok) return reject(checked.rejection);
+      if (!checked.ok) return refuse(checked.rejection);
       certificate = checked.certificate;
     }
-    // Without a callback there is nothing to wait for: no timer, no promise per handshake.
-    if (o.hasAuthorizer()) {
-      const verdict = await withTimeout(
-        o.authorize({ identity, protocol, password, certificate, remoteAddress, request }),
-        o.handshakeTimeoutMs,
-      );
-      if (verdict === 'timeout') return reject({ status: 503, reason: 'handshake-timeout' });
-      if (verdict !== true) return reject(verdict);
-      if (socket.destroyed) return;
-      if (o.isClosing()) return reject({ status: 503, reason: 'closing' });
-    }
+    return { identity, protocol, offered, password, certificate };
+  }
 
-    this.chosen.set(request, protocol);
+  private async authorizeThenComplete(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    c: Checked,
+  ): Promise<void> {
+    const o = this.opts;
+    const verdict = await withTimeout(
+      o.authorize({
+        identity: c.identity,
+        protocol: c.protocol,
+        password: c.password,
+        certificate: c.certificate,
+        remoteAddress: request.socket.remoteAddress,
+        request,
+      }),
+      o.handshakeTimeoutMs,
+    );
+    if (verdict === 'timeout')
+      return this.reject(request, socket, c.identity, c.offered, {
+        status: 503,
+        reason: 'handshake-timeout',
+      });
+    if (verdict !== true) return this.reject(request, socket, c.identity, c.offered, verdict);
+    if (socket.destroyed) return;
+    if (o.isClosing())
+      return this.reject(request, socket, c.identity, c.offered, { status: 503, reason: 'closing' });
+    this.complete(request, socket, head, c);
+  }
+
+  private complete(request: IncomingMessage, socket: Duplex, head: Buffer, c: Checked): void {
+    this.chosen.set(request, c.protocol);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      o.accepted(ws, { identity, protocol, remoteAddress, request });
+      this.opts.accepted(ws, {
+        identity: c.identity,
+        protocol: c.protocol,
+        remoteAddress: request.socket.remoteAddress,
+        request,
+      });
     });
+  }
+
+  private reject(
+    request: IncomingMessage,
+    socket: Duplex,
+    identity: string | undefined,
+    offered: readonly string[],
+    r: HandshakeRejection,
+  ): void {
+    this.refuse(socket, r);
+    this.opts.rejected(this.info(request, identity, offered), r);
   }
 
   private info(

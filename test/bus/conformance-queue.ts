@@ -36,6 +36,22 @@ export function queueConformance(get: () => Ctx): void {
     await consumer.return();
   });
 
+  it('knownEmpty, where implemented, never calls a station with stored commands empty', async () => {
+    const { a, b } = get();
+    if (!a.knownEmpty) return;
+    await a.enqueue('cs-known', cmd(1));
+    // Another node's enqueue counts too: the queue is the cluster's, not the node's.
+    expect(a.knownEmpty('cs-known')).toBe(false);
+    expect(b.knownEmpty?.('cs-known') ?? false).toBe(false);
+    const consumer = a.consume('cs-known');
+    const d = await nextOf(consumer);
+    // In flight is still stored.
+    expect(a.knownEmpty('cs-known')).toBe(false);
+    await d.ack();
+    await consumer.return();
+    expect(await a.size('cs-known')).toBe(0);
+  });
+
   it('keeps one in flight across consumers on different nodes', async () => {
     const { a, b, fx } = get();
     await a.enqueue('cs2', cmd(1));

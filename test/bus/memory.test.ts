@@ -53,6 +53,15 @@ describe('memory bus specifics', () => {
     expect(sub.closed).toBe(true);
   });
 
+  it('knows an empty station queue without a round trip, and says so only while open', async () => {
+    const bus = createMemoryBus();
+    expect(bus.knownEmpty('cs')).toBe(true);
+    await bus.enqueue('cs', { action: 'Reset', payload: {} });
+    expect(bus.knownEmpty('cs')).toBe(false);
+    await bus.close();
+    expect(bus.knownEmpty('other')).toBe(false);
+  });
+
   it('refuses cluster settings on a bus that joins a cluster', () => {
     const cluster = createMemoryCluster({ sweepIntervalMs: 0 });
     expect(() => createMemoryBus({ cluster, maxPerStation: 3 })).toThrow(/on the cluster/);
