@@ -216,7 +216,9 @@ export class StationActor extends RpcEndpoint implements StationHandle {
         new RegistrationError(this.identity, action, registrationOf(this.actor.getSnapshot())),
       );
     }
-    const solicits = solicitedBy(action, payload);
+    // Only a station that is not Accepted needs the permission (B02.FR.09); an Accepted one sends anything.
+    const solicits =
+      registrationOf(this.actor.getSnapshot()) === 'accepted' ? undefined : solicitedBy(action, payload);
     if (solicits) {
       this.solicited ??= new Set();
       this.solicited.add(solicits);

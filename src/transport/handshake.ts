@@ -54,13 +54,23 @@ export function negotiateProtocol(
   offered: ReadonlySet<string> | readonly string[],
   preference: readonly OcppVersion[],
 ): OcppVersion | undefined {
-  const set = offered instanceof Set ? offered : new Set(offered as readonly string[]);
-  for (const p of preference) if (set.has(p)) return p;
+  if (offered instanceof Set) {
+    for (const p of preference) if (offered.has(p)) return p;
+    return undefined;
+  }
+  // A handful of entries at most: a scan beats building a Set per handshake.
+  const list = offered as readonly string[];
+  for (const p of preference) if (list.includes(p)) return p;
   return undefined;
 }
 
 export function parseProtocolHeader(header: string | undefined): string[] {
   if (!header) return [];
+  // Most stations offer exactly one subprotocol.
+  if (!header.includes(',')) {
+    const only = header.trim();
+    return only ? [only] : [];
+  }
   return header
     .split(',')
     .map((p) => p.trim())

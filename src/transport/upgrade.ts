@@ -24,6 +24,13 @@ export interface AcceptedHandshake {
 
 export type AuthVerdict = true | HandshakeRejection;
 
+/**
+ * The subprotocol we chose, carried on the request to ws's handleProtocols callback. A property
+ * rather than a WeakMap: one ephemeron per handshake is GC work a plain field does not cost.
+ */
+const CHOSEN = Symbol('ocpp.chosenProtocol');
+type Negotiated = IncomingMessage & { [CHOSEN]?: OcppVersion };
+
 /** A handshake that passed every check needing no I/O. */
 interface Checked {
   identity: string;
@@ -74,7 +81,6 @@ export interface UpgradeOptions {
 export class UpgradeHandler {
   readonly wss: WebSocketServer;
   private readonly limiter: AddressRateLimiter | undefined;
-  private readonly chosen = new WeakMap<IncomingMessage, OcppVersion>();
 
   constructor(private readonly opts: UpgradeOptions) {
     const c = opts.compression;
@@ -82,7 +88,7 @@ export class UpgradeHandler {
       noServer: true,
       clientTracking: false,
       maxPayload: opts.maxPayloadBytes,
-      handleProtocols: (_offered, req) => this.chosen.get(req) ?? false,
+      handleProtocols: (_offered, req) => (req as Negotiated)[CHOSEN] ?? false,
       perMessageDeflate: c
         ? {
             threshold: c === true ? 1024 : c.threshold,
@@ -186,7 +192,7 @@ export class UpgradeHandler {
   }
 
   private complete(request: IncomingMessage, socket: Duplex, head: Buffer, c: Checked): void {
-    this.chosen.set(request, c.protocol);
+    (request as Negotiated)[CHOSEN] = c.protocol;
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.opts.accepted(ws, {
         identity: c.identity,
