@@ -25,6 +25,13 @@ export interface Config {
   out: string;
   /** Profile every server's adapter (inspector) during this phase: max16 | rate16 | max201 | connect | fanout. */
   profile: string;
+  /**
+   * Give the server process a CPU of its own and the load generators the rest (taskset), so a server's
+   * CPU per call is not moved by where the scheduler put it relative to the load. `auto` pins with 4 or
+   * more CPUs: on 2, one core cannot generate the max-rate load for the fastest servers, which then run
+   * below saturation and pay more CPU per call than when saturated (measured here: bare ws 59 vs 49 µs).
+   */
+  pin: 'auto' | 'on' | 'off';
   /** cpu: V8 CPU profile; heap: sampling heap profile (what allocates). */
   profileKind: 'cpu' | 'heap';
   help: boolean;
@@ -45,6 +52,7 @@ const DEFAULTS: Config = {
   out: 'bench/results',
   profile: '',
   profileKind: 'cpu',
+  pin: 'auto',
   help: false,
 };
 
@@ -62,7 +70,9 @@ export const USAGE = `usage: npm run bench:load -- [options]     (or env BENCH_L
   --concurrency N     connection set-ups in flight per worker (default ${DEFAULTS.concurrency})
   --out DIR           where the JSON lines go (default ${DEFAULTS.out})
   --profile PHASE     CPU-profile each server during max16|rate16|max201|connect|fanout (skews that round)
-  --profile-kind K    cpu (default) or heap: a sampling heap profile, allocations by function`;
+  --profile-kind K    cpu (default) or heap: a sampling heap profile, allocations by function
+  --pin auto|on|off   server on a CPU of its own, load generators on the others (taskset; auto: with
+                      4+ CPUs, since on 2 one core cannot saturate the fastest servers)`;
 
 function positive(name: string, v: string, min = 0): number {
   const n = Number(v);
@@ -130,6 +140,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         break;
       case 'profile':
         c.profile = v;
+        break;
+      case 'pin':
+        if (v !== 'auto' && v !== 'on' && v !== 'off') throw new Error(`--pin: auto, on or off, got ${v}`);
+        c.pin = v;
         break;
       case 'profile-kind':
         if (v !== 'cpu' && v !== 'heap') throw new Error(`--profile-kind: cpu or heap, got ${v}`);

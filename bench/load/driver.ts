@@ -30,11 +30,12 @@
  */
 
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Config, parseConfig, type ServerName, USAGE } from './config.js';
 import { type BenchVersion, FANOUT, FRAMES } from './frames.js';
-import { Child, cpuMs, type Message, rssBytes } from './ipc.js';
+import { Child, cpuMs, type Message, pinToCpus, rssBytes } from './ipc.js';
 import { errorTotal, metricDefs, type RoundRecord, render } from './report.js';
 import { latencyPercentiles } from './stats.js';
 
@@ -86,6 +87,10 @@ interface Ctx {
 
 /** Extra node flags for every server process, for investigations (e.g. `--trace-gc`). */
 const ADAPTER_FLAGS = (process.env.BENCH_ADAPTER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** The server's CPU and the load generators' CPUs, when pinning is possible (>= 2 CPUs). */
+const CPUS = availableParallelism();
+let PINNING: { server: string; load: string } | undefined;
 
 const profileFile = (ctx: Ctx, phase: string) =>
   `${ctx.server}-${phase}-r${ctx.round}-${Date.now()}.${ctx.c.profileKind === 'heap' ? 'heapprofile' : 'cpuprofile'}`;
@@ -209,6 +214,7 @@ async function serverRound(
     [],
     ['--expose-gc', ...ADAPTER_FLAGS, ...TSX],
   );
+  if (PINNING) pinToCpus(adapter.pid, PINNING.server);
   try {
     const info = await adapter.whenReady();
     const ctx: Ctx = { c, workers, server, round, adapter, url: `ws://127.0.0.1:${info.port}`, errors, m };
@@ -342,6 +348,15 @@ async function main(): Promise<void> {
   const workers = Array.from({ length: c.workers }, (_, i) =>
     Child.fork(`worker${i}`, 'bench/load/worker.ts', [], TSX),
   );
+  if (CPUS >= 2 && (c.pin === 'on' || (c.pin === 'auto' && CPUS >= 4))) {
+    const pinning = { server: String(CPUS - 1), load: CPUS === 2 ? '0' : `0-${CPUS - 2}` };
+    if ([process.pid, ...workers.map((w) => w.pid)].every((pid) => pinToCpus(pid, pinning.load))) {
+      PINNING = pinning;
+      console.log(
+        `  pinned: server on CPU ${pinning.server}, driver and load workers on CPU ${pinning.load}`,
+      );
+    } else console.log('  not pinned: taskset unavailable');
+  }
   const records: RoundRecord[] = [];
   try {
     await Promise.all(workers.map((w) => w.whenReady()));

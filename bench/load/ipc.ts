@@ -168,3 +168,16 @@ export function rssBytes(pid: number): number {
   if (!m) throw new Error(`no VmRSS for ${pid}`);
   return Number(m[1]) * 1024;
 }
+
+/**
+ * Pin a process, all its threads, to `cpus` (a taskset list such as "1" or "0-2"); false when taskset
+ * is missing or refuses. Threads created later inherit the affinity of the thread that creates them.
+ */
+export function pinToCpus(pid: number, cpus: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
