@@ -50,7 +50,7 @@ export class ActorTemplate<TMachine extends AnyStateMachine> {
 
   create(options: TemplateActorOptions<TMachine>): Actor<TMachine> {
     const initial = this.initial;
-    if (!initial) return createActor(this.machine, options as never);
+    if (!initial) return withSharedShape(createActor(this.machine, options as never));
     const snapshot = { ...initial, context: this.contextOf(options.input) };
     return withSharedShape(
       createActor(this.machine, { id: options.id, parent: options.parent, snapshot } as never),

@@ -65,20 +65,22 @@ export class HandlerRun implements HandlerContext, InboundJob {
     this.#started = started;
   }
 
-  /** The CALL (or 2.1 SEND) as received. */
+  /** @internal The CALL (or 2.1 SEND) as received. */
   get frame(): CallFrame {
     return this.#frame;
   }
 
-  /** A SEND (2.1) is never answered. */
+  /** @internal A SEND (2.1) is never answered. */
   get isSend(): boolean {
     return this.#isSend;
   }
 
+  /** @internal The socket the CALL came in on. */
   get socket(): WebSocket | undefined {
     return this.#socket;
   }
 
+  /** @internal */
   get started(): number {
     return this.#started;
   }
