@@ -22,7 +22,6 @@ import type {
   StationHandled,
 } from '../protocol/typed.js';
 import type { OcppVersion } from '../protocol/versions.js';
-import { isOcppVersion } from '../protocol/versions.js';
 import { Keepalive } from '../transport/keepalive.js';
 import {
   type CsmsTlsOptions,
@@ -283,10 +282,7 @@ export class Csms {
   /** Every action without a handler of its own (vendor actions need `strict: false`). */
   handle(action: '*', handler: Handler): this;
   handle(a: string, b: unknown, c?: unknown): this {
-    if (typeof b === 'function') this.handlers.set(undefined, a, b as Handler);
-    else if (isOcppVersion(a) && typeof b === 'string' && typeof c === 'function')
-      this.handlers.set(a, b, c as Handler);
-    else throw new TypeError('handle(action, handler) or handle(version, action, handler)');
+    this.handlers.register(a, b, c);
     return this;
   }
 

@@ -1,5 +1,5 @@
 import type { Payload } from '../protocol/frames.js';
-import type { OcppVersion } from '../protocol/versions.js';
+import { isOcppVersion, type OcppVersion } from '../protocol/versions.js';
 import type { StationHandle } from './station-handle.js';
 
 /** Return this from a handler to send no answer at all (e.g. the answer goes out some other way). */
@@ -39,6 +39,14 @@ export class HandlerTable {
       this.specific.set(version, m);
     }
     m.set(action, handler);
+  }
+
+  /** The untyped side of `handle(action, fn)` / `handle(version, action, fn)`, for the CSMS and the station. */
+  register(a: string, b: unknown, c?: unknown): void {
+    if (typeof b === 'function') this.set(undefined, a, b as Handler);
+    else if (isOcppVersion(a) && typeof b === 'string' && typeof c === 'function')
+      this.set(a, b, c as Handler);
+    else throw new TypeError('handle(action, handler) or handle(version, action, handler)');
   }
 
   delete(version: OcppVersion | undefined, action: string): void {

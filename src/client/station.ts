@@ -19,7 +19,7 @@ import type {
   StationHandled,
   StationSendable,
 } from '../protocol/typed.js';
-import { isOcppVersion, type OcppVersion } from '../protocol/versions.js';
+import type { OcppVersion } from '../protocol/versions.js';
 import { noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { type ClientCallOptions, ClientEndpoint } from './endpoint.js';
@@ -194,10 +194,7 @@ export class Station<V extends OcppVersion = OcppVersion> {
   ): this;
   handle(action: '*', handler: Handler): this;
   handle(a: string, b: unknown, c?: unknown): this {
-    if (typeof b === 'function') this.handlers.set(undefined, a, b as Handler);
-    else if (isOcppVersion(a) && typeof b === 'string' && typeof c === 'function')
-      this.handlers.set(a, b, c as Handler);
-    else throw new TypeError('handle(action, handler) or handle(version, action, handler)');
+    this.handlers.register(a, b, c);
     return this;
   }
 

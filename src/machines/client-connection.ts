@@ -1,5 +1,5 @@
 import { assign, type SnapshotFrom, setup } from 'xstate';
-import type { BootStatus, RegistrationState } from './station.js';
+import { type BootStatus, bootRecord, type RegistrationState } from './station.js';
 
 /**
  * The charging-station side of one OCPP-J link: connecting, open, backing off between attempts, closed
@@ -120,16 +120,11 @@ export const clientConnectionMachine = setup({
       const attempt = event.type === 'FAILED' ? context.attempt + 1 : 0;
       return { attempt, delayMs: retryBackOffMs(Math.max(1, attempt), context.backOff, context.random) };
     }),
-    recordBoot: assign(({ context, event }) => {
-      if (event.type !== 'BOOT_RESULT') return {};
-      const accepted = event.status === 'Accepted';
-      return {
-        bootStatus: event.status,
-        bootedAt: context.now(),
-        heartbeatInterval: accepted ? event.interval : context.heartbeatInterval,
-        bootRetryInterval: accepted ? undefined : event.interval,
-      };
-    }),
+    recordBoot: assign(({ context, event }) =>
+      event.type === 'BOOT_RESULT'
+        ? bootRecord(event.status, event.interval, context.now(), context.heartbeatInterval)
+        : {},
+    ),
   },
   guards: {
     bootStatusIs: ({ event }, params: { status: BootStatus }) =>

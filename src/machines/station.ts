@@ -82,6 +82,33 @@ export interface RegistrationChange {
 const moved = (from: ConnectionState, to: ConnectionState) =>
   ({ type: 'notifyConnectionChanged', params: { from, to } }) as const;
 
+/** What an answer to BootNotification leaves in a registration, on either side. */
+export interface BootRecord {
+  bootStatus: BootStatus;
+  bootedAt: number;
+  heartbeatInterval: number | undefined;
+  bootRetryInterval: number | undefined;
+}
+
+/**
+ * `interval` means the heartbeat interval when Accepted and the minimum wait before the next boot
+ * otherwise (1.6 §4.2, 2.x B01/B02), so a Pending or Rejected answer keeps the last heartbeat interval.
+ */
+export function bootRecord(
+  status: BootStatus,
+  interval: number,
+  at: number,
+  heartbeatBefore: number | undefined,
+): BootRecord {
+  const accepted = status === 'Accepted';
+  return {
+    bootStatus: status,
+    bootedAt: at,
+    heartbeatInterval: accepted ? interval : heartbeatBefore,
+    bootRetryInterval: accepted ? undefined : interval,
+  };
+}
+
 const sameDelay = (ms: number) => ms;
 
 /** A new station actor's context; also what the runtime's actor template fills in per station. */
@@ -124,26 +151,15 @@ export const stationMachine = setup({
       protocol: (event.type === 'CONNECTED' && event.protocol) || context.protocol,
     })),
     recordDisconnection: assign({ disconnectedAt: ({ context }) => context.now() }),
-    recordBoot: assign(({ context, event }) => {
-      if (event.type !== 'BOOT_RESULT') return {};
-      const accepted = event.status === 'Accepted';
-      return {
-        bootStatus: event.status,
-        bootedAt: context.now(),
-        heartbeatInterval: accepted ? event.interval : context.heartbeatInterval,
-        bootRetryInterval: accepted ? undefined : event.interval,
-      };
-    }),
+    recordBoot: assign(({ context, event }) =>
+      event.type === 'BOOT_RESULT'
+        ? bootRecord(event.status, event.interval, context.now(), context.heartbeatInterval)
+        : {},
+    ),
     recordRestore: assign(({ event }) => {
       if (event.type !== 'RESTORED') return {};
       const { status, interval, bootedAt } = event.registration;
-      const accepted = status === 'Accepted';
-      return {
-        bootStatus: status,
-        bootedAt,
-        heartbeatInterval: accepted ? interval : undefined,
-        bootRetryInterval: accepted ? undefined : interval,
-      };
+      return bootRecord(status, interval, bootedAt, undefined);
     }),
   },
   guards: {
