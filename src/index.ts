@@ -1,15 +1,14 @@
 export { type CloseOptions, Csms, createCsms, type ListenOptions } from './actors/csms.js';
 export { registerDefaultHandlers } from './actors/default-handlers.js';
-export type { CallOptions } from './actors/endpoint.js';
 export * from './actors/errors.js';
-export { type Handler, type HandlerContext, NOREPLY, type NoReply } from './actors/handlers.js';
 export type { AuthCallback, AuthRequest, AuthResult, CsmsOptions } from './actors/options.js';
-export type { StationHandle, StationSnapshot } from './actors/station-handle.js';
 export * from './bus/index.js';
 export * from './client/index.js';
-
-export * from './plugins/types.js';
+export * from './hooks/types.js';
 export * from './protocol/index.js';
+export type { CallOptions } from './rpc/endpoint.js';
+export { type Handler, type HandlerContext, NOREPLY, type NoReply } from './rpc/handlers.js';
+export type { StationHandle, StationSnapshot } from './rpc/station-handle.js';
 export {
   runSimulation,
   type SimulationOptions,

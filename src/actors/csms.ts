@@ -7,10 +7,10 @@ import type WebSocket from 'ws';
 import { type AnyActorRef, createActor, fromTransition } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
+import { Dispatcher } from '../hooks/dispatcher.js';
+import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
 import { breakerMachine } from '../machines/breaker.js';
 import { type StationMachine, stationContext, stationMachine } from '../machines/station.js';
-import { Dispatcher } from '../plugins/dispatcher.js';
-import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../plugins/types.js';
 import type { Payload } from '../protocol/frames.js';
 import type {
   AnyVersionRequest,
@@ -22,6 +22,9 @@ import type {
   StationHandled,
 } from '../protocol/typed.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import { type CallOptions, newRuntimeStats } from '../rpc/endpoint.js';
+import { type Handler, HandlerTable } from '../rpc/handlers.js';
+import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
 import { Keepalive } from '../transport/keepalive.js';
 import {
   type CsmsTlsOptions,
@@ -38,13 +41,10 @@ import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { ActorTemplate } from './actor-template.js';
-import { type CallOptions, newRuntimeStats } from './endpoint.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
-import { type Handler, HandlerTable } from './handlers.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
 import { OfflineQueues } from './replay.js';
 import { type CsmsRuntime, StationActor } from './station-actor.js';
-import type { StationHandle, StationSnapshot } from './station-handle.js';
 
 export interface ListenOptions {
   port?: number;

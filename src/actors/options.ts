@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
 import * as z from 'zod';
 import type { Bus } from '../bus/types.js';
-import type { OcppPlugin } from '../plugins/types.js';
+import type { OcppPlugin } from '../hooks/types.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
 import { type CertificateIdentity, tlsOptionsSchema } from '../transport/tls.js';
 import type { Logger } from '../util/logger.js';

@@ -1,7 +1,7 @@
 import { type Actor, createActor, fromPromise } from 'xstate';
 import type { Bus, CommandInput, EnqueueAck } from '../bus/types.js';
+import type { Dispatcher } from '../hooks/dispatcher.js';
 import { type DeliveryResult, type ReplayMachine, replayMachine, replayStateOf } from '../machines/replay.js';
-import type { Dispatcher } from '../plugins/dispatcher.js';
 import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
 import type { Jitter } from '../util/jitter.js';

@@ -16,11 +16,11 @@ import {
 } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import { type CallOptions, type EndpointRuntime, RpcEndpoint } from '../rpc/endpoint.js';
+import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
 import type { ActorTemplate } from './actor-template.js';
-import { type CallOptions, type EndpointRuntime, RpcEndpoint } from './endpoint.js';
 import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
 import type { ActorClock } from './options.js';
-import type { StationHandle, StationSnapshot } from './station-handle.js';
 
 /**
  * The station action a CSMS call asks for, which a Pending station may then send (B02.FR.09): the

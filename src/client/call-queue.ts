@@ -1,7 +1,7 @@
-import { CallQueueFullError } from '../actors/errors.js';
-import { Deque } from '../bus/deque.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import { CallQueueFullError } from '../rpc/errors.js';
+import { Deque } from '../util/deque.js';
 import { OfflineCallDroppedError, OfflineQueueFullError } from './errors.js';
 
 export type OverflowPolicy = 'reject-new' | 'drop-oldest';

@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import { type Actor, createActor } from 'xstate';
-import { type CallOptions, type EndpointRuntime, RpcEndpoint } from '../actors/endpoint.js';
-import { CallDroppedError, StationDisconnectedError } from '../actors/errors.js';
-import type { StationHandle, StationSnapshot } from '../actors/station-handle.js';
 import {
   type BackingOff,
   type ClientConnectionMachine,
@@ -16,6 +13,9 @@ import { encodeSend } from '../protocol/encode.js';
 import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import { type CallOptions, type EndpointRuntime, RpcEndpoint } from '../rpc/endpoint.js';
+import { CallDroppedError, StationDisconnectedError } from '../rpc/errors.js';
+import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
 import { CallQueue, type PendingCall } from './call-queue.js';
 import { ConnectError, NotConnectedError, StationClosedError } from './errors.js';
 import type { ClientEvents } from './events.js';

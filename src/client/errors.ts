@@ -1,4 +1,4 @@
-import { OcppActorsError } from '../actors/errors.js';
+import { OcppActorsError } from '../rpc/errors.js';
 
 /** Errors of the station client. Like the runtime's, match them with `instanceof` or `.code`. */
 

@@ -1,5 +1,5 @@
-import type { Dispatcher } from '../plugins/dispatcher.js';
-import type { CsmsEventMap } from '../plugins/types.js';
+import type { Dispatcher } from '../hooks/dispatcher.js';
+import type { CsmsEventMap } from '../hooks/types.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OverflowPolicy } from './call-queue.js';
 import type { ConnectError } from './errors.js';

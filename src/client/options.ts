@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { OptionsError } from '../actors/errors.js';
+import type { OcppPlugin } from '../hooks/types.js';
 import { DEFAULT_RETRY_BACK_OFF } from '../machines/client-connection.js';
-import type { OcppPlugin } from '../plugins/types.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
+import { OptionsError } from '../rpc/errors.js';
 import type { Logger } from '../util/logger.js';
 
 /** TLS for a wss:// CSMS (security profiles 2 and 3), handed to `ws` / node:tls as is. */

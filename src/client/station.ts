@@ -1,14 +1,11 @@
-import { newRuntimeStats } from '../actors/endpoint.js';
-import type { Handler } from '../actors/handlers.js';
-import { HandlerTable } from '../actors/handlers.js';
+import { Dispatcher } from '../hooks/dispatcher.js';
+import type { OcppPlugin } from '../hooks/types.js';
 import {
   type ClientConnectionState,
   clientConnectionOf,
   clientRegistrationOf,
 } from '../machines/client-connection.js';
 import type { RegistrationState } from '../machines/station.js';
-import { Dispatcher } from '../plugins/dispatcher.js';
-import type { OcppPlugin } from '../plugins/types.js';
 import type { Payload } from '../protocol/frames.js';
 import type {
   ActionName,
@@ -20,6 +17,9 @@ import type {
   StationSendable,
 } from '../protocol/typed.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import { newRuntimeStats } from '../rpc/endpoint.js';
+import type { Handler } from '../rpc/handlers.js';
+import { HandlerTable } from '../rpc/handlers.js';
 import { noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { type ClientCallOptions, ClientEndpoint } from './endpoint.js';

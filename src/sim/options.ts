@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { OptionsError } from '../actors/errors.js';
 import { OCPP_VERSIONS } from '../protocol/versions.js';
+import { OptionsError } from '../rpc/errors.js';
 import type { SimProgress } from './run.js';
 
 const seconds = z.number().finite().nonnegative();

@@ -1,5 +1,5 @@
-import { CallTimeoutError, OcppActorsError } from '../actors/errors.js';
 import { RpcError, ValidationError } from '../protocol/errors.js';
+import { CallTimeoutError, OcppActorsError } from '../rpc/errors.js';
 
 /** Why something failed, as the summary counts it. */
 export type SimErrorKind =

@@ -2,6 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isOcppVersion, type OcppVersion } from '../protocol/versions.js';
 import type { CertificateSummary } from './tls.js';
 
+/** What the server knows about a handshake it refused (no station exists yet). */
+export interface HandshakeInfo {
+  readonly identity: string | undefined;
+  readonly remoteAddress: string | undefined;
+  readonly url: string;
+  readonly protocols: readonly string[];
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
 /** Why a handshake is refused, and the HTTP status that says so. */
 export type HandshakeRejection =
   | { status: 400; reason: 'invalid-identity' | 'bad-request' }

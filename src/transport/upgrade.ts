@@ -2,10 +2,10 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { PeerCertificate } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { HandshakeInfo } from '../plugins/types.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import {
   basicCredentials,
+  type HandshakeInfo,
   type HandshakeRejection,
   identityAllowed,
   identityFromPath,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OcppPlugin } from '../../src/plugins/types.js';
+import type { OcppPlugin } from '../../src/hooks/types.js';
 import { bootPayload } from '../support/station-socket.js';
 import { cleanup, expectServed, gate, nextEvent, record, startCsms, until, within } from './harness.js';
 

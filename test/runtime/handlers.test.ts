@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { NOREPLY } from '../../src/actors/handlers.js';
 import { RpcError } from '../../src/protocol/errors.js';
+import { NOREPLY } from '../../src/rpc/handlers.js';
 import { cleanup, expectServed, gate, nextEvent, record, startCsms, within } from './harness.js';
 
 afterEach(cleanup);

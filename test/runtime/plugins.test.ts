@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OcppPlugin } from '../../src/plugins/types.js';
+import type { OcppPlugin } from '../../src/hooks/types.js';
 import { cleanup, expectServed, gate, nextEvent, record, startCsms, within } from './harness.js';
 
 afterEach(cleanup);

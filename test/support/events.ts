@@ -1,6 +1,6 @@
 /** Waiting for and recording runtime events in tests (any Csms). */
 import type { Csms } from '../../src/actors/csms.js';
-import type { CsmsEventMap, CsmsEventName } from '../../src/plugins/types.js';
+import type { CsmsEventMap, CsmsEventName } from '../../src/hooks/types.js';
 
 /** Record every event of `names` emitted by `csms`, in order. */
 export function record<K extends CsmsEventName>(csms: Csms, ...names: K[]): { [N in K]: CsmsEventMap[N][] } {

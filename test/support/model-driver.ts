@@ -5,8 +5,8 @@
  */
 import WebSocket from 'ws';
 import type { Csms } from '../../src/actors/csms.js';
+import type { CsmsEventMap, CsmsEventName } from '../../src/hooks/types.js';
 import type { BootStatus } from '../../src/machines/station.js';
-import type { CsmsEventMap, CsmsEventName } from '../../src/plugins/types.js';
 
 export type Frame = unknown[];
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCsms } from '../../src/actors/csms.js';
 import { OptionsError } from '../../src/actors/errors.js';
 import type { CsmsOptions } from '../../src/actors/options.js';
-import type { CsmsEventMap } from '../../src/plugins/types.js';
+import type { CsmsEventMap } from '../../src/hooks/types.js';
 import { passwordMatches } from '../../src/transport/handshake.js';
 import { connectExpectingHttpError } from '../support/station-socket.js';
 import { createTestPki, type KeyPair, type TestPki } from './certs.js';

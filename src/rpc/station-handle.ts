@@ -1,5 +1,5 @@
+import type { BreakerState, StationRef } from '../hooks/types.js';
 import type { ConnectionState, RegistrationState } from '../machines/station.js';
-import type { BreakerState, StationRef } from '../plugins/types.js';
 import type { Payload } from '../protocol/frames.js';
 import type { CallOptions } from './endpoint.js';
 

@@ -1,4 +1,5 @@
 import type { Payload } from '../protocol/frames.js';
+import { Deque } from '../util/deque.js';
 import { CallQueueFullError, CallTimeoutError, StationDisconnectedError } from './errors.js';
 
 /** One CALL we sent (or will send) to the peer. */
@@ -37,14 +38,12 @@ export interface OutboundHost {
  */
 export class OutboundCalls {
   private inFlight: OutboundCall | undefined;
-  // Array + head index: O(1) dequeue without Array#shift's copying.
-  private waiting: OutboundCall[] = [];
-  private head = 0;
+  private readonly waiting = new Deque<OutboundCall>();
 
   constructor(private readonly host: OutboundHost) {}
 
   get waitingCount(): number {
-    return this.waiting.length - this.head;
+    return this.waiting.length;
   }
 
   get current(): OutboundCall | undefined {
@@ -80,9 +79,8 @@ export class OutboundCalls {
       clearTimeout(call.timer);
       call.reject(new StationDisconnectedError(this.host.identity, true));
     }
-    const rest = this.waiting.slice(this.head);
-    this.waiting = [];
-    this.head = 0;
+    const rest = [...this.waiting];
+    this.waiting.clear();
     for (const w of rest) w.reject(new StationDisconnectedError(this.host.identity, false));
   }
 
@@ -113,14 +111,9 @@ export class OutboundCalls {
   }
 
   private next(): void {
-    while (!this.inFlight && this.head < this.waiting.length) {
-      const call = this.waiting[this.head]!;
-      this.waiting[this.head] = undefined as never;
-      this.head++;
-      if (this.head === this.waiting.length) {
-        this.waiting = [];
-        this.head = 0;
-      }
+    while (!this.inFlight) {
+      const call = this.waiting.shift();
+      if (!call) return;
       this.start(call);
     }
   }

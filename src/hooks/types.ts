@@ -2,21 +2,15 @@ import type { BadFrameReason } from '../protocol/decode.js';
 import type { RpcError } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import type { HandshakeInfo } from '../transport/handshake.js';
+
+export type { HandshakeInfo };
 
 /** What plugins and listeners see of a station: identity, protocol, and a live snapshot. */
 export interface StationRef {
   readonly identity: string;
   readonly protocol: OcppVersion;
   readonly remoteAddress: string | undefined;
-}
-
-/** What the server knows about a handshake it refused (no station exists yet). */
-export interface HandshakeInfo {
-  readonly identity: string | undefined;
-  readonly remoteAddress: string | undefined;
-  readonly url: string;
-  readonly protocols: readonly string[];
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export type Direction = 'IN' | 'OUT';

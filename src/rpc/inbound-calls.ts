@@ -1,3 +1,5 @@
+import { Deque } from '../util/deque.js';
+
 /**
  * Inbound CALLs of one station, handled one at a time in arrival order (handler execution is
  * serialized per station). A well-behaved station has at most one CALL outstanding, so the FIFO
@@ -20,8 +22,7 @@ export interface InboundHost {
 export type SubmitResult = 'accepted' | 'duplicate' | 'full';
 
 export class InboundCalls {
-  private queue: InboundJob[] = [];
-  private head = 0;
+  private readonly queue = new Deque<InboundJob>();
   private running: InboundJob | undefined;
 
   constructor(private readonly host: InboundHost) {}
@@ -29,13 +30,12 @@ export class InboundCalls {
   /** Ids of CALLs received and not yet answered: a repeat of one of these is a protocol error. */
   isActive(messageId: string): boolean {
     if (this.running?.messageId === messageId) return true;
-    for (let i = this.head; i < this.queue.length; i++)
-      if (this.queue[i]!.messageId === messageId) return true;
+    for (const job of this.queue) if (job.messageId === messageId) return true;
     return false;
   }
 
   get size(): number {
-    return this.queue.length - this.head + (this.running ? 1 : 0);
+    return this.queue.length + (this.running ? 1 : 0);
   }
 
   submit(job: InboundJob): SubmitResult {
@@ -45,15 +45,14 @@ export class InboundCalls {
       return 'accepted';
     }
     // The limit counts calls waiting behind the running one: 0 means "one at a time, none waiting".
-    if (this.queue.length - this.head >= this.host.inboundLimit()) return 'full';
+    if (this.queue.length >= this.host.inboundLimit()) return 'full';
     this.queue.push(job);
     return 'accepted';
   }
 
   /** Forget queued jobs (the connection is gone); the running one finishes on its own. */
   clear(): void {
-    this.queue = [];
-    this.head = 0;
+    this.queue.clear();
   }
 
   private execute(job: InboundJob): void {
@@ -80,15 +79,7 @@ export class InboundCalls {
 
   private done(): void {
     this.running = undefined;
-    if (this.head < this.queue.length) {
-      const next = this.queue[this.head]!;
-      this.queue[this.head] = undefined as never;
-      this.head++;
-      if (this.head === this.queue.length) {
-        this.queue = [];
-        this.head = 0;
-      }
-      this.execute(next);
-    }
+    const next = this.queue.shift();
+    if (next) this.execute(next);
   }
 }

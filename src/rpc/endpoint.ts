@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
-import type { Dispatcher } from '../plugins/dispatcher.js';
-import type { CsmsEventMap, MessageContext, StationRef } from '../plugins/types.js';
+import type { Dispatcher } from '../hooks/dispatcher.js';
+import type { CsmsEventMap, MessageContext, StationRef } from '../hooks/types.js';
 import { maySend, type Side } from '../protocol/actions.js';
 import { type BadFrame, decodeFrame } from '../protocol/decode.js';
 import { encodeCall, encodeCallError, encodeCallResult, encodeCallResultError } from '../protocol/encode.js';

@@ -1,0 +1,79 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layers of src/, one way: a folder may import only the folders listed for it. Folders not listed
+ * (translation, plugins, and whatever sits on top) may import anything except the CLI, and since every
+ * listed folder names what it may import, nothing below can import them.
+ */
+const MAY_IMPORT: Record<string, readonly string[]> = {
+  util: [],
+  protocol: ['util'],
+  machines: ['protocol', 'util'],
+  transport: ['protocol', 'util'],
+  hooks: ['transport', 'protocol', 'util'],
+  rpc: ['hooks', 'transport', 'protocol', 'machines', 'util'],
+  actors: ['rpc', 'hooks', 'transport', 'protocol', 'machines', 'bus', 'util'],
+  client: ['rpc', 'hooks', 'transport', 'protocol', 'machines', 'util'],
+  sim: ['client', 'rpc', 'hooks', 'transport', 'protocol', 'machines', 'util'],
+  cli: ['*'],
+};
+
+const SRC = resolve(__dirname, '../src');
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/** The top folder of src/ a path lies in ('' for src/index.ts). */
+const folderOf = (path: string) => {
+  const parts = relative(SRC, path).split(sep);
+  return parts.length > 1 ? parts[0]! : '';
+};
+
+/** Every import in src/ that crosses folders: [from folder, to folder, file, specifier]. */
+function crossings(): [string, string, string, string][] {
+  const out: [string, string, string, string][] = [];
+  for (const file of filesUnder(SRC)) {
+    const from = folderOf(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const to = folderOf(resolve(dirname(file), m[1]!));
+      if (to !== from) out.push([from, to, relative(SRC, file), m[1]!]);
+    }
+  }
+  return out;
+}
+
+const allowed = (from: string, to: string): boolean => {
+  if (from === '') return true; // the package entry re-exports the public API
+  const list = MAY_IMPORT[from];
+  if (!list) return to !== 'cli' && to !== '';
+  return list.includes('*') || list.includes(to);
+};
+
+describe('layering of src/', () => {
+  it('every cross-folder import goes down the layers', () => {
+    const wrong = crossings()
+      .filter(([from, to]) => !allowed(from, to))
+      .map(([from, to, file, spec]) => `${file} (${from}) imports ${spec} (${to})`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('sees the imports it judges (a planted violation would be caught)', () => {
+    const all = crossings();
+    // The scan finds real crossings, so an empty list above means something.
+    expect(all.some(([from, to]) => from === 'client' && to === 'rpc')).toBe(true);
+    expect(all.some(([from, to]) => from === 'actors' && to === 'rpc')).toBe(true);
+    expect(allowed('client', 'actors')).toBe(false);
+    expect(allowed('transport', 'hooks')).toBe(false);
+    expect(allowed('transport', 'plugins')).toBe(false);
+    expect(allowed('protocol', 'transport')).toBe(false);
+    expect(allowed('rpc', 'client')).toBe(false);
+    expect(allowed('rpc', 'actors')).toBe(false);
+    expect(allowed('machines', 'rpc')).toBe(false);
+  });
+});
