@@ -32,7 +32,6 @@ import {
   defaultCertificateIdentity,
   rsa2048Warning,
   secureContextOptions,
-  type TlsRefusal,
   type TlsServerEvents,
   tlsProblems,
   watchTlsErrors,
@@ -43,6 +42,7 @@ import { silentLogger } from '../util/logger.js';
 import { ActorTemplate } from './actor-template.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { emitRefusal, emitTlsRefusal } from './refusals.js';
 import { OfflineQueues } from './replay.js';
 import { type CsmsRuntime, StationActor } from './station-actor.js';
 
@@ -83,14 +83,7 @@ export class Csms {
   private readonly queues: OfflineQueues;
   /** Failed TLS handshakes on our servers and on attached https servers. */
   private readonly tlsEvents: TlsServerEvents = {
-    refused: (r: TlsRefusal) =>
-      this.dispatcher.emit('securityEvent', {
-        type: r.type,
-        identity: undefined,
-        remoteAddress: r.remoteAddress,
-        timestamp: new Date(),
-        details: { stage: 'tls', reason: r.reason, ...(r.certificate ? { certificate: r.certificate } : {}) },
-      }),
+    refused: (r) => emitTlsRefusal(this.dispatcher, r),
     failed: (error) => this.dispatcher.emit('transportError', { station: undefined, error }),
   };
 
@@ -202,28 +195,7 @@ export class Csms {
         return { status: 401, reason: 'bad-credentials' };
       },
       accepted: (ws, handshake) => this.accept(ws, handshake),
-      rejected: (handshake, r) => {
-        this.dispatcher.emit('authFailed', { handshake, status: r.status, reason: r.reason });
-        if (r.status === 429)
-          this.dispatcher.emit('rateLimitExceeded', { station: undefined, handshake, raw: undefined });
-        if (r.status === 401 || r.status === 403 || r.status === 429 || r.reason === 'invalid-identity') {
-          const certificate = 'certificate' in r ? r.certificate : undefined;
-          this.dispatcher.emit('securityEvent', {
-            type:
-              r.status === 429
-                ? 'RATE_LIMIT_EXCEEDED'
-                : r.reason === 'invalid-identity'
-                  ? 'INVALID_IDENTITY'
-                  : r.reason === 'certificate-mismatch' || r.reason === 'certificate-required'
-                    ? 'CERTIFICATE_REJECTED'
-                    : 'AUTH_FAILED',
-            identity: handshake.identity,
-            remoteAddress: handshake.remoteAddress,
-            timestamp: new Date(),
-            details: { status: r.status, reason: r.reason, ...(certificate ? { certificate } : {}) },
-          });
-        }
-      },
+      rejected: (handshake, r) => emitRefusal(this.dispatcher, handshake, r),
     };
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
     this.keepalive = new Keepalive(this.live, o.pingIntervalMs, (station) =>

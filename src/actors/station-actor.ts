@@ -1,5 +1,7 @@
 import type WebSocket from 'ws';
 import { type Actor, type AnyActorRef, createActor } from 'xstate';
+import type { Dispatcher } from '../hooks/dispatcher.js';
+import type { CsmsEventMap } from '../hooks/types.js';
 import {
   type BreakerInput,
   type BreakerMachine,
@@ -38,6 +40,7 @@ function solicitedBy(action: string, payload: Payload): string | undefined {
 
 /** What the station actors of one CSMS share, beyond the RPC runtime. */
 export interface CsmsRuntime extends EndpointRuntime {
+  readonly dispatcher: Dispatcher<CsmsEventMap>;
   /** Creates station actors (the station machine with the runtime's actions). */
   readonly stationActors: ActorTemplate<StationMachine>;
   readonly breakerMachine: BreakerMachine | undefined;

@@ -93,10 +93,11 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
   );
   csms.on('registered', ({ station, status }) => log(`boot ${status} ${station.identity}`));
   csms.on('disconnected', ({ station, code }) => log(`disconnected ${station.identity} (${code})`));
-  csms.on('authFailed', ({ handshake, status, reason }) =>
-    log(`refused ${handshake.identity ?? handshake.url} ${status} ${reason}`),
-  );
-  // Refusals at the TLS layer have no HTTP request, so no authFailed.
+  const refused: Parameters<typeof csms.on<'authFailed'>>[1] = ({ handshake, status, reason }) =>
+    log(`refused ${handshake.identity ?? handshake.url} ${status} ${reason}`);
+  csms.on('authFailed', refused);
+  csms.on('handshakeRejected', refused);
+  // Refusals at the TLS layer have no HTTP request, so no authFailed / handshakeRejected.
   csms.on('securityEvent', ({ type, remoteAddress, details }) => {
     if (details?.stage === 'tls') log(`refused TLS from ${remoteAddress ?? '?'}: ${type} ${details.reason}`);
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import { type Actor, createActor } from 'xstate';
+import type { Dispatcher } from '../hooks/dispatcher.js';
 import {
   type BackingOff,
   type ClientConnectionMachine,
@@ -18,7 +19,7 @@ import { CallDroppedError, StationDisconnectedError } from '../rpc/errors.js';
 import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
 import { CallQueue, type PendingCall } from './call-queue.js';
 import { ConnectError, NotConnectedError, StationClosedError } from './errors.js';
-import type { ClientEvents } from './events.js';
+import type { StationEventMap } from './events.js';
 import type { ResolvedStationOptions } from './options.js';
 import { handshakeStatus, openSocket, Pinger } from './socket.js';
 
@@ -28,8 +29,8 @@ export interface ClientCallOptions extends CallOptions {
 }
 
 export interface ClientRuntime extends EndpointRuntime {
+  readonly dispatcher: Dispatcher<StationEventMap>;
   readonly options: ResolvedStationOptions;
-  readonly events: ClientEvents;
 }
 
 /**
@@ -72,7 +73,7 @@ export class ClientEndpoint extends RpcEndpoint implements StationHandle {
       offlineMax: o.offlineQueue.max,
       overflow: o.offlineQueue.overflow,
       dropped: (call) =>
-        client.events.emit('offlineDropped', {
+        client.dispatcher.emit('offlineDropped', {
           identity: o.identity,
           action: call.action,
           messageId: call.messageId,
@@ -207,7 +208,7 @@ export class ClientEndpoint extends RpcEndpoint implements StationHandle {
 
   private backingOff(b: BackingOff): void {
     this.nextAttemptAt = Date.now() + b.delayMs;
-    const events = this.client.events;
+    const events = this.client.dispatcher;
     if (b.cause === 'dropped') {
       events.emit('reconnecting', { identity: this.identity, delayMs: b.delayMs });
       return;

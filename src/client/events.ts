@@ -1,5 +1,4 @@
-import type { Dispatcher } from '../hooks/dispatcher.js';
-import type { CsmsEventMap } from '../hooks/types.js';
+import type { LinkEventMap } from '../hooks/types.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OverflowPolicy } from './call-queue.js';
 import type { ConnectError } from './errors.js';
@@ -31,72 +30,11 @@ export interface StationClientEvents {
   };
 }
 
-/** Runtime events a station client emits, shaped as on the CSMS side (plugin hooks see these too). */
-export type SharedEventName =
-  | 'connected'
-  | 'disconnected'
-  | 'registered'
-  | 'message'
-  | 'badMessage'
-  | 'validationFailure'
-  | 'handlerError'
-  | 'callRefused'
-  | 'unknownResponse'
-  | 'callResultError'
-  | 'transportError'
-  | 'backpressure'
-  | 'pongTimeout'
-  | 'pluginError';
-
-export type StationEventMap = Pick<CsmsEventMap, SharedEventName> & StationClientEvents;
-export type StationEventName = keyof StationEventMap;
-
-const CLIENT_ONLY: ReadonlySet<string> = new Set<keyof StationClientEvents>([
-  'connectFailed',
-  'reconnecting',
-  'offlineDropped',
-]);
-
-type Listener<K extends keyof StationClientEvents> = (event: StationClientEvents[K]) => void;
-
 /**
- * Client-only events next to the shared dispatcher, with the dispatcher's contract: listeners run
- * synchronously in order, and one that throws is isolated and reported as `pluginError`.
+ * Every event a station client emits: a link's life and its RPC traffic, shaped as on the CSMS side
+ * (plugin hooks see those too), and its own. The station's own dispatcher carries them, with the
+ * dispatcher's contract: listeners run synchronously in order; one that throws is isolated and
+ * reported as `pluginError`.
  */
-export class ClientEvents {
-  private readonly listeners = new Map<string, ((event: never) => void)[]>();
-
-  constructor(private readonly dispatcher: Dispatcher) {}
-
-  on<K extends StationEventName>(name: K, listener: (event: StationEventMap[K]) => void): () => void {
-    if (!CLIENT_ONLY.has(name)) {
-      return this.dispatcher.on(
-        name as SharedEventName,
-        listener as (e: CsmsEventMap[SharedEventName]) => void,
-      );
-    }
-    let list = this.listeners.get(name);
-    if (!list) {
-      list = [];
-      this.listeners.set(name, list);
-    }
-    const l = listener as (event: never) => void;
-    list.push(l);
-    return () => {
-      const i = list.indexOf(l);
-      if (i !== -1) list.splice(i, 1);
-    };
-  }
-
-  emit<K extends keyof StationClientEvents>(name: K, event: StationClientEvents[K]): void {
-    const list = this.listeners.get(name) as Listener<K>[] | undefined;
-    if (!list) return;
-    for (const l of [...list]) {
-      try {
-        l(event);
-      } catch (error) {
-        this.dispatcher.emit('pluginError', { plugin: 'listener', hook: name, error });
-      }
-    }
-  }
-}
+export interface StationEventMap extends LinkEventMap, StationClientEvents {}
+export type StationEventName = keyof StationEventMap;

@@ -23,7 +23,7 @@ import { HandlerTable } from '../rpc/handlers.js';
 import { noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { type ClientCallOptions, ClientEndpoint } from './endpoint.js';
-import { ClientEvents, type StationEventMap, type StationEventName } from './events.js';
+import type { StationEventMap, StationEventName } from './events.js';
 import { type ResolvedStationOptions, resolveStationOptions, type StationOptions } from './options.js';
 
 /** `A`'s request over the versions of `V` that have it (the union when several may be negotiated). */
@@ -76,17 +76,15 @@ export interface StationState {
 export class Station<V extends OcppVersion = OcppVersion> {
   readonly options: ResolvedStationOptions;
   private readonly endpoint: ClientEndpoint;
-  private readonly dispatcher: Dispatcher;
-  private readonly events: ClientEvents;
+  private readonly dispatcher: Dispatcher<StationEventMap>;
   private readonly handlers = new HandlerTable();
 
   constructor(input: StationOptions<V>) {
     const o = resolveStationOptions(input);
     this.options = o;
     const logger = o.logger ?? silentLogger;
-    this.dispatcher = new Dispatcher(logger);
+    this.dispatcher = new Dispatcher<StationEventMap>(logger);
     for (const p of o.plugins) this.dispatcher.register(p);
-    this.events = new ClientEvents(this.dispatcher);
     this.endpoint = new ClientEndpoint({
       side: 'station',
       dispatcher: this.dispatcher,
@@ -104,7 +102,6 @@ export class Station<V extends OcppVersion = OcppVersion> {
       backpressureBytes: 1024 * 1024,
       exposeErrors: o.exposeErrors,
       options: o,
-      events: this.events,
     });
   }
 
@@ -199,7 +196,7 @@ export class Station<V extends OcppVersion = OcppVersion> {
   }
 
   on<K extends StationEventName>(name: K, listener: (event: StationEventMap[K]) => void): () => void {
-    return this.events.on(name, listener);
+    return this.dispatcher.on(name, listener);
   }
 
   plugin(...plugins: OcppPlugin[]): this {

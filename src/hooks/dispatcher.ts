@@ -1,11 +1,18 @@
 import type { Logger } from '../util/logger.js';
-import type { CsmsEventMap, CsmsEventName, OcppPlugin, OutboundMessage, StationRef } from './types.js';
+import type { CsmsEventMap, OcppPlugin, OutboundMessage, RpcEventMap, StationRef } from './types.js';
 
-type Listener<K extends CsmsEventName> = (event: CsmsEventMap[K]) => void;
-type Listeners = { [K in CsmsEventName]?: Listener<K>[] };
+/** What every event map a dispatcher serves has: the event its own failures are reported as. */
+export type EventMapBase = Pick<RpcEventMap, 'pluginError'>;
 
-/** Which hook observes which event, and how the event is spread into the hook's arguments. */
-const HOOKS: { [K in CsmsEventName]?: (p: OcppPlugin) => Listener<K> | undefined } = {
+type Listener<M, K extends keyof M> = (event: M[K]) => void;
+// Untyped inside: typed per map, the field would make Dispatcher<CsmsEventMap> no Dispatcher<RpcEventMap>.
+type Listeners = Record<string, ((event: never) => void)[] | undefined>;
+
+/**
+ * Which hook observes which event, and how the event is spread into the hook's arguments. Keyed by
+ * the CSMS's names: a station client's dispatcher uses the entries whose events it has.
+ */
+const HOOKS: { [K in keyof CsmsEventMap]?: (p: OcppPlugin) => Listener<CsmsEventMap, K> | undefined } = {
   init: (p) => p.onInit && ((e) => p.onInit!(e)),
   connected: (p) => p.onConnection && ((e) => p.onConnection!(e.station)),
   disconnected: (p) => p.onDisconnect && ((e) => p.onDisconnect!(e.station, e.code, e.reason)),
@@ -33,7 +40,7 @@ const HOOKS: { [K in CsmsEventName]?: (p: OcppPlugin) => Listener<K> | undefined
  * Observers are called synchronously in registration order and cannot block: a throw or a rejected
  * promise is caught, logged and re-emitted as `pluginError` (never to the listener that failed).
  */
-export class Dispatcher {
+export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   private readonly listeners: Listeners = {};
   private readonly owner = new Map<unknown, string>();
   readonly plugins: OcppPlugin[] = [];
@@ -45,7 +52,7 @@ export class Dispatcher {
   constructor(private readonly logger: Logger) {}
 
   /** True when anyone listens: lets the hot path skip building events nobody reads. */
-  has(name: CsmsEventName): boolean {
+  has(name: keyof M & string): boolean {
     const l = this.listeners[name];
     return l !== undefined && l.length > 0;
   }
@@ -63,11 +70,11 @@ export class Dispatcher {
     return this.outboundMiddleware.length > 0;
   }
 
-  on<K extends CsmsEventName>(name: K, listener: Listener<K>, owner = 'listener'): () => void {
-    let list = this.listeners[name] as Listener<K>[] | undefined;
+  on<K extends keyof M & string>(name: K, listener: Listener<M, K>, owner = 'listener'): () => void {
+    let list = this.listeners[name] as Listener<M, K>[] | undefined;
     if (!list) {
       list = [];
-      (this.listeners as Record<string, unknown>)[name] = list;
+      this.listeners[name] = list as ((event: never) => void)[];
     }
     list.push(listener);
     this.owner.set(listener, owner);
@@ -79,14 +86,16 @@ export class Dispatcher {
 
   register(plugin: OcppPlugin): void {
     this.plugins.push(plugin);
-    for (const name of Object.keys(HOOKS) as CsmsEventName[]) {
-      const make = HOOKS[name] as (p: OcppPlugin) => Listener<typeof name> | undefined;
+    for (const name of Object.keys(HOOKS)) {
+      const make = HOOKS[name as keyof CsmsEventMap] as (
+        p: OcppPlugin,
+      ) => Listener<M, keyof M & string> | undefined;
       const l = make(plugin);
-      if (l) this.on(name, l, plugin.name);
+      if (l) this.on(name as keyof M & string, l, plugin.name);
     }
     if (plugin.events) {
       for (const [name, l] of Object.entries(plugin.events)) {
-        if (l) this.on(name as CsmsEventName, l as Listener<CsmsEventName>, plugin.name);
+        if (l) this.on(name as keyof M & string, l as Listener<M, keyof M & string>, plugin.name);
       }
     }
     if (plugin.onBeforeReceive) this.receiveInterceptors.push(plugin);
@@ -95,8 +104,8 @@ export class Dispatcher {
     if (plugin.transformOutbound) this.outboundMiddleware.push(plugin);
   }
 
-  emit<K extends CsmsEventName>(name: K, event: CsmsEventMap[K]): void {
-    const list = this.listeners[name] as Listener<K>[] | undefined;
+  emit<K extends keyof M & string>(name: K, event: M[K]): void {
+    const list = this.listeners[name] as Listener<M, K>[] | undefined;
     if (!list) return;
     for (const l of list) {
       try {
@@ -109,8 +118,8 @@ export class Dispatcher {
   }
 
   /** Like emit, but waits for async hooks (onInit, onClosing, onClose): shutdown must let sinks flush. */
-  async emitAndWait<K extends CsmsEventName>(name: K, event: CsmsEventMap[K]): Promise<void> {
-    const list = this.listeners[name] as Listener<K>[] | undefined;
+  async emitAndWait<K extends keyof M & string>(name: K, event: M[K]): Promise<void> {
+    const list = this.listeners[name] as Listener<M, K>[] | undefined;
     if (!list) return;
     for (const l of [...list]) {
       try {
@@ -198,7 +207,7 @@ export class Dispatcher {
   private pluginFailed(plugin: string, hook: string, error: unknown): void {
     this.logger.warn({ plugin, hook, err: error }, 'plugin hook failed');
     if (hook === 'pluginError') return; // a failing pluginError listener must not recurse
-    const list = this.listeners.pluginError;
+    const list = this.listeners.pluginError as Listener<EventMapBase, 'pluginError'>[] | undefined;
     if (!list) return;
     for (const l of list) {
       try {

@@ -63,24 +63,8 @@ export interface TelemetryStats {
 
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
 
-/**
- * Every event the runtime emits, by name. `csms.on(name, listener)` and plugin hooks both subscribe
- * to these; a listener that throws is isolated and reported as `pluginError`.
- */
-export interface CsmsEventMap {
-  init: { readonly port: number | undefined };
-  connected: { readonly station: StationRef; readonly reconnect: boolean };
-  registered: { readonly station: StationRef; readonly status: 'Accepted' | 'Pending' | 'Rejected' };
-  disconnected: {
-    readonly station: StationRef;
-    readonly code: number;
-    readonly reason: string;
-    readonly durationMs: number;
-  };
-  evicted: { readonly station: StationRef; readonly replacement: StationRef };
-  closing: Record<string, never>;
-  closed: Record<string, never>;
-  reconfigured: { readonly next: object; readonly previous: object };
+/** Events the RPC endpoint emits, the same on both ends of a link. */
+export interface RpcEventMap {
   message: MessageEvent & { readonly station: StationRef };
   badMessage: {
     readonly station: StationRef;
@@ -119,18 +103,49 @@ export interface CsmsEventMap {
   unknownResponse: { readonly station: StationRef; readonly message: Frame };
   /** 2.1: the peer says a CALLRESULT of ours contained errors. */
   callResultError: { readonly station: StationRef; readonly message: Frame };
-  transportError: { readonly station: StationRef | undefined; readonly error: Error };
+  backpressure: { readonly station: StationRef; readonly bufferedAmount: number };
   securityEvent: SecurityEvent;
-  authFailed: { readonly handshake: HandshakeInfo; readonly status: number; readonly reason: string };
   rateLimitExceeded: {
     readonly station: StationRef | undefined;
     readonly handshake: HandshakeInfo | undefined;
     readonly raw: string | undefined;
   };
+  pluginError: { readonly plugin: string; readonly hook: string; readonly error: unknown };
+}
+
+/** Events of a link's life, emitted by both ends (a CSMS per station, a station client for itself). */
+export interface LinkEventMap extends RpcEventMap {
+  connected: { readonly station: StationRef; readonly reconnect: boolean };
+  registered: { readonly station: StationRef; readonly status: 'Accepted' | 'Pending' | 'Rejected' };
+  disconnected: {
+    readonly station: StationRef;
+    readonly code: number;
+    readonly reason: string;
+    readonly durationMs: number;
+  };
+  transportError: { readonly station: StationRef | undefined; readonly error: Error };
+  pongTimeout: { readonly station: StationRef };
+}
+
+/**
+ * Every event a CSMS emits, by name. `csms.on(name, listener)` and plugin hooks both subscribe
+ * to these; a listener that throws is isolated and reported as `pluginError`.
+ */
+export interface CsmsEventMap extends LinkEventMap {
+  init: { readonly port: number | undefined };
+  evicted: { readonly station: StationRef; readonly replacement: StationRef };
+  closing: Record<string, never>;
+  closed: Record<string, never>;
+  reconfigured: { readonly next: object; readonly previous: object };
+  /** A station's handshake refused for its credentials: 401 (Basic auth), 403 (certificate, `auth`), 404 (`auth` says unknown). */
+  authFailed: { readonly handshake: HandshakeInfo; readonly status: number; readonly reason: string };
+  /**
+   * A handshake refused for any other reason: 503 (closing, full, auth callback failed, timeout), 429
+   * (rate), 404 (path), 400 (identity). The ones that are security events are also a `securityEvent`.
+   */
+  handshakeRejected: { readonly handshake: HandshakeInfo; readonly status: number; readonly reason: string };
   tlsUpdated: { readonly at: Date };
   telemetry: TelemetryStats;
-  backpressure: { readonly station: StationRef; readonly bufferedAmount: number };
-  pongTimeout: { readonly station: StationRef };
   breakerChanged: { readonly identity: string; readonly from: BreakerState; readonly to: BreakerState };
   replayProgress: {
     readonly identity: string;
@@ -147,7 +162,6 @@ export interface CsmsEventMap {
     readonly response: Record<string, unknown> | undefined;
     readonly error: RpcError | undefined;
   };
-  pluginError: { readonly plugin: string; readonly hook: string; readonly error: unknown };
 }
 
 export type CsmsEventName = keyof CsmsEventMap;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { Dispatcher } from '../hooks/dispatcher.js';
-import type { CsmsEventMap, MessageContext, StationRef } from '../hooks/types.js';
+import type { MessageContext, RpcEventMap, StationRef } from '../hooks/types.js';
 import { maySend, type Side } from '../protocol/actions.js';
 import { type BadFrame, decodeFrame } from '../protocol/decode.js';
 import { encodeCall, encodeCallError, encodeCallResult, encodeCallResultError } from '../protocol/encode.js';
@@ -21,7 +21,7 @@ import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-
 /** What every endpoint of one runtime shares. */
 export interface EndpointRuntime {
   readonly side: Side;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: Dispatcher<RpcEventMap>;
   readonly handlers: HandlerTable;
   readonly logger: Logger;
   readonly jitter: Jitter;
@@ -284,7 +284,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   private refuse(
     frame: CallFrame,
     isSend: boolean,
-    reason: CsmsEventMap['callRefused']['reason'],
+    reason: RpcEventMap['callRefused']['reason'],
     error: RpcError,
   ): void {
     if (!isSend) this.sendText(encodeCallError(this.protocol, frame.messageId, error));

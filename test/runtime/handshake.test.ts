@@ -10,12 +10,13 @@ describe('subprotocol negotiation', () => {
   it('completes the handshake without a subprotocol and closes with 1002 when none is common', async () => {
     const t = await startCsms();
     const other = await t.boot('OTHER');
-    const events = record(t.csms, 'authFailed', 'connected');
+    const events = record(t.csms, 'handshakeRejected', 'authFailed', 'connected');
     const s = await t.connect('CP1', { rawProtocolHeader: 'ocpp1.5, ocpp1.2' });
     expect(s.protocol).toBe('');
     expect((await s.closed).code).toBe(1002);
-    expect(events.authFailed).toMatchObject([{ status: 101, reason: 'no-common-protocol' }]);
-    expect(events.authFailed[0]!.handshake).toMatchObject({
+    expect(events.handshakeRejected).toMatchObject([{ status: 101, reason: 'no-common-protocol' }]);
+    expect(events.authFailed).toEqual([]);
+    expect(events.handshakeRejected[0]!.handshake).toMatchObject({
       identity: 'CP1',
       protocols: ['ocpp1.5', 'ocpp1.2'],
     });
@@ -46,7 +47,7 @@ describe('subprotocol negotiation', () => {
   it("answers HTTP 400 instead with onNoCommonProtocol: 'reject'", async () => {
     const t = await startCsms({ onNoCommonProtocol: 'reject' });
     const other = await t.boot('OTHER');
-    const failed = nextEvent(t.csms, 'authFailed');
+    const failed = nextEvent(t.csms, 'handshakeRejected');
     expect((await t.refused('CP1', { protocols: ['ocpp1.5'] })).status).toBe(400);
     expect(await failed).toMatchObject({ status: 400, reason: 'bad-request' });
     await expectServed(other);
@@ -77,9 +78,10 @@ describe('station identity', () => {
   ])('refuses a 2.x identity that %s with HTTP 400', async (_what, identity) => {
     const t = await startCsms();
     const other = await t.boot('OTHER', 'ocpp2.0.1');
-    const events = record(t.csms, 'authFailed', 'securityEvent');
+    const events = record(t.csms, 'handshakeRejected', 'authFailed', 'securityEvent');
     expect((await t.refused(identity, { protocols: ['ocpp2.0.1'] })).status).toBe(400);
-    expect(events.authFailed).toMatchObject([{ status: 400, reason: 'invalid-identity' }]);
+    expect(events.handshakeRejected).toMatchObject([{ status: 400, reason: 'invalid-identity' }]);
+    expect(events.authFailed).toEqual([]);
     expect(events.securityEvent).toMatchObject([{ type: 'INVALID_IDENTITY', identity }]);
     await expectServed(other);
   });
@@ -161,7 +163,7 @@ describe('auth callback faults', () => {
       },
     });
     const other = await t.connect('OK', { auth: { password: 'p' } });
-    const failed = nextEvent(t.csms, 'authFailed');
+    const failed = nextEvent(t.csms, 'handshakeRejected');
     expect((await t.refused('BOOM', { auth: { password: 'p' } })).status).toBe(503);
     expect(await failed).toMatchObject({ status: 503, reason: 'auth-failed' });
     expect(await other.call('BootNotification', bootPayload('ocpp1.6'))).toMatchObject([
@@ -177,7 +179,7 @@ describe('auth callback faults', () => {
       handshakeTimeoutMs: 50,
       auth: () => new Promise<boolean>(() => {}),
     });
-    const failed = nextEvent(t.csms, 'authFailed');
+    const failed = nextEvent(t.csms, 'handshakeRejected');
     expect((await t.refused('SLOW', { auth: { password: 'p' } })).status).toBe(503);
     expect(await failed).toMatchObject({ status: 503, reason: 'handshake-timeout' });
   });
@@ -188,7 +190,7 @@ describe('admission limits', () => {
     const t = await startCsms({ maxConnections: 2 });
     const a = await t.boot('A');
     await t.connect('B');
-    const failed = nextEvent(t.csms, 'authFailed');
+    const failed = nextEvent(t.csms, 'handshakeRejected');
     expect((await t.refused('C')).status).toBe(503);
     expect(await failed).toMatchObject({ status: 503, reason: 'server-full' });
     await expectServed(a);
@@ -202,11 +204,12 @@ describe('admission limits', () => {
     const t = await startCsms({ connectionRateLimit: { burst: 2, perSecond: 0.5 } });
     const a = await t.boot('A');
     await t.connect('B');
-    const events = record(t.csms, 'authFailed', 'rateLimitExceeded', 'securityEvent');
+    const events = record(t.csms, 'handshakeRejected', 'authFailed', 'rateLimitExceeded', 'securityEvent');
     const r = await t.refused('C');
     expect(r.status).toBe(429);
     expect(r.headers['retry-after']).toBeDefined();
-    expect(events.authFailed).toMatchObject([{ status: 429, reason: 'rate-limited' }]);
+    expect(events.handshakeRejected).toMatchObject([{ status: 429, reason: 'rate-limited' }]);
+    expect(events.authFailed).toEqual([]);
     expect(events.rateLimitExceeded).toHaveLength(1);
     expect(events.securityEvent).toMatchObject([{ type: 'RATE_LIMIT_EXCEEDED' }]);
     await expectServed(a);
