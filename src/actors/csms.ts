@@ -44,7 +44,7 @@ import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
 import { emitRefusal, emitTlsRefusal } from './refusals.js';
 import { OfflineQueues } from './replay.js';
-import { type CsmsRuntime, StationActor } from './station-actor.js';
+import { type CsmsRuntime, StationSession } from './station-session.js';
 
 export interface ListenOptions {
   port?: number;
@@ -65,12 +65,12 @@ export class Csms {
   readonly nodeId: string;
   private readonly dispatcher: Dispatcher;
   private readonly handlers = new HandlerTable();
-  private readonly stations = new Map<string, StationActor>();
-  private readonly live = new Set<StationActor>();
+  private readonly stations = new Map<string, StationSession>();
+  private readonly live = new Set<StationSession>();
   private readonly runtime: CsmsRuntime;
   private readonly upgrade: UpgradeHandler;
   private readonly upgradeOptions: UpgradeOptions;
-  private readonly keepalive: Keepalive<StationActor>;
+  private readonly keepalive: Keepalive<StationSession>;
   private readonly servers: { server: HttpServer | HttpsServer; owned: boolean; unwatch?: () => void }[] = [];
   private closing = false;
   private telemetryTimer: NodeJS.Timeout | undefined;
@@ -140,7 +140,7 @@ export class Csms {
             notifyRegistered: ({ context }, change) => {
               const station = byIdentity(context.identity);
               if (!station) return;
-              this.dispatcher.emit('registered', { station, status: change.status });
+              this.dispatcher.emit('registered', { station: station.handle, status: change.status });
               // The machine records the boot after this action: ready() must read the new state.
               if (change.status === 'Accepted' && this.queues.mayHaveWork(station.identity))
                 queueMicrotask(() => station.ready && this.queues.stationReady(station.identity));
@@ -199,7 +199,7 @@ export class Csms {
     };
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
     this.keepalive = new Keepalive(this.live, o.pingIntervalMs, (station) =>
-      this.dispatcher.emit('pongTimeout', { station }),
+      this.dispatcher.emit('pongTimeout', { station: station.handle }),
     );
   }
 
@@ -296,7 +296,7 @@ export class Csms {
 
   /** The live handle of a station this node knows (connected, or recently disconnected). */
   handleOf(identity: string): StationHandle | undefined {
-    return this.stations.get(identity);
+    return this.stations.get(identity)?.handle;
   }
 
   get connectedCount(): number {
@@ -427,10 +427,10 @@ export class Csms {
       };
       const evicted = existing.evict();
       existing.attach(ws, h.protocol, h.remoteAddress, true);
-      if (evicted) this.dispatcher.emit('evicted', { station: previous, replacement: existing });
+      if (evicted) this.dispatcher.emit('evicted', { station: previous, replacement: existing.handle });
       return;
     }
-    const station = new StationActor(this.runtime, h.identity, h.protocol, h.remoteAddress);
+    const station = new StationSession(this.runtime, h.identity, h.protocol, h.remoteAddress);
     this.stations.set(h.identity, station);
     station.attach(ws, h.protocol, h.remoteAddress, false);
   }
@@ -508,4 +508,9 @@ const stationActorTemplate = (machine: StationMachine) =>
 
 export function createCsms(options: CsmsOptions = {}): Csms {
   return new Csms(options);
+}
+
+/** @internal For tests that check a station's machine against a model: the session behind a handle. */
+export function sessionOf(csms: Csms, identity: string): StationSession | undefined {
+  return csms['stations'].get(identity);
 }

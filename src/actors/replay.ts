@@ -7,7 +7,7 @@ import type { Payload } from '../protocol/frames.js';
 import type { Jitter } from '../util/jitter.js';
 import type { Logger } from '../util/logger.js';
 import { StationNotConnectedError } from './errors.js';
-import type { StationActor } from './station-actor.js';
+import type { StationSession } from './station-session.js';
 
 /**
  * The durable offline queue of commands for stations, bound to the replay machine: commands wait
@@ -25,7 +25,7 @@ export class OfflineQueues {
 
   constructor(
     private readonly bus: Bus,
-    private readonly stationOf: (identity: string) => StationActor | undefined,
+    private readonly stationOf: (identity: string) => StationSession | undefined,
     private readonly dispatcher: Dispatcher,
     private readonly logger: Logger,
     private readonly jitter: Jitter,

@@ -16,7 +16,7 @@ import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import { type CallOptions, type EndpointRuntime, RpcEndpoint } from '../rpc/endpoint.js';
 import { CallDroppedError, StationDisconnectedError } from '../rpc/errors.js';
-import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
+import type { StationSnapshot } from '../rpc/station-handle.js';
 import { CallQueue, type PendingCall } from './call-queue.js';
 import { ConnectError, NotConnectedError, StationClosedError } from './errors.js';
 import type { StationEventMap } from './events.js';
@@ -43,7 +43,7 @@ export interface ClientRuntime extends EndpointRuntime {
  * twice and can tell by the id. Calls never sent are delivered exactly once. A timed-out call is not
  * retried: its promise rejects with CallTimeoutError.
  */
-export class ClientEndpoint extends RpcEndpoint implements StationHandle {
+export class ClientEndpoint extends RpcEndpoint {
   readonly actor: Actor<ClientConnectionMachine>;
   private readonly queue: CallQueue;
   private readonly o: ResolvedStationOptions;
@@ -64,7 +64,7 @@ export class ClientEndpoint extends RpcEndpoint implements StationHandle {
     this.o = o;
     this.negotiated = o.protocols.length === 1;
     this.pinger = new Pinger(o.pingIntervalMs, (ws) => {
-      client.dispatcher.emit('pongTimeout', { station: this });
+      client.dispatcher.emit('pongTimeout', { station: this.handle });
       ws.terminate();
     });
     this.queue = new CallQueue({
@@ -86,7 +86,7 @@ export class ClientEndpoint extends RpcEndpoint implements StationHandle {
         openSocket: () => this.openSocket(),
         notifyBackingOff: (_, b) => this.backingOff(b),
         notifyRegistered: (_, change) =>
-          client.dispatcher.emit('registered', { station: this, status: change.status }),
+          client.dispatcher.emit('registered', { station: this.handle, status: change.status }),
       },
     });
     const { random, ...backOff } = o.reconnect;
@@ -160,7 +160,7 @@ export class ClientEndpoint extends RpcEndpoint implements StationHandle {
       this.receive(isBinary ? Buffer.from(data).toString('utf8') : data.toString());
     });
     ws.on('error', (error: Error) => {
-      if (opened) this.client.dispatcher.emit('transportError', { station: this, error });
+      if (opened) this.client.dispatcher.emit('transportError', { station: this.handle, error });
       else failure = error;
     });
     ws.on('close', (code: number, reason: Buffer) => {
@@ -187,7 +187,7 @@ export class ClientEndpoint extends RpcEndpoint implements StationHandle {
     this.pinger.start(ws);
     this.actor.send({ type: 'OPENED', protocol });
     this.client.logger.info({ identity: this.identity, protocol, reconnect }, 'connected to the CSMS');
-    this.client.dispatcher.emit('connected', { station: this, reconnect });
+    this.client.dispatcher.emit('connected', { station: this.handle, reconnect });
     for (const w of this.openWaiters.splice(0)) w.resolve();
     this.pump();
   }
@@ -201,7 +201,7 @@ export class ClientEndpoint extends RpcEndpoint implements StationHandle {
     this.unbindSocket();
     if (!this.closed) this.queue.requeue((_, sent) => new StationDisconnectedError(this.identity, sent));
     this.client.logger.info({ identity: this.identity, code, reason }, 'disconnected from the CSMS');
-    this.client.dispatcher.emit('disconnected', { station: this, code, reason, durationMs });
+    this.client.dispatcher.emit('disconnected', { station: this.handle, code, reason, durationMs });
     if (!this.closed) this.actor.send({ type: 'DROPPED', code, reason });
     for (const w of this.closeWaiters.splice(0)) w();
   }
@@ -335,7 +335,7 @@ export class ClientEndpoint extends RpcEndpoint implements StationHandle {
   private transmitSend(call: PendingCall): void {
     const d = this.rt.dispatcher;
     const request = call.request!;
-    if (d.interceptsSend && !d.allowSend(this, [6, call.messageId, call.action, request]))
+    if (d.interceptsSend && !d.allowSend(this.handle, [6, call.messageId, call.action, request]))
       throw new CallDroppedError(this.identity, call.action);
     this.sendText(encodeSend(call.messageId, call.action, request));
     const frame = { type: 6, messageId: call.messageId, action: call.action, payload: request } as const;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { Dispatcher } from '../hooks/dispatcher.js';
-import type { MessageContext, RpcEventMap, StationRef } from '../hooks/types.js';
+import type { MessageContext, RpcEventMap } from '../hooks/types.js';
 import { maySend, type Side } from '../protocol/actions.js';
 import { type BadFrame, decodeFrame } from '../protocol/decode.js';
 import { encodeCall, encodeCallError, encodeCallResult, encodeCallResultError } from '../protocol/encode.js';
@@ -17,6 +17,7 @@ import { type HandlerHost, HandlerRun } from './handler-run.js';
 import { type HandlerTable, NOREPLY } from './handlers.js';
 import { InboundCalls, type InboundHost } from './inbound-calls.js';
 import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
+import { type StationHandle, StationHandleView, type StationSnapshot } from './station-handle.js';
 
 /** What every endpoint of one runtime shares. */
 export interface EndpointRuntime {
@@ -73,7 +74,9 @@ const TYPE_NAMES: Record<number, MessageType> = {
  * handler → encode → socket. Subclasses add what is side-specific (the CSMS station actor gates
  * calls on registration and feeds its machines; the station client reconnects).
  */
-export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHost, HandlerHost {
+export abstract class RpcEndpoint implements StationHandle, OutboundHost, InboundHost, HandlerHost {
+  /** What users get to hold of this station (handlers, events, plugins). */
+  readonly handle: StationHandle = new StationHandleView(this);
   protected ws: WebSocket | undefined;
   // Created on first use: an idle station never needs them (~200 B each with their queues).
   private outboundCalls: OutboundCalls | undefined;
@@ -100,6 +103,9 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     this.inboundCalls ??= new InboundCalls(this);
     return this.inboundCalls;
   }
+
+  abstract close(code?: number, reason?: string): Promise<void>;
+  abstract snapshot(): StationSnapshot;
 
   // --- side-specific decisions -------------------------------------------------------------------
   /** May the peer's CALL of `action` be handled now? Else answered SecurityError. */
@@ -151,7 +157,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     const d = this.rt.dispatcher;
     this.rt.stats.messagesIn++;
     if (this.rt.logPayloads) this.rt.logger.debug({ identity: this.identity, raw }, 'ocpp in');
-    if (d.interceptsReceive && !d.allowReceive(this, raw)) return;
+    if (d.interceptsReceive && !d.allowReceive(this.handle, raw)) return;
     const decoded = decodeFrame(raw, this.protocol);
     if (!decoded.ok) {
       this.badFrame(raw, decoded);
@@ -171,7 +177,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
         return;
       case 5:
         this.observe(frame, 'IN', undefined, undefined);
-        d.emit('callResultError', { station: this, message: frame });
+        d.emit('callResultError', { station: this.handle, message: frame });
         return;
     }
   }
@@ -191,7 +197,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     if (reply) this.sendText(reply);
     this.rt.stats.badMessages++;
     this.rt.dispatcher.emit('badMessage', {
-      station: this,
+      station: this.handle,
       raw,
       reason: bad.reason,
       error: bad.error,
@@ -230,7 +236,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
       return;
     }
     let payload = frame.payload;
-    if (d.rewritesInbound) payload = d.rewriteInbound(this, action, payload);
+    if (d.rewritesInbound) payload = d.rewriteInbound(this.handle, action, payload);
     if (this.rt.strict) {
       const error = checkInboundCall(this.protocol, this.rt.side, action, payload);
       if (error) {
@@ -245,7 +251,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
         }
         if (!isSend) this.sendText(encodeCallError(this.protocol, messageId, error));
         this.rt.stats.validationFailures++;
-        d.emit('validationFailure', { station: this, direction: 'IN', message: frame, error });
+        d.emit('validationFailure', { station: this.handle, direction: 'IN', message: frame, error });
         return;
       }
     }
@@ -270,7 +276,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
         'flood',
         new RpcError('GenericError', 'Too many calls waiting to be handled'),
       );
-      d.emit('rateLimitExceeded', { station: this, handshake: undefined, raw: undefined });
+      d.emit('rateLimitExceeded', { station: this.handle, handshake: undefined, raw: undefined });
       d.emit('securityEvent', {
         type: 'MESSAGE_FLOOD',
         identity: this.identity,
@@ -289,7 +295,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   ): void {
     if (!isSend) this.sendText(encodeCallError(this.protocol, frame.messageId, error));
     this.rt.dispatcher.emit('callRefused', {
-      station: this,
+      station: this.handle,
       action: frame.action,
       messageId: frame.messageId,
       reason,
@@ -307,13 +313,13 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
       return;
     }
     let response = result as Payload;
-    if (d.rewritesOutbound) response = d.rewriteOutbound(this, frame.action, response, 'response');
+    if (d.rewritesOutbound) response = d.rewriteOutbound(this.handle, frame.action, response, 'response');
     if (this.rt.strict) {
       const error = validatePayload(this.protocol, frame.action, 'response', response);
       if (error) {
         const sent: CallResultFrame = { type: 3, messageId: frame.messageId, payload: response };
         this.rt.stats.validationFailures++;
-        d.emit('validationFailure', { station: this, direction: 'OUT', message: sent, error });
+        d.emit('validationFailure', { station: this.handle, direction: 'OUT', message: sent, error });
         // The station still gets an answer rather than waiting for its timeout.
         this.sendText(
           encodeCallError(
@@ -325,7 +331,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
         return;
       }
     }
-    if (d.interceptsSend && !d.allowSend(this, [3, frame.messageId, response])) return;
+    if (d.interceptsSend && !d.allowSend(this.handle, [3, frame.messageId, response])) return;
     this.sendText(encodeCallResult(frame.messageId, response));
     if (d.has('message')) {
       this.observe(
@@ -347,7 +353,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     const raised = error instanceof RpcError;
     if (!raised) {
       this.rt.dispatcher.emit('handlerError', {
-        station: this,
+        station: this.handle,
         action: frame.action,
         messageId: frame.messageId,
         error,
@@ -370,7 +376,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     const call = this.outboundCalls?.settle(frame.messageId);
     if (!call) {
       this.observe(frame, 'IN', undefined, undefined);
-      this.rt.dispatcher.emit('unknownResponse', { station: this, message: frame });
+      this.rt.dispatcher.emit('unknownResponse', { station: this.handle, message: frame });
       return;
     }
     this.observe(frame, 'IN', call.action, call.sentAt);
@@ -380,7 +386,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
         if (this.protocol === 'ocpp2.1') this.sendText(encodeCallResultError(frame.messageId, error));
         this.rt.stats.validationFailures++;
         this.rt.dispatcher.emit('validationFailure', {
-          station: this,
+          station: this.handle,
           direction: 'IN',
           message: frame,
           error,
@@ -398,7 +404,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     const call = this.outboundCalls?.settle(frame.messageId);
     this.observe(frame, 'IN', call?.action, call?.sentAt);
     if (!call) {
-      this.rt.dispatcher.emit('unknownResponse', { station: this, message: frame });
+      this.rt.dispatcher.emit('unknownResponse', { station: this.handle, message: frame });
       return;
     }
     call.reject(
@@ -427,7 +433,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   protected prepareCall(action: string, payload: Payload): Payload {
     let request = payload;
     const d = this.rt.dispatcher;
-    if (d.rewritesOutbound) request = d.rewriteOutbound(this, action, request, 'request');
+    if (d.rewritesOutbound) request = d.rewriteOutbound(this.handle, action, request, 'request');
     if (this.rt.strict) {
       if (!maySend(this.protocol, this.rt.side, action)) {
         throw new RpcError(
@@ -494,7 +500,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
   /** @internal */
   transmitCall(call: OutboundCall): boolean {
     const d = this.rt.dispatcher;
-    if (d.interceptsSend && !d.allowSend(this, [2, call.messageId, call.action, call.request])) {
+    if (d.interceptsSend && !d.allowSend(this.handle, [2, call.messageId, call.action, call.request])) {
       call.reject(new CallDroppedError(this.identity, call.action));
       return false;
     }
@@ -518,7 +524,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     this.rt.stats.messagesOut++;
     if (this.rt.logPayloads) this.rt.logger.debug({ identity: this.identity, raw: text }, 'ocpp out');
     if (ws.bufferedAmount > this.rt.backpressureBytes) {
-      this.rt.dispatcher.emit('backpressure', { station: this, bufferedAmount: ws.bufferedAmount });
+      this.rt.dispatcher.emit('backpressure', { station: this.handle, bufferedAmount: ws.bufferedAmount });
     }
     return true;
   }
@@ -534,7 +540,7 @@ export abstract class RpcEndpoint implements StationRef, OutboundHost, InboundHo
     if (!d.has('message')) return;
     const latencyMs = since === undefined ? undefined : performance.now() - since;
     d.emit('message', {
-      station: this,
+      station: this.handle,
       message,
       direction,
       ctx: {

@@ -9,6 +9,8 @@ import type { StationHandle } from './station-handle.js';
 /** What a running handler needs from its endpoint; the endpoint implements it (no closures). */
 export interface HandlerHost {
   readonly identity: string;
+  /** The station as the handler sees it. */
+  readonly handle: StationHandle;
   /** Time limit of an async handler, read when it starts (it can be reconfigured). */
   handlerTimeoutMs(): number;
   /** Is `socket` still the one bound? A CALL's answer goes on the socket it came in on, or nowhere. */
@@ -52,8 +54,7 @@ export class HandlerRun implements HandlerContext, InboundJob {
     /** `performance.now()` when handling began, or 0 when no observer wants the latency. */
     started: number,
   ) {
-    // Both endpoints (the CSMS's station actor, the station client) are StationHandles.
-    this.station = host as unknown as StationHandle;
+    this.station = host.handle;
     this.action = frame.action;
     this.messageId = frame.messageId;
     this.protocol = protocol;

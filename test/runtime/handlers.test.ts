@@ -203,3 +203,26 @@ describe('handler outcomes', () => {
     expect(s.isOpen).toBe(true);
   });
 });
+
+describe('the station handle users hold', () => {
+  it('is one narrow object for handlers, events and handleOf: no RPC or socket internals reachable', async () => {
+    const t = await startCsms();
+    const seen: unknown[] = [];
+    t.csms.on('connected', (e) => seen.push(e.station));
+    t.csms.on('message', (e) => seen.push(e.station));
+    t.csms.handle('BootNotification', ({ station }) => {
+      seen.push(station);
+      return { status: 'Accepted', currentTime: new Date().toISOString(), interval: 60 };
+    });
+    await t.boot('CP1');
+    const handle = t.csms.handleOf('CP1')!;
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    for (const s of seen) expect(s).toBe(handle);
+    expect(handle).toMatchObject({ identity: 'CP1', protocol: 'ocpp1.6', connected: true });
+    expect(handle.snapshot()).toMatchObject({ identity: 'CP1', registration: 'accepted' });
+    // Only what a user may touch: not the endpoint's receive/attach/answer path or keep-alive flags.
+    expect(Object.keys(handle)).toEqual([]);
+    for (const internal of ['receive', 'attach', 'handlerReturned', 'handlerFailed', 'alive', 'actor', 'ws'])
+      expect(internal in handle, internal).toBe(false);
+  });
+});

@@ -41,9 +41,8 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { TestModel, type TestParam } from 'xstate/graph';
-import { type Csms, createCsms } from '../../src/actors/csms.js';
+import { type Csms, createCsms, sessionOf } from '../../src/actors/csms.js';
 import { RegistrationError, StationNotConnectedError } from '../../src/actors/errors.js';
-import type { StationActor } from '../../src/actors/station-actor.js';
 import type { StationInput, StationSnapshot } from '../../src/machines/station.js';
 import { simpleWalks, transitionWalks, type Walk } from '../machines/model-kit.js';
 import {
@@ -152,7 +151,7 @@ async function drive(walk: StationWalk, requireBoot: boolean, index: number): Pr
   try {
     let socket: ModelStationSocket | undefined = await connect();
     // The actor the model describes; after it is forgotten, a reconnect gets a successor.
-    const original = csms.handleOf(identity) as StationActor;
+    const original = sessionOf(csms, identity)!;
     expect(original).toBeDefined();
     const reference = new StationReference(requireBoot);
     let successor: { socket: ModelStationSocket; reference: StationReference } | undefined;
@@ -204,7 +203,7 @@ async function drive(walk: StationWalk, requireBoot: boolean, index: number): Pr
             await original.close();
             return;
           }
-          expect(handle).toBe(original);
+          expect(handle).toBe(original.handle);
           if (from === 'open') socket!.stopReading();
           // Settles only once the socket is gone (a later step), or at once without a socket.
           const closing = original.close();
@@ -277,7 +276,7 @@ async function drive(walk: StationWalk, requireBoot: boolean, index: number): Pr
           const view = csms.station(identity);
           if (reference.forgotten) {
             if (successor) {
-              expect(csms.handleOf(identity)).not.toBe(original);
+              expect(csms.handleOf(identity)).not.toBe(original.handle);
               expect(view).toMatchObject({
                 connection: 'open',
                 registration: 'unregistered',
@@ -287,7 +286,7 @@ async function drive(walk: StationWalk, requireBoot: boolean, index: number): Pr
               expect(view).toBeUndefined();
             }
           } else {
-            expect(csms.handleOf(identity)).toBe(original);
+            expect(csms.handleOf(identity)).toBe(original.handle);
             expect(view).toMatchObject({
               connection: reference.connection,
               registration: reference.registration,

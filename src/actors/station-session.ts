@@ -19,7 +19,7 @@ import {
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import { type CallOptions, type EndpointRuntime, RpcEndpoint } from '../rpc/endpoint.js';
-import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
+import type { StationSnapshot } from '../rpc/station-handle.js';
 import type { ActorTemplate } from './actor-template.js';
 import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
 import type { ActorClock } from './options.js';
@@ -57,20 +57,21 @@ export interface CsmsRuntime extends EndpointRuntime {
    */
   readonly system: AnyActorRef;
   /** Sockets this node holds; the keepalive sweeps them. */
-  readonly live: Set<StationActor>;
+  readonly live: Set<StationSession>;
   replayStateOf(identity: string): string;
   /** Connected and Accepted: the offline queue may flush. */
-  ready(station: StationActor): void;
+  ready(station: StationSession): void;
   /** No longer connected: stop flushing. */
-  gone(station: StationActor): void;
+  gone(station: StationSession): void;
 }
 
 /**
- * One charging station on the CSMS side: its root XState actor (connection lifecycle + registration),
- * a circuit breaker actor created on the first failed call, and the per-frame RPC bookkeeping of
- * RpcEndpoint. The actor outlives sockets: a reconnect within `forgetAfterMs` keeps the registration.
+ * One charging station's session on the CSMS side: the RPC endpoint of its connection (RpcEndpoint), its
+ * XState actor (connection lifecycle + registration) and a circuit breaker actor created on the first
+ * failed call. It outlives sockets: a reconnect within `forgetAfterMs` keeps the registration. Users
+ * never hold it: they get its `handle`.
  */
-export class StationActor extends RpcEndpoint implements StationHandle {
+export class StationSession extends RpcEndpoint {
   readonly actor: Actor<StationMachine>;
   private breaker: Actor<BreakerMachine> | undefined;
   private connectedAtMs: number | undefined;
@@ -127,11 +128,11 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     ws.on('error', (error: Error & { code?: string }) => {
       // ws stops reading after an oversized frame, so the close that follows reads as 1006; keep the cause.
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCause = 1009;
-      this.csms.dispatcher.emit('transportError', { station: this, error });
+      this.csms.dispatcher.emit('transportError', { station: this.handle, error });
     });
     this.csms.live.add(this);
     if (reconnect) this.actor.send({ type: 'CONNECTED', protocol });
-    this.csms.dispatcher.emit('connected', { station: this, reconnect });
+    this.csms.dispatcher.emit('connected', { station: this.handle, reconnect });
     if (this.ready) this.csms.ready(this);
   }
 
@@ -157,7 +158,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     this.actor.send({ type: 'DISCONNECTED' });
     this.csms.gone(this);
     const reported = code === 1006 && this.closeCause ? this.closeCause : code;
-    this.csms.dispatcher.emit('disconnected', { station: this, code: reported, reason, durationMs });
+    this.csms.dispatcher.emit('disconnected', { station: this.handle, code: reported, reason, durationMs });
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
     if (waiters) for (const w of waiters) w();
