@@ -7,6 +7,7 @@ import {
   type InputFrom,
   type Snapshot,
 } from 'xstate';
+import { activeNodes, withSharedOptionsShape } from './xstate-internals.js';
 
 export interface TemplateActorOptions<TMachine extends AnyStateMachine> {
   id: string;
@@ -32,8 +33,8 @@ export class ActorTemplate<TMachine extends AnyStateMachine> {
     sample: InputFrom<TMachine>,
   ) {
     const probe = createActor(machine, { input: sample });
-    const snapshot = probe.getSnapshot() as Snapshot<unknown> & { _nodes?: InitialNode[] };
-    const nodes = snapshot._nodes;
+    const snapshot = probe.getSnapshot() as Snapshot<unknown>;
+    const nodes = activeNodes(snapshot);
     const inert =
       snapshot.status === 'active' &&
       nodes !== undefined &&
@@ -50,29 +51,10 @@ export class ActorTemplate<TMachine extends AnyStateMachine> {
 
   create(options: TemplateActorOptions<TMachine>): Actor<TMachine> {
     const initial = this.initial;
-    if (!initial) return withSharedShape(createActor(this.machine, options as never));
+    if (!initial) return withSharedOptionsShape(createActor(this.machine, options as never));
     const snapshot = { ...initial, context: this.contextOf(options.input) };
-    return withSharedShape(
+    return withSharedOptionsShape(
       createActor(this.machine, { id: options.id, parent: options.parent, snapshot } as never),
     );
   }
-}
-
-/**
- * XState keeps `{ ...defaultOptions, ...options }` as `actor.options`. On Node 20 (V8 11.3) an object
- * built by a spread and then given new keys gets a hidden class of its own once the spread's inline
- * cache is warm (from about the 9th call), so every actor kept a private map and descriptor array:
- * ~300 B per station, measured with heap snapshots. An equal object built by Object.assign shares one.
- */
-function withSharedShape<A extends { options: object }>(actor: A): A {
-  (actor as { options: object }).options = Object.assign({}, actor.options);
-  return actor;
-}
-
-/** The parts of an XState state node the soundness check reads. */
-interface InitialNode {
-  entry: readonly unknown[];
-  always?: readonly unknown[];
-  after: readonly unknown[];
-  invoke: readonly unknown[];
 }

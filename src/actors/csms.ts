@@ -10,7 +10,7 @@ import type { Bus, EnqueueAck } from '../bus/types.js';
 import { Dispatcher } from '../hooks/dispatcher.js';
 import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
 import { breakerMachine } from '../machines/breaker.js';
-import { type StationMachine, stationContext, stationMachine } from '../machines/station.js';
+import { type StationMachine, stationContext, stationMachineWith } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type {
   AnyVersionRequest,
@@ -134,36 +134,19 @@ export class Csms {
       inspect: o.inspect,
       system: this.system,
       live: this.live,
-      stationActors: stationActorTemplate(
-        stationMachine.provide({
-          actions: {
-            notifyRegistered: ({ context }, change) => {
-              const station = byIdentity(context.identity);
-              if (!station) return;
-              this.dispatcher.emit('registered', { station: station.handle, status: change.status });
-              // The machine records the boot after this action: ready() must read the new state.
-              if (change.status === 'Accepted' && this.queues.mayHaveWork(station.identity))
-                queueMicrotask(() => station.ready && this.queues.stationReady(station.identity));
-            },
-            forget: ({ context }) => {
-              const station = byIdentity(context.identity);
-              if (!station || station.connected) return;
-              this.stations.delete(context.identity);
-              queueMicrotask(() => station.stop());
-            },
-          },
-        }),
-      ),
-      breakerMachine: o.breaker
-        ? breakerMachine.provide({
-            actions: {
-              notifyBreakerChanged: ({ self }, change) => {
-                this.dispatcher.emit('breakerChanged', { identity: self.id, ...change });
-                if (change.to === 'closed') byIdentity(self.id)?.breakerClosed();
-              },
-            },
-          })
-        : undefined,
+      stationActors: stationActorTemplate(stationMachineWith({ jitter: spread })),
+      registered: (station, status) => {
+        this.dispatcher.emit('registered', { station: station.handle, status });
+        // Emitted after the transition: `ready` reads the recorded boot.
+        if (status === 'Accepted' && station.ready && this.queues.mayHaveWork(station.identity))
+          this.queues.stationReady(station.identity);
+      },
+      forgotten: (station) => {
+        if (station.connected || this.stations.get(station.identity) !== station) return;
+        this.stations.delete(station.identity);
+        queueMicrotask(() => station.stop());
+      },
+      breakerMachine: o.breaker ? breakerMachine : undefined,
       breakerInput: o.breaker ? { ...o.breaker, jitter: spread } : {},
       ready: (station) => this.queues.stationReady(station.identity),
       gone: (station) => this.queues.stationGone(station.identity),

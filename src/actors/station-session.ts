@@ -10,10 +10,12 @@ import {
   breakerStateOf,
 } from '../machines/breaker.js';
 import {
+  type BootStatus,
   connectionOf,
   mayCsmsSend,
   mayHandleCall,
   registrationOf,
+  type StationEmitted,
   type StationMachine,
 } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
@@ -23,6 +25,7 @@ import type { StationSnapshot } from '../rpc/station-handle.js';
 import type { ActorTemplate } from './actor-template.js';
 import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
 import type { ActorClock } from './options.js';
+import { stopChild } from './xstate-internals.js';
 
 /**
  * The station action a CSMS call asks for, which a Pending station may then send (B02.FR.09): the
@@ -59,6 +62,10 @@ export interface CsmsRuntime extends EndpointRuntime {
   /** Sockets this node holds; the keepalive sweeps them. */
   readonly live: Set<StationSession>;
   replayStateOf(identity: string): string;
+  /** The machine recorded a BootNotification answer. */
+  registered(station: StationSession, status: BootStatus): void;
+  /** The machine's forget timer ran out. */
+  forgotten(station: StationSession): void;
   /** Connected and Accepted: the offline queue may flush. */
   ready(station: StationSession): void;
   /** No longer connected: stop flushing. */
@@ -101,9 +108,12 @@ export class StationSession extends RpcEndpoint {
         protocol,
         requireBoot: csms.requireBoot,
         forgetAfterMs: csms.forgetAfterMs,
-        jitter: csms.jitter,
       },
     });
+    // One listener for what the machine says (XState `emit`), delivered after each transition.
+    this.actor.on('*', (e: StationEmitted) =>
+      e.type === 'registered' ? csms.registered(this, e.status) : csms.forgotten(this),
+    );
     this.actor.start();
   }
 
@@ -206,9 +216,7 @@ export class StationSession extends RpcEndpoint {
 
   /** Stop the actors for good (forgotten, or the CSMS is closing). */
   stop(): void {
-    // XState refuses stop() on an actor with a parent. The parent here is only a shared system, not a
-    // supervisor that would stop it, so stop it as a parent would (cancels its timers, unregisters it).
-    (this.actor as unknown as { _stop(): void })._stop();
+    stopChild(this.actor);
     this.breaker?.stop();
     this.breaker = undefined;
   }
@@ -295,20 +303,23 @@ export class StationSession extends RpcEndpoint {
       return;
     }
     if (!this.breaker) {
-      // The id is the identity: the runtime's notifyBreakerChanged finds the station by it.
-      this.breaker = createActor(machine, {
+      const breaker = createActor(machine, {
         id: this.identity,
         input: this.csms.breakerInput,
         ...(this.csms.clock && { clock: this.csms.clock }),
         ...(this.csms.inspect && { inspect: this.csms.inspect }),
       });
-      this.breaker.start();
+      breaker.on('breakerChanged', ({ from, to }) => {
+        this.csms.dispatcher.emit('breakerChanged', { identity: this.identity, from, to });
+        if (to === 'closed') this.breakerClosed();
+      });
+      this.breaker = breaker.start();
     }
     this.breaker.send({ type: 'CALL_FAILED' });
   }
 
   /** The breaker healed: drop its actor, a station that never fails should not pay for one. */
-  breakerClosed(): void {
+  private breakerClosed(): void {
     const b = this.breaker;
     if (b && breakerStateOf(b.getSnapshot()) === 'closed' && b.getSnapshot().context.failures === 0) {
       this.breaker = undefined;

@@ -1,4 +1,4 @@
-import { assign, type SnapshotFrom, setup } from 'xstate';
+import { assign, emit, type SnapshotFrom, setup } from 'xstate';
 import type { Jitter } from '../util/jitter.js';
 
 /**
@@ -46,6 +46,9 @@ export interface BreakerChange {
   to: BreakerState;
 }
 
+/** What the breaker tells its owner, through XState's `emit` (subscribe with `actor.on`). */
+export type BreakerEmitted = { type: 'breakerChanged' } & BreakerChange;
+
 const change = (from: BreakerState, to: BreakerState) =>
   ({ type: 'notifyBreakerChanged', params: { from, to } }) as const;
 
@@ -54,9 +57,13 @@ export const breakerMachine = setup({
     context: {} as BreakerContext,
     events: {} as BreakerEvent,
     input: {} as BreakerInput,
+    emitted: {} as BreakerEmitted,
   },
   actions: {
-    notifyBreakerChanged: (_, _change: BreakerChange) => {},
+    notifyBreakerChanged: emit((_, change: BreakerChange) => ({
+      type: 'breakerChanged' as const,
+      ...change,
+    })),
     countFailure: assign({ failures: ({ context }) => context.failures + 1 }),
     clearFailures: assign({ failures: 0 }),
   },

@@ -1,4 +1,4 @@
-import { and, assign, type SnapshotFrom, setup, stateIn } from 'xstate';
+import { and, assign, emit, type SnapshotFrom, setup, stateIn } from 'xstate';
 import type { Jitter } from '../util/jitter.js';
 
 /**
@@ -27,8 +27,18 @@ export interface StationInput {
   /** Answer every CALL but BootNotification with SecurityError until Accepted (1.6 errata §3.8, B03.FR.07). */
   requireBoot?: boolean;
   forgetAfterMs?: number;
-  jitter?: Jitter;
-  now?: () => number;
+  /** When the socket was accepted (ms since epoch); now when not given. */
+  connectedAt?: number;
+}
+
+/**
+ * Where the machine's time and delay spread come from: injected with `stationMachineWith`, never kept
+ * in context, so a snapshot is plain data that can be persisted.
+ */
+export interface StationEnv {
+  now: () => number;
+  /** Spreads the forget delay, so stations dropped together are not forgotten together. */
+  jitter: Jitter;
 }
 
 export interface StationContext {
@@ -47,8 +57,6 @@ export interface StationContext {
   heartbeatInterval: number | undefined;
   /** Seconds; set by Pending/Rejected, where `interval` is the minimum wait before the next boot. */
   bootRetryInterval: number | undefined;
-  jitter: Jitter;
-  now: () => number;
 }
 
 export type StationEvent =
@@ -68,19 +76,18 @@ export type StationEvent =
    */
   | { type: 'RESTORED'; registration: RestoredRegistration };
 
-export interface ConnectionChange {
-  from: ConnectionState;
-  to: ConnectionState;
-}
-
 export interface RegistrationChange {
   previous: BootStatus | undefined;
   status: BootStatus;
   interval: number;
 }
 
-const moved = (from: ConnectionState, to: ConnectionState) =>
-  ({ type: 'notifyConnectionChanged', params: { from, to } }) as const;
+/** What the machine tells its owner, through XState's `emit` (subscribe with `actor.on`). */
+export type StationEmitted =
+  /** A BootNotification answer was recorded (emitted after the transition: the snapshot has it). */
+  | ({ type: 'registered' } & RegistrationChange)
+  /** The forget timer ran out: the owner drops and stops the actor (its snapshot is `done` too). */
+  | { type: 'forgotten' };
 
 /** What an answer to BootNotification leaves in a registration, on either side. */
 export interface BootRecord {
@@ -113,49 +120,35 @@ const sameDelay = (ms: number) => ms;
 
 /** A new station actor's context; also what the runtime's actor template fills in per station. */
 export function stationContext(input: StationInput): StationContext {
-  const now = input.now ?? Date.now;
   return {
     identity: input.identity,
     protocol: input.protocol,
     requireBoot: input.requireBoot ?? true,
     forgetAfterMs: input.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS,
-    connectedAt: now(),
+    connectedAt: input.connectedAt ?? Date.now(),
     disconnectedAt: undefined,
     bootedAt: undefined,
     connections: 1,
     bootStatus: undefined,
     heartbeatInterval: undefined,
     bootRetryInterval: undefined,
-    jitter: input.jitter ?? sameDelay,
-    now,
   };
 }
 
 const toState = { Accepted: 'accepted', Pending: 'pending', Rejected: 'rejected' } as const;
 
-export const stationMachine = setup({
+const base = setup({
   types: {
     context: {} as StationContext,
     events: {} as StationEvent,
     input: {} as StationInput,
+    emitted: {} as StationEmitted,
   },
   actions: {
-    // Implementations read the new values from params: they run before `recordBoot` updates context.
-    notifyRegistered: (_, _change: RegistrationChange) => {},
-    notifyConnectionChanged: (_, _change: ConnectionChange) => {},
-    /** The runtime stops the actor and drops it from its Map; the snapshot is also `done`. */
-    forget: () => {},
-    recordConnection: assign(({ context, event }) => ({
-      connections: context.connections + 1,
-      connectedAt: context.now(),
-      protocol: (event.type === 'CONNECTED' && event.protocol) || context.protocol,
-    })),
-    recordDisconnection: assign({ disconnectedAt: ({ context }) => context.now() }),
-    recordBoot: assign(({ context, event }) =>
-      event.type === 'BOOT_RESULT'
-        ? bootRecord(event.status, event.interval, context.now(), context.heartbeatInterval)
-        : {},
-    ),
+    // Placeholders for the clock-reading actions `implementations` provides.
+    recordConnection: () => {},
+    recordDisconnection: () => {},
+    recordBoot: () => {},
     recordRestore: assign(({ event }) => {
       if (event.type !== 'RESTORED') return {};
       const { status, interval, bootedAt } = event.registration;
@@ -170,7 +163,7 @@ export const stationMachine = setup({
       event.type === 'RESTORED' && event.registration.status === params.status,
   },
   delays: {
-    forgetAfter: ({ context }) => context.jitter(context.forgetAfterMs),
+    forgetAfter: ({ context }) => context.forgetAfterMs,
   },
 }).createMachine({
   id: 'station',
@@ -185,14 +178,14 @@ export const stationMachine = setup({
           on: {
             // A second socket for the same identity: the runtime drops the old one, the actor lives on.
             CONNECTED: { actions: 'recordConnection' },
-            CLOSE_REQUESTED: { target: 'closing', actions: moved('open', 'closing') },
-            DISCONNECTED: { target: 'closed', actions: ['recordDisconnection', moved('open', 'closed')] },
+            CLOSE_REQUESTED: { target: 'closing' },
+            DISCONNECTED: { target: 'closed', actions: 'recordDisconnection' },
           },
         },
         closing: {
           on: {
-            CONNECTED: { target: 'open', actions: ['recordConnection', moved('closing', 'open')] },
-            DISCONNECTED: { target: 'closed', actions: ['recordDisconnection', moved('closing', 'closed')] },
+            CONNECTED: { target: 'open', actions: 'recordConnection' },
+            DISCONNECTED: { target: 'closed', actions: 'recordDisconnection' },
           },
         },
         closed: {
@@ -201,11 +194,11 @@ export const stationMachine = setup({
             forgetAfter: { target: ['#station.connection.forgotten', '#station.registration.forgotten'] },
           },
           on: {
-            CONNECTED: { target: 'open', actions: ['recordConnection', moved('closed', 'open')] },
+            CONNECTED: { target: 'open', actions: 'recordConnection' },
           },
         },
         // Both regions end here so the whole actor is done and no stray event can revive it.
-        forgotten: { type: 'final', entry: 'forget' },
+        forgotten: { type: 'final', entry: emit({ type: 'forgotten' as const }) },
       },
     },
     registration: {
@@ -215,14 +208,13 @@ export const stationMachine = setup({
           guard: and(['connectionOpen', { type: 'bootStatusIs', params: { status } }]),
           target: `.${toState[status]}` as const,
           actions: [
-            {
-              type: 'notifyRegistered' as const,
-              params: ({ context, event }: { context: StationContext; event: StationEvent }) => ({
-                previous: context.bootStatus,
-                status,
-                interval: event.type === 'BOOT_RESULT' ? event.interval : 0,
-              }),
-            },
+            // Resolved before `recordBoot` (so `previous` is the old status), delivered after the transition.
+            emit(({ context, event }) => ({
+              type: 'registered' as const,
+              previous: context.bootStatus,
+              status,
+              interval: event.type === 'BOOT_RESULT' ? event.interval : 0,
+            })),
             'recordBoot' as const,
           ],
         })),
@@ -247,23 +239,54 @@ export const stationMachine = setup({
   },
 });
 
-export type StationMachine = typeof stationMachine;
-export type StationSnapshot = SnapshotFrom<StationMachine>;
+/** The actions that read the clock and the delay that spreads, from `env`. */
+function implementations(env: StationEnv) {
+  return {
+    actions: {
+      recordConnection: assign(({ context, event }: { context: StationContext; event: StationEvent }) => ({
+        connections: context.connections + 1,
+        connectedAt: env.now(),
+        protocol: (event.type === 'CONNECTED' && event.protocol) || context.protocol,
+      })),
+      recordDisconnection: assign(() => ({ disconnectedAt: env.now() })),
+      recordBoot: assign(({ context, event }: { context: StationContext; event: StationEvent }) =>
+        event.type === 'BOOT_RESULT'
+          ? bootRecord(event.status, event.interval, env.now(), context.heartbeatInterval)
+          : {},
+      ),
+    },
+    delays: {
+      forgetAfter: ({ context }: { context: StationContext }) => env.jitter(context.forgetAfterMs),
+    },
+  } as Parameters<typeof base.provide>[0];
+}
 
-export const connectionOf = (snapshot: StationSnapshot): ConnectionState => snapshot.value.connection;
+/** The station machine on the wall clock, forget delay not spread. */
+export const stationMachine = base.provide(implementations({ now: Date.now, jitter: sameDelay }));
+
+/** The station machine with another clock or a spread forget delay (the CSMS's jitter, a test's clock). */
+export function stationMachineWith(env: Partial<StationEnv>): StationMachine {
+  return base.provide(implementations({ now: env.now ?? Date.now, jitter: env.jitter ?? sameDelay }));
+}
+
+export type StationMachine = typeof base;
+/** A station machine snapshot (the public per-station view is `StationSnapshot` in src/rpc/). */
+export type StationMachineSnapshot = SnapshotFrom<StationMachine>;
+
+export const connectionOf = (snapshot: StationMachineSnapshot): ConnectionState => snapshot.value.connection;
 
 /**
  * The region's final `forgotten` node exists only so the actor completes, so a forgotten station
  * reports the registration it last had.
  */
-export function registrationOf(snapshot: StationSnapshot): RegistrationState {
+export function registrationOf(snapshot: StationMachineSnapshot): RegistrationState {
   const state = snapshot.value.registration;
   if (state !== 'forgotten') return state;
   const status = snapshot.context.bootStatus;
   return status ? toState[status] : 'unregistered';
 }
 
-export const isForgotten = (snapshot: StationSnapshot): boolean => snapshot.status === 'done';
+export const isForgotten = (snapshot: StationMachineSnapshot): boolean => snapshot.status === 'done';
 
 /**
  * What the CSMS may send while the station is Pending (2.0.1 B02: read and change configuration, trigger
@@ -288,7 +311,7 @@ const TRIGGERS: ReadonlySet<string> = new Set(['TriggerMessage', 'ExtendedTrigge
  * `solicited`: the call answers a TriggerMessage, GetBaseReport or GetReport the CSMS sent; only the
  * runtime knows that, and B02.FR.09 lets a Pending station send exactly those.
  */
-export function mayHandleCall(snapshot: StationSnapshot, action: string, solicited = false): boolean {
+export function mayHandleCall(snapshot: StationMachineSnapshot, action: string, solicited = false): boolean {
   if (snapshot.status !== 'active') return false;
   if (action === 'BootNotification') return true;
   switch (registrationOf(snapshot)) {
@@ -310,7 +333,7 @@ export function mayHandleCall(snapshot: StationSnapshot, action: string, solicit
  * with requireBoot: only a trigger, which the runtime should use solely to ask for a BootNotification,
  * the way out for a station that reconnected to a CSMS that no longer knows it.
  */
-export function mayCsmsSend(snapshot: StationSnapshot, action: string): boolean {
+export function mayCsmsSend(snapshot: StationMachineSnapshot, action: string): boolean {
   if (snapshot.status !== 'active') return false;
   switch (registrationOf(snapshot)) {
     case 'accepted':

@@ -101,10 +101,9 @@ class BreakerReference {
 function harness(): TestParam<BreakerSnapshot, ModelEvent> {
   const clock = new SimulatedClock();
   const changes: BreakerChange[] = [];
-  const machine = breakerMachine.provide({
-    actions: { notifyBreakerChanged: (_, change) => void changes.push(change) },
-  });
-  const actor = createActor(machine, { clock, input: INPUT }).start();
+  const actor = createActor(breakerMachine, { clock, input: INPUT });
+  actor.on('breakerChanged', ({ from, to }) => void changes.push({ from, to }));
+  actor.start();
   const reference = new BreakerReference();
   const exec = ({ event }: { event: ModelEvent }) => {
     // A timer event advances the clock only when that timer runs, so time never leaks into another one.

@@ -15,10 +15,9 @@ import {
 function start(input: BreakerInput = { failureThreshold: 3, resetTimeoutMs: 1_000, probeTimeoutMs: 5_000 }) {
   const clock = new SimulatedClock();
   const changes: string[] = [];
-  const machine = breakerMachine.provide({
-    actions: { notifyBreakerChanged: (_, c: BreakerChange) => void changes.push(`${c.from}>${c.to}`) },
-  });
-  const actor = createActor(machine, { clock, input }).start();
+  const actor = createActor(breakerMachine, { clock, input });
+  actor.on('breakerChanged', (c: BreakerChange) => void changes.push(`${c.from}>${c.to}`));
+  actor.start();
   const fail = (n = 1) => {
     for (let i = 0; i < n; i++) actor.send({ type: 'CALL_FAILED' });
   };

@@ -7,7 +7,7 @@ import {
   type StationEvent,
   type StationInput,
   type StationMachine,
-  type StationSnapshot,
+  type StationMachineSnapshot,
   stationMachine,
 } from '../../src/machines/station.js';
 import { aliasEvents } from './model-kit.js';
@@ -52,15 +52,15 @@ export const STATION_MODEL_INPUT: StationInput = {
 /** XState's name for the expiry of the `forgetAfter` delay in `connection.closed`. */
 const FORGET_TIMER_FIRED: EventObject = { type: 'xstate.after.forgetAfter.station.connection.closed' };
 
-export type StationModelLogic = ActorLogic<StationSnapshot, StationModelEvent, StationInput>;
-export type StationTestModel = TestModel<StationSnapshot, StationModelEvent, StationInput>;
+export type StationModelLogic = ActorLogic<StationMachineSnapshot, StationModelEvent, StationInput>;
+export type StationTestModel = TestModel<StationMachineSnapshot, StationModelEvent, StationInput>;
 
 export function stationModelLogic(machine: StationMachine = stationMachine): StationModelLogic {
   return aliasEvents<StationMachine, { type: 'FORGET_TIMER' }>(machine, { FORGET_TIMER: FORGET_TIMER_FIRED });
 }
 
 /** Model states are the two regions; counters and timestamps would make the state space infinite. */
-export function serializeStation(snapshot: StationSnapshot): string {
+export function serializeStation(snapshot: StationMachineSnapshot): string {
   const { connection, registration } = snapshot.value;
   return `${connection}/${registration}`;
 }

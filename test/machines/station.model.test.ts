@@ -7,8 +7,8 @@ import {
   mayCsmsSend,
   mayHandleCall,
   registrationOf,
-  type StationSnapshot,
-  stationMachine,
+  type StationMachineSnapshot,
+  stationMachineWith,
 } from '../../src/machines/station.js';
 import { itAgreesAlongEveryPath } from './model-kit.js';
 import {
@@ -32,18 +32,25 @@ const CSMS_ACTIONS = [
 ];
 
 /** A real actor on a simulated clock, and the reference model, fed the same events. */
-function harness(requireBoot: boolean): TestParam<StationSnapshot, StationModelEvent> {
+function harness(requireBoot: boolean): TestParam<StationMachineSnapshot, StationModelEvent> {
   const clock = new SimulatedClock();
   const seen: Notification[] = [];
-  const machine = stationMachine.provide({
-    actions: {
-      notifyConnectionChanged: (_, change) => void seen.push({ kind: 'connection', ...change }),
-      notifyRegistered: (_, change) => void seen.push({ kind: 'registered', ...change }),
-      forget: () => void seen.push({ kind: 'forget' }),
-    },
+  const machine = stationMachineWith({ now: () => clock.now() });
+  const input = { ...STATION_MODEL_INPUT, requireBoot, connectedAt: clock.now() };
+  const actor = createActor(machine, { clock, input });
+  actor.on('registered', ({ previous, status, interval }) =>
+    seen.push({ kind: 'registered', previous, status, interval }),
+  );
+  actor.on('forgotten', () => void seen.push({ kind: 'forget' }));
+  // Connection changes are read from the snapshots (the machine does not announce them).
+  let connection = connectionOf(actor.getSnapshot());
+  actor.subscribe((s) => {
+    const to = connectionOf(s);
+    // Forgetting is announced by the machine itself (`forgotten`).
+    if (to !== connection && to !== 'forgotten') seen.push({ kind: 'connection', from: connection, to });
+    connection = to;
   });
-  const input = { ...STATION_MODEL_INPUT, requireBoot, now: () => clock.now() };
-  const actor = createActor(machine, { clock, input }).start();
+  actor.start();
   const reference = new StationReference(requireBoot);
 
   // TestParam types each executor's event as `{ type }` alone; the step carries the whole event.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
 import {
-  type ConnectionChange,
+  type ConnectionState,
   connectionOf,
   DEFAULT_FORGET_AFTER_MS,
   isForgotten,
@@ -12,31 +12,40 @@ import {
   registrationOf,
   type StationInput,
   stationMachine,
+  stationMachineWith,
 } from '../../src/machines/station.js';
 
 const FORGET_MS = 10_000;
 
-function start(input: Partial<StationInput> = {}) {
+type ConnectionChange = { from: ConnectionState; to: ConnectionState };
+
+function start(input: Partial<StationInput> = {}, jitter?: (ms: number) => number) {
   const clock = new SimulatedClock();
   clock.set(1_000_000);
   const log = { connection: [] as ConnectionChange[], registered: [] as RegistrationChange[], forgotten: 0 };
-  const machine = stationMachine.provide({
-    actions: {
-      notifyConnectionChanged: (_, change) => void log.connection.push(change),
-      notifyRegistered: (_, change) => void log.registered.push(change),
-      forget: () => void log.forgotten++,
-    },
-  });
+  const machine = stationMachineWith({ now: () => clock.now(), ...(jitter && { jitter }) });
   const actor = createActor(machine, {
     clock,
     input: {
       identity: 'CS-1',
       protocol: 'ocpp2.0.1',
       forgetAfterMs: FORGET_MS,
-      now: () => clock.now(),
+      connectedAt: clock.now(),
       ...input,
     },
-  }).start();
+  });
+  actor.on(
+    'registered',
+    ({ previous, status, interval }) => void log.registered.push({ previous, status, interval }),
+  );
+  actor.on('forgotten', () => void log.forgotten++);
+  let connection: ConnectionState = 'open';
+  actor.subscribe((s) => {
+    const to = connectionOf(s);
+    if (to !== connection && to !== 'forgotten') log.connection.push({ from: connection, to });
+    connection = to;
+  });
+  actor.start();
   const state = () => {
     const s = actor.getSnapshot();
     return `${connectionOf(s)}/${registrationOf(s)}`;
@@ -58,12 +67,20 @@ describe('stationMachine', () => {
     });
   });
 
-  it('defaults forgetAfter to ten minutes and jitter to none', () => {
-    const actor = createActor(stationMachine, { input: { identity: 'CS-1', protocol: 'ocpp1.6' } });
+  it('defaults forgetAfter to ten minutes, and keeps only data in context (a snapshot persists)', () => {
+    const actor = createActor(stationMachine, { input: { identity: 'CS-1', protocol: 'ocpp1.6' } }).start();
     const { context } = actor.getSnapshot();
     expect(context.forgetAfterMs).toBe(DEFAULT_FORGET_AFTER_MS);
     expect(context.requireBoot).toBe(true);
-    expect(context.jitter(1234)).toBe(1234);
+    actor.send({ type: 'BOOT_RESULT', status: 'Accepted', interval: 300 });
+    const persisted = actor.getPersistedSnapshot();
+    expect(Object.values(context).some((v) => typeof v === 'function')).toBe(false);
+    const restored = createActor(stationMachine, {
+      snapshot: JSON.parse(JSON.stringify(persisted)),
+      input: { identity: 'CS-1', protocol: 'ocpp1.6' },
+    }).start();
+    expect(restored.getSnapshot().value).toEqual(actor.getSnapshot().value);
+    expect(restored.getSnapshot().context).toEqual(actor.getSnapshot().context);
   });
 
   it('records an Accepted BootNotification and reports it', () => {
@@ -194,7 +211,7 @@ describe('stationMachine', () => {
   });
 
   it('jitters the forget delay', () => {
-    const { actor, clock, snapshot } = start({ jitter: (ms) => ms * 1.2 });
+    const { actor, clock, snapshot } = start({}, (ms) => ms * 1.2);
     actor.send({ type: 'DISCONNECTED' });
     clock.increment(FORGET_MS);
     expect(isForgotten(snapshot())).toBe(false);

@@ -43,7 +43,7 @@ import { SimulatedClock } from 'xstate';
 import { TestModel, type TestParam } from 'xstate/graph';
 import { type Csms, createCsms, sessionOf } from '../../src/actors/csms.js';
 import { RegistrationError, StationNotConnectedError } from '../../src/actors/errors.js';
-import type { StationInput, StationSnapshot } from '../../src/machines/station.js';
+import type { StationInput, StationMachineSnapshot } from '../../src/machines/station.js';
 import { simpleWalks, transitionWalks, type Walk } from '../machines/model-kit.js';
 import {
   BOOT_INTERVALS,
@@ -67,10 +67,12 @@ const FORGET_AFTER_MS = STATION_MODEL_INPUT.forgetAfterMs ?? 600_000;
 /** All transition walks always run; simple paths beyond this are thinned evenly (the file's time budget). */
 const MAX_SIMPLE_PATHS = 40;
 
-type StationWalk = Walk<StationSnapshot, StationModelEvent>;
+type StationWalk = Walk<StationMachineSnapshot, StationModelEvent>;
 type Step = { event: { type: string } };
 
-function socketModel(requireBoot: boolean): TestModel<StationSnapshot, StationModelEvent, StationInput> {
+function socketModel(
+  requireBoot: boolean,
+): TestModel<StationMachineSnapshot, StationModelEvent, StationInput> {
   const input: StationInput = { ...STATION_MODEL_INPUT, requireBoot };
   return new TestModel(stationModelLogic(), {
     events: STATION_MODEL_EVENTS,
@@ -260,7 +262,7 @@ async function drive(walk: StationWalk, requireBoot: boolean, index: number): Pr
       expect(refused).toBeInstanceOf(StationNotConnectedError);
     };
 
-    const params: TestParam<StationSnapshot, StationModelEvent> = {
+    const params: TestParam<StationMachineSnapshot, StationModelEvent> = {
       events: {
         CONNECTED: exec,
         DISCONNECTED: exec,
