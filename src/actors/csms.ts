@@ -25,6 +25,7 @@ import type { OcppVersion } from '../protocol/versions.js';
 import { type CallOptions, newRuntimeStats } from '../rpc/endpoint.js';
 import { type Handler, HandlerTable } from '../rpc/handlers.js';
 import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
+import { applyHandshakeTimeouts, handshakeTimeoutOptions } from '../transport/http-timeouts.js';
 import { Keepalive } from '../transport/keepalive.js';
 import {
   type CsmsTlsOptions,
@@ -42,7 +43,8 @@ import { silentLogger } from '../util/logger.js';
 import { ActorTemplate } from './actor-template.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
-import { emitRefusal, emitTlsRefusal } from './refusals.js';
+import { emitPendingRefusal, emitRefusal, emitTlsRefusal } from './refusals.js';
+import { RememberedStations } from './remembered-stations.js';
 import { OfflineQueues } from './replay.js';
 import { type CsmsRuntime, StationSession } from './station-session.js';
 
@@ -67,11 +69,18 @@ export class Csms {
   private readonly handlers = new HandlerTable();
   private readonly stations = new Map<string, StationSession>();
   private readonly live = new Set<StationSession>();
+  /** Disconnected stations kept for a reconnect, at most `maxKnownStations`. */
+  private readonly remembered: RememberedStations<StationSession>;
   private readonly runtime: CsmsRuntime;
   private readonly upgrade: UpgradeHandler;
   private readonly upgradeOptions: UpgradeOptions;
   private readonly keepalive: Keepalive<StationSession>;
-  private readonly servers: { server: HttpServer | HttpsServer; owned: boolean; unwatch?: () => void }[] = [];
+  private readonly servers: {
+    server: HttpServer | HttpsServer;
+    owned: boolean;
+    unwatch: () => void;
+    onError?: (error: Error) => void;
+  }[] = [];
   private closing = false;
   private telemetryTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
@@ -142,17 +151,23 @@ export class Csms {
           this.queues.stationReady(station.identity);
       },
       forgotten: (station) => {
-        if (station.connected || this.stations.get(station.identity) !== station) return;
-        this.stations.delete(station.identity);
-        queueMicrotask(() => station.stop());
+        if (station.connected) return;
+        this.remembered.drop(station.identity);
+        // Stopping an actor from inside its own transition is not allowed: after it.
+        this.forget(station, 'expired', true);
       },
       breakerMachine: o.breaker ? breakerMachine : undefined,
       breakerInput: o.breaker ? { ...o.breaker, jitter: spread } : {},
       ready: (station) => this.queues.stationReady(station.identity),
       gone: (station) => this.queues.stationGone(station.identity),
+      remember: (station) => this.remembered.disconnected(station.identity, station),
       replayStateOf: (identity) => this.queues.stateOf(identity),
     };
     this.queues = new OfflineQueues(this.bus, byIdentity, this.dispatcher, logger, spread);
+    this.remembered = new RememberedStations(
+      () => this.current.maxKnownStations,
+      (_identity, station) => this.forget(station, 'capacity', false),
+    );
 
     this.upgradeOptions = {
       path: o.path,
@@ -162,6 +177,7 @@ export class Csms {
       maxPayloadBytes: o.maxPayloadBytes,
       handshakeTimeoutMs: o.handshakeTimeoutMs,
       maxConnections: o.maxConnections,
+      maxPendingHandshakes: o.maxPendingHandshakes,
       connectionRateLimit: o.connectionRateLimit,
       onNoCommonProtocol: o.onNoCommonProtocol,
       compression: o.compression,
@@ -178,6 +194,10 @@ export class Csms {
         return { status: 401, reason: 'bad-credentials' };
       },
       accepted: (ws, handshake) => this.accept(ws, handshake),
+      socketError: (error, remoteAddress) =>
+        this.dispatcher.emit('transportError', { station: undefined, error, remoteAddress }),
+      pendingRefused: (reason, remoteAddress) =>
+        emitPendingRefusal(this.dispatcher, reason, remoteAddress, this.upgradeOptions),
       rejected: (handshake, r) => emitRefusal(this.dispatcher, handshake, r),
     };
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
@@ -214,9 +234,16 @@ export class Csms {
     const u = this.upgradeOptions;
     u.protocols = merged.protocols;
     u.maxConnections = merged.maxConnections;
-    u.handshakeTimeoutMs = merged.handshakeTimeoutMs;
+    u.maxPendingHandshakes = merged.maxPendingHandshakes;
+    if (u.handshakeTimeoutMs !== merged.handshakeTimeoutMs) {
+      u.handshakeTimeoutMs = merged.handshakeTimeoutMs;
+      this.upgrade.limitsChanged();
+      for (const { server, owned } of this.servers)
+        if (owned) applyHandshakeTimeouts(server, merged.handshakeTimeoutMs);
+    }
     u.onNoCommonProtocol = merged.onNoCommonProtocol;
     u.certificateIdentity = merged.certificateIdentity ?? defaultCertificateIdentity;
+    this.remembered.trim();
     this.dispatcher.emit('reconfigured', { next: merged, previous });
   }
 
@@ -302,7 +329,15 @@ export class Csms {
 
   /** Prometheus text from the plugins' getCustomMetrics and the runtime's own gauges. */
   async metrics(): Promise<string> {
-    const own = [`ocpp_stations_connected ${this.live.size}`, `ocpp_stations_known ${this.stations.size}`];
+    const h = this.handshakeStats();
+    const own = [
+      `ocpp_stations_connected ${this.live.size}`,
+      `ocpp_stations_known ${this.stations.size}`,
+      `ocpp_handshakes_pending ${h.pendingHandshakes}`,
+      `ocpp_handshakes_refused_total{reason="too-many-pending"} ${h.pendingHandshakesRefused}`,
+      `ocpp_handshakes_refused_total{reason="handshake-timeout"} ${h.handshakeTimeouts}`,
+      `ocpp_stations_forgotten_at_capacity_total ${h.stationsForgottenAtCapacity}`,
+    ];
     return `${[...own, ...(await this.dispatcher.customMetrics())].join('\n')}\n`;
   }
 
@@ -313,7 +348,6 @@ export class Csms {
    */
   async listen(options: ListenOptions = {}): Promise<{ port: number; host: string }> {
     const server = this.createServer();
-    this.servers.push({ server, owned: true });
     server.on('upgrade', this.upgrade.handle);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -322,6 +356,11 @@ export class Csms {
         resolve();
       });
     });
+    // Once listening, a server error is an accept failure (EMFILE when descriptors run out, say):
+    // Node keeps listening, so report it rather than let the uncaught 'error' end the process.
+    const onError = (error: Error) => this.dispatcher.emit('transportError', { station: undefined, error });
+    server.on('error', onError);
+    this.servers.push({ server, owned: true, unwatch: this.upgrade.watch(server), onError });
     const addr = server.address() as AddressInfo;
     await this.started(addr.port);
     return { port: addr.port, host: addr.address };
@@ -335,10 +374,15 @@ export class Csms {
     const tls = server instanceof TlsServer;
     if (this.current.securityProfile === 3 && !tls)
       throw new OptionsError(['attach: security profile 3 needs an https server with requestCert']);
+    const unwatchTls = tls ? watchTlsErrors(server, this.tlsEvents) : undefined;
+    const unwatchPending = this.upgrade.watch(server);
     this.servers.push({
       server,
       owned: false,
-      unwatch: tls ? watchTlsErrors(server, this.tlsEvents) : undefined,
+      unwatch: () => {
+        unwatchTls?.();
+        unwatchPending();
+      },
     });
     server.on('upgrade', this.upgrade.handle);
     const addr = server.address();
@@ -371,7 +415,8 @@ export class Csms {
       res.end('OCPP-J: connect with a WebSocket to /<station identity>\n');
     };
     const o = this.current;
-    if (o.securityProfile === 0 || o.securityProfile === 1) return createServer(upgradeRequired);
+    if (o.securityProfile === 0 || o.securityProfile === 1)
+      return createServer(handshakeTimeoutOptions(o.handshakeTimeoutMs), upgradeRequired);
     if (!o.tls)
       throw new OptionsError([`tls: security profile ${o.securityProfile} needs tls.cert and tls.key`]);
     const problems = tlsProblems(o.tls);
@@ -395,14 +440,35 @@ export class Csms {
       connectedStations: this.live.size,
       knownStations: this.stations.size,
       ...this.runtime.stats,
+      ...this.handshakeStats(),
       uptimeMs: Date.now() - this.startedAt,
       memory: process.memoryUsage(),
     });
   }
 
+  private handshakeStats() {
+    const p = this.upgrade.pendingStats();
+    return {
+      pendingHandshakes: p.pending,
+      pendingHandshakesRefused: p.tooManyPending,
+      handshakeTimeouts: p.timedOut,
+      stationsForgottenAtCapacity: this.remembered.forgottenAtCapacity,
+    };
+  }
+
+  /** Drop a disconnected station's actor (and registration); `deferStop` inside its own transition. */
+  private forget(station: StationSession, reason: 'expired' | 'capacity', deferStop: boolean): void {
+    if (this.stations.get(station.identity) !== station) return;
+    this.stations.delete(station.identity);
+    if (deferStop) queueMicrotask(() => station.stop());
+    else station.stop();
+    this.dispatcher.emit('forgotten', { identity: station.identity, reason });
+  }
+
   private accept(ws: WebSocket, h: AcceptedHandshake): void {
     const existing = this.stations.get(h.identity);
     if (existing) {
+      this.remembered.drop(h.identity);
       const previous = {
         identity: existing.identity,
         protocol: existing.protocol,
@@ -440,10 +506,11 @@ export class Csms {
     this.system.stop();
     if (this.ownsBus) await this.bus.close();
     this.upgrade.close();
-    for (const { server, owned, unwatch } of this.servers) {
+    for (const { server, owned, unwatch, onError } of this.servers) {
       server.off('upgrade', this.upgrade.handle);
-      unwatch?.();
+      unwatch();
       if (owned) await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (onError) server.off('error', onError);
     }
     await this.dispatcher.emitAndWait('closed', {});
   }
@@ -460,6 +527,8 @@ const RECONFIGURABLE = new Set([
   'backpressureBytes',
   'protocols',
   'maxConnections',
+  'maxPendingHandshakes',
+  'maxKnownStations',
   'handshakeTimeoutMs',
   'onNoCommonProtocol',
   'auth',
@@ -479,6 +548,8 @@ export type ReconfigurableOptions = Partial<
     | 'backpressureBytes'
     | 'protocols'
     | 'maxConnections'
+    | 'maxPendingHandshakes'
+    | 'maxKnownStations'
     | 'handshakeTimeoutMs'
     | 'onNoCommonProtocol'
     | 'auth'

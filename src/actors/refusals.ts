@@ -1,6 +1,7 @@
 import type { Dispatcher } from '../hooks/dispatcher.js';
 import type { CsmsEventMap, HandshakeInfo, SecurityEventType } from '../hooks/types.js';
 import type { HandshakeRejection } from '../transport/handshake.js';
+import type { PendingRefusal } from '../transport/pending-handshakes.js';
 import type { TlsRefusal } from '../transport/tls.js';
 
 /** A refused upgrade as the upgrade handler reports it (101: closed after the handshake, no common version). */
@@ -54,5 +55,26 @@ export function emitTlsRefusal(d: Dispatcher<CsmsEventMap>, r: TlsRefusal): void
     remoteAddress: r.remoteAddress,
     timestamp: new Date(),
     details: { stage: 'tls', reason: r.reason, ...(r.certificate ? { certificate: r.certificate } : {}) },
+  });
+}
+
+/** Emit the security event of a socket cut before its upgrade: too many pending, or too slow. */
+export function emitPendingRefusal(
+  d: Dispatcher<CsmsEventMap>,
+  reason: PendingRefusal,
+  remoteAddress: string | undefined,
+  limits: { readonly handshakeTimeoutMs: number; readonly maxPendingHandshakes: number },
+): void {
+  d.emit('securityEvent', {
+    type: reason === 'handshake-timeout' ? 'HANDSHAKE_TIMEOUT' : 'PENDING_HANDSHAKES_EXCEEDED',
+    identity: undefined,
+    remoteAddress,
+    timestamp: new Date(),
+    details: {
+      reason,
+      ...(reason === 'handshake-timeout'
+        ? { handshakeTimeoutMs: limits.handshakeTimeoutMs }
+        : { maxPendingHandshakes: limits.maxPendingHandshakes }),
+    },
   });
 }

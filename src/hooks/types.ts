@@ -40,7 +40,11 @@ export type SecurityEventType =
   /** A TLS handshake OpenSSL refused: plain HTTP on the TLS port, TLS under 1.2, no shared cipher. */
   | 'TLS_HANDSHAKE_FAILED'
   | 'MESSAGE_FLOOD'
-  | 'ANOMALY_RAPID_RECONNECT';
+  | 'ANOMALY_RAPID_RECONNECT'
+  /** A socket that did not complete its WebSocket handshake within `handshakeTimeoutMs` (silent or trickling). */
+  | 'HANDSHAKE_TIMEOUT'
+  /** A socket closed on accept: `maxPendingHandshakes` sockets were already mid-handshake. */
+  | 'PENDING_HANDSHAKES_EXCEEDED';
 
 export interface SecurityEvent {
   readonly type: SecurityEventType;
@@ -57,6 +61,14 @@ export interface TelemetryStats {
   readonly messagesOut: number;
   readonly badMessages: number;
   readonly validationFailures: number;
+  /** Sockets accepted and not yet upgraded, now. */
+  readonly pendingHandshakes: number;
+  /** Sockets closed on accept because `maxPendingHandshakes` were pending, since start. */
+  readonly pendingHandshakesRefused: number;
+  /** Sockets cut for not completing the handshake within `handshakeTimeoutMs`, since start. */
+  readonly handshakeTimeouts: number;
+  /** Disconnected stations forgotten early because `maxKnownStations` were remembered, since start. */
+  readonly stationsForgottenAtCapacity: number;
   readonly uptimeMs: number;
   readonly memory: NodeJS.MemoryUsage;
 }
@@ -123,7 +135,12 @@ export interface LinkEventMap extends RpcEventMap {
     readonly reason: string;
     readonly durationMs: number;
   };
-  transportError: { readonly station: StationRef | undefined; readonly error: Error };
+  /** A socket failed: a station's, or (station undefined) one still in its handshake. */
+  transportError: {
+    readonly station: StationRef | undefined;
+    readonly error: Error;
+    readonly remoteAddress?: string | undefined;
+  };
   pongTimeout: { readonly station: StationRef };
 }
 
@@ -134,6 +151,12 @@ export interface LinkEventMap extends RpcEventMap {
 export interface CsmsEventMap extends LinkEventMap {
   init: { readonly port: number | undefined };
   evicted: { readonly station: StationRef; readonly replacement: StationRef };
+  /**
+   * A disconnected station's actor is gone, and with it its registration: `forgetAfterMs` passed
+   * ('expired'), or `maxKnownStations` disconnected stations were remembered and it was the least
+   * recently seen ('capacity'). Per-station state kept elsewhere can be freed.
+   */
+  forgotten: { readonly identity: string; readonly reason: 'expired' | 'capacity' };
   closing: Record<string, never>;
   closed: Record<string, never>;
   reconfigured: { readonly next: object; readonly previous: object };
