@@ -6,8 +6,8 @@ export * from './bus/index.js';
 export * from './client/index.js';
 export * from './hooks/types.js';
 export * from './protocol/index.js';
-export type { CallOptions } from './rpc/endpoint.js';
 export { type Handler, type HandlerContext, NOREPLY, type NoReply } from './rpc/handlers.js';
+export type { CallOptions } from './rpc/runtime.js';
 export type { StationHandle, StationSnapshot } from './rpc/station-handle.js';
 export {
   runSimulation,

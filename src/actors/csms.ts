@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server as HttpServer, type RequestListener } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type WebSocket from 'ws';
-import { type AnyActorRef, createActor, fromTransition } from 'xstate';
+import type { AnyActorRef } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
 import { Dispatcher } from '../hooks/dispatcher.js';
@@ -22,20 +21,18 @@ import type {
   StationHandled,
 } from '../protocol/typed.js';
 import type { OcppVersion } from '../protocol/versions.js';
-import { type CallOptions, newRuntimeStats } from '../rpc/endpoint.js';
 import { type Handler, HandlerTable } from '../rpc/handlers.js';
+import { type CallOptions, newRuntimeStats, pickRpcSettings, type RpcSettings } from '../rpc/runtime.js';
 import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
-import { applyHandshakeTimeouts, handshakeTimeoutOptions } from '../transport/http-timeouts.js';
 import { Keepalive } from '../transport/keepalive.js';
+import { createOcppServer, ServerSet } from '../transport/servers.js';
 import {
   type CsmsTlsOptions,
-  createTlsServer,
   defaultCertificateIdentity,
   rsa2048Warning,
   secureContextOptions,
   type TlsServerEvents,
   tlsProblems,
-  watchTlsErrors,
 } from '../transport/tls.js';
 import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
@@ -43,10 +40,12 @@ import { silentLogger } from '../util/logger.js';
 import { ActorTemplate } from './actor-template.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
 import { emitPendingRefusal, emitRefusal, emitTlsRefusal } from './refusals.js';
 import { RememberedStations } from './remembered-stations.js';
 import { OfflineQueues } from './replay.js';
 import { type CsmsRuntime, StationSession } from './station-session.js';
+import { createStationSystem } from './system.js';
 
 export interface ListenOptions {
   port?: number;
@@ -75,12 +74,7 @@ export class Csms {
   private readonly upgrade: UpgradeHandler;
   private readonly upgradeOptions: UpgradeOptions;
   private readonly keepalive: Keepalive<StationSession>;
-  private readonly servers: {
-    server: HttpServer | HttpsServer;
-    owned: boolean;
-    unwatch: () => void;
-    onError?: (error: Error) => void;
-  }[] = [];
+  private readonly servers: ServerSet;
   private closing = false;
   private telemetryTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
@@ -105,20 +99,7 @@ export class Csms {
     for (const p of o.plugins) this.dispatcher.register(p);
     const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
     const byIdentity = (id: string) => this.stations.get(id);
-    this.system = createActor(
-      fromTransition((state: null, event: { type: string; error?: unknown }) => {
-        // Station actors relay their own failures here (XState's parent error event): never silent.
-        if (event.type.startsWith('xstate.error.actor.')) {
-          logger.error(
-            { identity: event.type.slice('xstate.error.actor.'.length), err: event.error },
-            'station actor failed',
-          );
-        }
-        return state;
-      }, null),
-      { id: 'csms', ...(o.clock && { clock: o.clock }), ...(o.inspect && { inspect: o.inspect }) },
-    );
-    this.system.start();
+    this.system = createStationSystem(logger, o.clock, o.inspect);
     this.ownsBus = !o.bus;
     this.bus = o.bus ?? createMemoryBus({ nodeId: this.nodeId });
 
@@ -128,14 +109,7 @@ export class Csms {
       handlers: this.handlers,
       logger,
       jitter: spread,
-      strict: o.strict,
-      callTimeoutMs: o.callTimeoutMs,
-      handlerTimeoutMs: o.handlerTimeoutMs,
-      maxQueuedCalls: o.maxQueuedCalls,
-      maxInboundWaiting: o.maxInboundWaiting,
-      backpressureBytes: o.backpressureBytes,
-      exposeErrors: o.exposeErrors,
-      logPayloads: o.logPayloads,
+      ...pickRpcSettings(o),
       stats: newRuntimeStats(),
       requireBoot: o.requireBoot,
       forgetAfterMs: o.forgetAfterMs,
@@ -201,6 +175,9 @@ export class Csms {
       rejected: (handshake, r) => emitRefusal(this.dispatcher, handshake, r),
     };
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
+    this.servers = new ServerSet(this.upgrade, this.tlsEvents, (error) =>
+      this.dispatcher.emit('transportError', { station: undefined, error }),
+    );
     this.keepalive = new Keepalive(this.live, o.pingIntervalMs, (station) =>
       this.dispatcher.emit('pongTimeout', { station: station.handle }),
     );
@@ -217,20 +194,13 @@ export class Csms {
    * Options that shape existing sockets or actors (path, compression, bus, plugins, …) are refused.
    */
   reconfigure(next: ReconfigurableOptions): void {
-    const unknown = Object.keys(next).filter((k) => !RECONFIGURABLE.has(k));
-    if (unknown.length) throw new OptionsError(unknown.map((k) => `${k}: cannot be changed at run time`));
+    const refused = notReconfigurable(next);
+    if (refused.length) throw new OptionsError(refused);
     const previous = this.current;
     const merged = resolveCsmsOptions({ ...previous, ...next } as CsmsOptions);
     this.current = merged;
-    const rt = this.runtime as { -readonly [K in keyof CsmsRuntime]: CsmsRuntime[K] };
-    rt.strict = merged.strict;
-    rt.callTimeoutMs = merged.callTimeoutMs;
-    rt.handlerTimeoutMs = merged.handlerTimeoutMs;
-    rt.maxQueuedCalls = merged.maxQueuedCalls;
-    rt.maxInboundWaiting = merged.maxInboundWaiting;
-    rt.exposeErrors = merged.exposeErrors;
-    rt.logPayloads = merged.logPayloads;
-    rt.backpressureBytes = merged.backpressureBytes;
+    // In place: every endpoint reads these from the one runtime object at its next frame.
+    Object.assign(this.runtime as RpcSettings, pickRpcSettings(merged));
     const u = this.upgradeOptions;
     u.protocols = merged.protocols;
     u.maxConnections = merged.maxConnections;
@@ -238,8 +208,7 @@ export class Csms {
     if (u.handshakeTimeoutMs !== merged.handshakeTimeoutMs) {
       u.handshakeTimeoutMs = merged.handshakeTimeoutMs;
       this.upgrade.limitsChanged();
-      for (const { server, owned } of this.servers)
-        if (owned) applyHandshakeTimeouts(server, merged.handshakeTimeoutMs);
+      this.servers.setHandshakeTimeout(merged.handshakeTimeoutMs);
     }
     u.onNoCommonProtocol = merged.onNoCommonProtocol;
     u.certificateIdentity = merged.certificateIdentity ?? defaultCertificateIdentity;
@@ -347,21 +316,17 @@ export class Csms {
    * listen with TLS (the `tls` option), 0 and 1 without.
    */
   async listen(options: ListenOptions = {}): Promise<{ port: number; host: string }> {
-    const server = this.createServer();
-    server.on('upgrade', this.upgrade.handle);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 9000, options.host ?? '0.0.0.0', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    // Once listening, a server error is an accept failure (EMFILE when descriptors run out, say):
-    // Node keeps listening, so report it rather than let the uncaught 'error' end the process.
-    const onError = (error: Error) => this.dispatcher.emit('transportError', { station: undefined, error });
-    server.on('error', onError);
-    this.servers.push({ server, owned: true, unwatch: this.upgrade.watch(server), onError });
-    const addr = server.address() as AddressInfo;
+    const o = this.current;
+    if (o.securityProfile >= 2) {
+      if (!o.tls)
+        throw new OptionsError([`tls: security profile ${o.securityProfile} needs tls.cert and tls.key`]);
+      const problems = tlsProblems(o.tls);
+      if (problems.length) throw new OptionsError(problems);
+      const warning = o.protocols.includes('ocpp1.6') ? rsa2048Warning(o.tls.cert) : undefined;
+      if (warning) (o.logger ?? silentLogger).warn({}, warning);
+    }
+    const server = createOcppServer(o.securityProfile, o.tls, o.handshakeTimeoutMs, this.tlsEvents);
+    const addr = await this.servers.listen(server, options.port ?? 9000, options.host ?? '0.0.0.0');
     await this.started(addr.port);
     return { port: addr.port, host: addr.address };
   }
@@ -371,20 +336,9 @@ export class Csms {
    * settings: profile 3 needs it to have `requestCert`; `updateTls` does not touch it).
    */
   async attach(server: HttpServer | HttpsServer): Promise<void> {
-    const tls = server instanceof TlsServer;
-    if (this.current.securityProfile === 3 && !tls)
+    if (this.current.securityProfile === 3 && !(server instanceof TlsServer))
       throw new OptionsError(['attach: security profile 3 needs an https server with requestCert']);
-    const unwatchTls = tls ? watchTlsErrors(server, this.tlsEvents) : undefined;
-    const unwatchPending = this.upgrade.watch(server);
-    this.servers.push({
-      server,
-      owned: false,
-      unwatch: () => {
-        unwatchTls?.();
-        unwatchPending();
-      },
-    });
-    server.on('upgrade', this.upgrade.handle);
+    this.servers.attach(server);
     const addr = server.address();
     await this.started(addr && typeof addr === 'object' ? addr.port : undefined);
   }
@@ -401,29 +355,9 @@ export class Csms {
     const merged = resolveCsmsOptions({ ...previous, tls: { ...previous.tls, ...next } } as CsmsOptions);
     const problems = tlsProblems(merged.tls!);
     if (problems.length) throw new OptionsError(problems);
-    const context = secureContextOptions(merged.tls!);
-    for (const { server, owned } of this.servers) {
-      if (owned && server instanceof TlsServer) server.setSecureContext(context);
-    }
+    this.servers.setSecureContext(secureContextOptions(merged.tls!));
     this.current = merged;
     this.dispatcher.emit('tlsUpdated', { at: new Date() });
-  }
-
-  private createServer(): HttpServer | HttpsServer {
-    const upgradeRequired: RequestListener = (_req, res) => {
-      res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
-      res.end('OCPP-J: connect with a WebSocket to /<station identity>\n');
-    };
-    const o = this.current;
-    if (o.securityProfile === 0 || o.securityProfile === 1)
-      return createServer(handshakeTimeoutOptions(o.handshakeTimeoutMs), upgradeRequired);
-    if (!o.tls)
-      throw new OptionsError([`tls: security profile ${o.securityProfile} needs tls.cert and tls.key`]);
-    const problems = tlsProblems(o.tls);
-    if (problems.length) throw new OptionsError(problems);
-    const warning = o.protocols.includes('ocpp1.6') ? rsa2048Warning(o.tls.cert) : undefined;
-    if (warning) (o.logger ?? silentLogger).warn({}, warning);
-    return createTlsServer(o.tls, o.securityProfile, o.handshakeTimeoutMs, upgradeRequired, this.tlsEvents);
   }
 
   private async started(port: number | undefined): Promise<void> {
@@ -495,10 +429,7 @@ export class Csms {
     this.keepalive.stop();
     for (const s of this.live) s.pause();
     clearInterval(this.telemetryTimer);
-    const deadline = Date.now() + (options.drainMs ?? 5_000);
-    while (Date.now() < deadline && [...this.live].some((s) => s.handlingCalls > 0)) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await drained([...this.live], options.drainMs ?? 5_000);
     await Promise.all([...this.live].map((s) => s.close(1001, 'CSMS shutting down')));
     this.queues.stop();
     for (const s of this.stations.values()) s.stop();
@@ -506,59 +437,25 @@ export class Csms {
     this.system.stop();
     if (this.ownsBus) await this.bus.close();
     this.upgrade.close();
-    for (const { server, owned, unwatch, onError } of this.servers) {
-      server.off('upgrade', this.upgrade.handle);
-      unwatch();
-      if (owned) await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (onError) server.off('error', onError);
-    }
+    await this.servers.close();
     await this.dispatcher.emitAndWait('closed', {});
   }
 }
 
-const RECONFIGURABLE = new Set([
-  'strict',
-  'callTimeoutMs',
-  'handlerTimeoutMs',
-  'maxQueuedCalls',
-  'maxInboundWaiting',
-  'exposeErrors',
-  'logPayloads',
-  'backpressureBytes',
-  'protocols',
-  'maxConnections',
-  'maxPendingHandshakes',
-  'maxKnownStations',
-  'handshakeTimeoutMs',
-  'onNoCommonProtocol',
-  'auth',
-  'certificateIdentity',
-]);
-
-export type ReconfigurableOptions = Partial<
-  Pick<
-    CsmsOptions,
-    | 'strict'
-    | 'callTimeoutMs'
-    | 'handlerTimeoutMs'
-    | 'maxQueuedCalls'
-    | 'maxInboundWaiting'
-    | 'exposeErrors'
-    | 'logPayloads'
-    | 'backpressureBytes'
-    | 'protocols'
-    | 'maxConnections'
-    | 'maxPendingHandshakes'
-    | 'maxKnownStations'
-    | 'handshakeTimeoutMs'
-    | 'onNoCommonProtocol'
-    | 'auth'
-    | 'certificateIdentity'
-  >
->;
+/** Running handlers may finish, up to `ms`: resolves when every station's inbound queue is idle, or then. */
+async function drained(stations: StationSession[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.all(stations.map((s) => s.handled())), deadline]);
+  clearTimeout(timer);
+}
 
 const stationActorTemplate = (machine: StationMachine) =>
   new ActorTemplate(machine, stationContext, { identity: 'template', protocol: 'ocpp1.6' });
+
+export type { ReconfigurableOptions };
 
 export function createCsms(options: CsmsOptions = {}): Csms {
   return new Csms(options);
@@ -566,5 +463,5 @@ export function createCsms(options: CsmsOptions = {}): Csms {
 
 /** @internal For tests that check a station's machine against a model: the session behind a handle. */
 export function sessionOf(csms: Csms, identity: string): StationSession | undefined {
-  return csms['stations'].get(identity);
+  return (csms as unknown as { stations: Map<string, StationSession> }).stations.get(identity);
 }

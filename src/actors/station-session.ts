@@ -20,7 +20,8 @@ import {
 } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
-import { type CallOptions, type EndpointRuntime, RpcEndpoint } from '../rpc/endpoint.js';
+import { RpcEndpoint } from '../rpc/endpoint.js';
+import type { CallOptions, EndpointRuntime } from '../rpc/runtime.js';
 import type { StationSnapshot } from '../rpc/station-handle.js';
 import { type CloseCause, closeCauseOf } from '../transport/close-causes.js';
 import type { ActorTemplate } from './actor-template.js';

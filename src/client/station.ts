@@ -17,9 +17,9 @@ import type {
   StationSendable,
 } from '../protocol/typed.js';
 import type { OcppVersion } from '../protocol/versions.js';
-import { newRuntimeStats } from '../rpc/endpoint.js';
 import type { Handler } from '../rpc/handlers.js';
 import { HandlerTable } from '../rpc/handlers.js';
+import { newRuntimeStats } from '../rpc/runtime.js';
 import { noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { type ClientCallOptions, ClientEndpoint } from './endpoint.js';

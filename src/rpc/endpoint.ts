@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
-import type { Dispatcher } from '../hooks/dispatcher.js';
 import type { MessageContext, RpcEventMap } from '../hooks/types.js';
-import { maySend, type Side } from '../protocol/actions.js';
+import { maySend } from '../protocol/actions.js';
 import { type BadFrame, decodeFrame } from '../protocol/decode.js';
 import { encodeCall, encodeCallError, encodeCallResult, encodeCallResultError } from '../protocol/encode.js';
 import { errorKindOf } from '../protocol/error-codes.js';
@@ -10,55 +9,13 @@ import { RpcError } from '../protocol/errors.js';
 import type { CallErrorFrame, CallFrame, CallResultFrame, Frame, Payload } from '../protocol/frames.js';
 import { checkInboundCall, validatePayload } from '../protocol/validation.js';
 import type { OcppVersion } from '../protocol/versions.js';
-import type { Jitter } from '../util/jitter.js';
-import type { Logger } from '../util/logger.js';
 import { CallDroppedError } from './errors.js';
 import { type HandlerHost, HandlerRun } from './handler-run.js';
-import { type HandlerTable, NOREPLY } from './handlers.js';
+import { NOREPLY } from './handlers.js';
 import { InboundCalls, type InboundHost } from './inbound-calls.js';
 import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
+import type { CallOptions, EndpointRuntime } from './runtime.js';
 import { type StationHandle, StationHandleView, type StationSnapshot } from './station-handle.js';
-
-/** What every endpoint of one runtime shares. */
-export interface EndpointRuntime {
-  readonly side: Side;
-  readonly dispatcher: Dispatcher<RpcEventMap>;
-  readonly handlers: HandlerTable;
-  readonly logger: Logger;
-  readonly jitter: Jitter;
-  readonly strict: boolean;
-  readonly callTimeoutMs: number;
-  readonly handlerTimeoutMs: number;
-  readonly maxQueuedCalls: number;
-  readonly maxInboundWaiting: number;
-  readonly backpressureBytes: number;
-  /** Send handler exception messages to the peer (default: a generic description). */
-  readonly exposeErrors: boolean;
-  /** Log every frame at debug level (payloads may hold personal data: off by default). */
-  readonly logPayloads: boolean;
-  /** Counters for telemetry: plain increments, cheaper than any event. */
-  readonly stats: RuntimeStats;
-}
-
-export interface RuntimeStats {
-  messagesIn: number;
-  messagesOut: number;
-  badMessages: number;
-  validationFailures: number;
-}
-
-export const newRuntimeStats = (): RuntimeStats => ({
-  messagesIn: 0,
-  messagesOut: 0,
-  badMessages: 0,
-  validationFailures: 0,
-});
-
-export interface CallOptions {
-  timeoutMs?: number;
-  /** Reuse a message id (2.1 §4.1.4 lets a retried message keep its id); a fresh UUID otherwise. */
-  messageId?: string;
-}
 
 type MessageType = MessageContext['type'];
 const TYPE_NAMES: Record<number, MessageType> = {
@@ -128,6 +85,11 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
 
   get handlingCalls(): number {
     return this.inboundCalls?.size ?? 0;
+  }
+
+  /** Resolves when no inbound CALL of this connection is being handled or waiting. */
+  handled(): Promise<void> {
+    return this.inboundCalls?.whenIdle() ?? Promise.resolve();
   }
 
   /** @internal Aborted when this connection ends: handed to handlers as `signal`. */

@@ -24,6 +24,7 @@ export type SubmitResult = 'accepted' | 'duplicate' | 'full';
 export class InboundCalls {
   private readonly queue = new Deque<InboundJob>();
   private running: InboundJob | undefined;
+  private idleWaiters: (() => void)[] | undefined;
 
   constructor(private readonly host: InboundHost) {}
 
@@ -48,6 +49,15 @@ export class InboundCalls {
     if (this.queue.length >= this.host.inboundLimit()) return 'full';
     this.queue.push(job);
     return 'accepted';
+  }
+
+  /** Resolves once nothing runs or waits (shutdown drains with it); at once when idle already. */
+  whenIdle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters ??= [];
+      this.idleWaiters.push(resolve);
+    });
   }
 
   /** Forget queued jobs (the connection is gone); the running one finishes on its own. */
@@ -80,6 +90,12 @@ export class InboundCalls {
   private done(): void {
     this.running = undefined;
     const next = this.queue.shift();
-    if (next) this.execute(next);
+    if (next) {
+      this.execute(next);
+      return;
+    }
+    const waiters = this.idleWaiters;
+    this.idleWaiters = undefined;
+    if (waiters) for (const w of waiters) w();
   }
 }

@@ -2,7 +2,7 @@ import type { BreakerState, StationRef } from '../hooks/types.js';
 import type { ConnectionState, RegistrationState } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
-import type { CallOptions } from './endpoint.js';
+import type { CallOptions } from './runtime.js';
 
 export type { ConnectionState, RegistrationState };
 
