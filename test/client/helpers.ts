@@ -59,16 +59,4 @@ export function bootPayload<V extends OcppVersion>(version: V): RequestIn<V, 'Bo
   return payload as RequestIn<V, 'BootNotification'>;
 }
 
-export function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (check()) resolve();
-      else if (Date.now() > deadline) reject(new Error('condition not met in time'));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { until } from '../support/wait.js';

@@ -8,7 +8,7 @@ import {
   type StationEventMap,
 } from '../../src/client/index.js';
 import type { Csms } from '../../src/index.js';
-import { bootPayload, cleanup, freePort, sleep, startCsms, station, track, until } from './helpers.js';
+import { bootPayload, cleanup, freePort, startCsms, station, track, until } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -204,11 +204,13 @@ describe('station client connection lifecycle', () => {
     const connecting = s.connect();
     const queued = s.call('Heartbeat', {});
     await until(() => failures.length >= 1);
+    const due = s.state.nextAttemptAt ?? Date.now();
     await s.close();
     await expect(connecting).rejects.toBeInstanceOf(StationClosedError);
     await expect(queued).rejects.toMatchObject({ code: 'STATION_CLOSED', action: 'Heartbeat' });
     const count = failures.length;
-    await sleep(120);
+    // Past the moment the next attempt was due (and a margin): none was made.
+    await until(() => Date.now() > due + 100);
     expect(failures.length).toBe(count);
     expect(s.state.connection).toBe('closed');
     await expect(s.call('Heartbeat', {})).rejects.toBeInstanceOf(StationClosedError);

@@ -64,7 +64,7 @@ describe('frames that get no answer', () => {
       const bad = nextEvent(t.csms, 'badMessage');
       s.send('[7,"a4","Heartbeat",{}]');
       expect(await bad).toMatchObject({ reason: 'unknown-message-type', replied: false });
-      await s.expectSilence(50);
+      await s.expectSilence();
       await expectServed(s);
     },
   );
@@ -78,7 +78,7 @@ describe('frames that get no answer', () => {
       const events = record(t.csms, 'unknownResponse', 'badMessage');
       s.send([3, 'nobody-asked', { status: 'Accepted' }]);
       s.send([4, 'nobody-asked-either', 'GenericError', '', {}]);
-      await s.expectSilence(50);
+      await s.expectSilence();
       expect(events.unknownResponse.map((e) => e.message)).toMatchObject([
         { type: 3, messageId: 'nobody-asked' },
         { type: 4, messageId: 'nobody-asked-either' },
@@ -104,7 +104,7 @@ describe('frames that get no answer', () => {
       payload,
       identity: 'CP1',
     });
-    await s.expectSilence(50);
+    await s.expectSilence();
     await expectServed(other);
   });
 
@@ -120,7 +120,7 @@ describe('frames that get no answer', () => {
     const failed = nextEvent(t.csms, 'validationFailure');
     s.send([6, 'send-2', 'NotifyPeriodicEventStream', { id: 'not-a-number' }]);
     expect(await failed).toMatchObject({ direction: 'IN', message: { type: 6, messageId: 'send-2' } });
-    await s.expectSilence(50);
+    await s.expectSilence();
     expect(ran).toBe(false);
     await expectServed(other);
   });

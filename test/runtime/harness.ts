@@ -67,33 +67,5 @@ export async function expectServed(station: StationSocket): Promise<void> {
   expect(answer).toEqual([3, expect.any(String), { currentTime: expect.any(String) }]);
 }
 
-/** A promise with its resolver outside, to hold a handler until the test releases it. */
-export function gate<T = void>(): { promise: Promise<T>; open(value: T): void } {
-  let open!: (value: T) => void;
-  const promise = new Promise<T>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
-/** `promise`, or a rejection naming `what` after `ms`: a test waiting on a handler fails fast. */
-export function within<T>(promise: Promise<T>, what: string, ms = 1_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Poll `check` until it holds (for state with no event to wait on). */
-export async function until(check: () => boolean, timeoutMs = 1_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(5);
-  }
-}
-
 export { nextEvent, record } from '../support/events.js';
+export { gate, until, within } from '../support/wait.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OptionsError } from '../../src/actors/errors.js';
-import { cleanup, expectServed, gate, record, startCsms, until, within } from './harness.js';
+import { cleanup, expectServed, gate, nextEvent, record, startCsms, until, within } from './harness.js';
 
 afterEach(cleanup);
 
@@ -62,10 +62,15 @@ describe('graceful close', () => {
     });
     s.send([2, 'running', 'DataTransfer', { vendorId: 'V' }]);
     await until(() => seen.length === 1);
+    const draining = nextEvent(t.csms, 'closing');
     const closing = t.csms.close({ drainMs: 2_000 });
-    await new Promise((r) => setTimeout(r, 20));
-    s.send([2, 'late', 'Heartbeat', {}]);
-    await new Promise((r) => setTimeout(r, 20));
+    await draining;
+    // Written to the CSMS's socket; then a handshake's round trip (refused: closing): the CSMS has had
+    // its turns to read 'late', were it still reading.
+    await new Promise<void>((resolve) =>
+      s.ws.send(JSON.stringify([2, 'late', 'Heartbeat', {}]), () => resolve()),
+    );
+    expect((await t.refused('PROBE')).status).toBe(503);
     release.open();
     const answer = await within(s.nextMessage(1_000), 'answer to the running call');
     expect(answer).toMatchObject([3, 'running', { status: 'Accepted' }]);

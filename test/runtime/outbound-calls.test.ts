@@ -69,7 +69,7 @@ describe('csms.call', () => {
     const c1 = await s.nextMessage();
     expect(c1[2]).toBe('Reset');
     expect(t.csms.station('CP1')?.queuedCalls).toBe(2);
-    await s.expectSilence(50);
+    await s.expectSilence();
     s.reply(c1, { status: 'Accepted' });
     const c2 = await s.nextMessage();
     expect(c2[2]).toBe('ClearCache');
@@ -129,7 +129,7 @@ describe('invalid CALLRESULTs from the station', () => {
       expect(await result).toMatchObject({ kind: 'PropertyConstraintViolation' });
       expect(await failed).toMatchObject({ direction: 'IN', message: { type: 3, messageId: call[1] } });
       if (code) expect(await s.nextMessage()).toEqual([5, call[1], code, expect.any(String), {}]);
-      else await s.expectSilence(50);
+      else await s.expectSilence();
       await expectServed(other);
     },
   );
@@ -144,7 +144,7 @@ describe('strict outbound checks (nothing reaches the station)', () => {
       .call('CP1', 'Reset', { type: 'Bogus' })
       .catch((e: unknown) => e);
     expect(await failure).toMatchObject({ kind: 'PropertyConstraintViolation' });
-    await s.expectSilence(50);
+    await s.expectSilence();
     await expectServed(s);
   });
 
@@ -157,7 +157,7 @@ describe('strict outbound checks (nothing reaches the station)', () => {
       .catch((e: unknown) => e);
     await expect(failure).resolves.toBeInstanceOf(RpcError);
     expect(await failure).toMatchObject({ kind: 'NotSupported' });
-    await s.expectSilence(50);
+    await s.expectSilence();
   });
 });
 
@@ -178,7 +178,7 @@ describe('circuit breaker', () => {
     const error = await t.csms.call('CP1', 'Reset', reset).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BreakerOpenError);
     expect(error).toMatchObject({ identity: 'CP1', state: 'open', code: 'BREAKER_OPEN' });
-    await s.expectSilence(30);
+    await s.expectSilence();
     expect(s.received.filter(isCall)).toHaveLength(sent);
     // Only CP1's breaker opened; the station's own calls are still served.
     expect(t.csms.station('CP2')?.breaker).toBe('closed');

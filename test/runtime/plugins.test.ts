@@ -64,7 +64,7 @@ describe('interceptors and middleware', () => {
     });
     s.send([2, 'h1', 'Heartbeat', {}]);
     s.send('not even JSON');
-    await s.expectSilence(50);
+    await s.expectSilence();
     expect(ran).toBe(false);
     expect(seen.filter((x) => x.startsWith('CP1'))).toEqual([]);
     await expectServed(other);
@@ -87,7 +87,7 @@ describe('interceptors and middleware', () => {
     });
     s.send([2, 'h1', 'Heartbeat', {}]);
     await within(ran.promise, 'handler ran');
-    await s.expectSilence(50);
+    await s.expectSilence();
     await expectServed(s);
   });
 

@@ -21,7 +21,7 @@ describe('registration gate (1.6 errata §3.8, B03.FR.07)', () => {
         'TriggerMessage',
         { requestedMessage: 'BootNotification' },
       ]);
-      await s.expectSilence(50);
+      await s.expectSilence();
       expect(events.callRefused).toMatchObject([
         { action: 'Heartbeat', messageId: 'h1', reason: 'not-accepted', error: { kind: 'SecurityError' } },
         { action: 'Heartbeat', messageId: 'h2', reason: 'not-accepted' },
@@ -69,7 +69,7 @@ describe('registration gate (1.6 errata §3.8, B03.FR.07)', () => {
       await s.call('StatusNotification', { connectorId: 0, errorCode: 'NoError', status: 'Available' }, 's1'),
     ).toEqual([4, 's1', 'SecurityError', expect.any(String), {}]);
     // Only an unregistered station is asked to boot; a Pending/Rejected one boots again on its own.
-    await s.expectSilence(50);
+    await s.expectSilence();
     await expectServed(other);
   });
 
@@ -114,7 +114,7 @@ describe('registration gate (1.6 errata §3.8, B03.FR.07)', () => {
     const refused = record(t.csms, 'callRefused');
     await expectServed(s);
     expect(refused.callRefused).toEqual([]);
-    await s.expectSilence(30);
+    await s.expectSilence();
     expect(t.csms.station('CP1')?.registration).toBe('unregistered');
   });
 });

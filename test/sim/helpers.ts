@@ -6,6 +6,9 @@
 import { type Csms, createCsms, registerDefaultHandlers } from '../../src/index.js';
 import type { Payload } from '../../src/protocol/frames.js';
 import type { Simulation } from '../../src/sim/index.js';
+import { until } from '../support/wait.js';
+
+export { until };
 
 export interface Received {
   identity: string;
@@ -47,18 +50,6 @@ export async function startCsms(heartbeatIntervalS = 300): Promise<TestCsms> {
     boots,
     close: () => csms.close({ drainMs: 0 }),
   };
-}
-
-export function until(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (check()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`${what}: not met within ${timeoutMs} ms`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
 }
 
 /** The first CALL from `identity` of `action` after index `from` that `match` accepts. */

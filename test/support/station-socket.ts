@@ -57,8 +57,13 @@ export interface StationSocket {
   nextMessage(timeoutMs?: number): Promise<Received>;
   /** The oldest unconsumed message matching `match`, consumed; others stay queued. */
   waitFor(match: (m: Received) => boolean, timeoutMs?: number): Promise<Received>;
-  /** Resolves when no message at all arrives for `ms`; rejects with what arrived otherwise. */
-  expectSilence(ms: number): Promise<void>;
+  /**
+   * Resolves when the CSMS sent nothing in answer to what it has read so far; rejects with what arrived
+   * otherwise. Waits on two ping/pong round trips, not a clock: the second ping is read in a later turn
+   * of the CSMS's event loop than everything before it, so any answer it made synchronously or from a
+   * settled promise is on the wire first. (An answer held back by a timer is a different test.)
+   */
+  expectSilence(): Promise<void>;
   close(code?: number): Promise<CloseInfo>;
 }
 
@@ -144,6 +149,16 @@ export function connectStation(
     });
   };
 
+  const roundTrip = () =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${identity}: no pong within 5000 ms`)), 5_000);
+      ws.once('pong', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.ping();
+    });
+
   const send = (frame: string | readonly unknown[]) =>
     ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
 
@@ -168,9 +183,9 @@ export function connectStation(
     },
     nextMessage: (timeoutMs) => waitFor(() => true, timeoutMs),
     waitFor,
-    async expectSilence(ms) {
+    async expectSilence() {
       const before = received.length;
-      await new Promise((r) => setTimeout(r, ms));
+      for (let i = 0; i < 2; i++) await roundTrip();
       if (received.length !== before) {
         throw new Error(`${identity}: expected silence, got ${JSON.stringify(received.slice(before))}`);
       }
