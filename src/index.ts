@@ -5,6 +5,7 @@ export type { AuthCallback, AuthRequest, AuthResult, CsmsOptions } from './actor
 export * from './bus/index.js';
 export * from './client/index.js';
 export * from './hooks/types.js';
+export type { RestoredRegistration } from './machines/station.js';
 export * from './protocol/index.js';
 export { type Handler, type HandlerContext, NOREPLY, type NoReply } from './rpc/handlers.js';
 export type { CallOptions } from './rpc/runtime.js';

@@ -113,6 +113,7 @@ export class Csms {
       stats: newRuntimeStats(),
       requireBoot: o.requireBoot,
       forgetAfterMs: o.forgetAfterMs,
+      restoreRegistration: o.restoreRegistration,
       clock: o.clock,
       inspect: o.inspect,
       system: this.system,

@@ -3,6 +3,7 @@ import type { PeerCertificate } from 'node:tls';
 import * as z from 'zod';
 import type { Bus } from '../bus/types.js';
 import type { OcppPlugin } from '../hooks/types.js';
+import type { RestoredRegistration } from '../machines/station.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
 import { type CertificateIdentity, tlsOptionsSchema } from '../transport/tls.js';
 import type { Logger } from '../util/logger.js';
@@ -97,6 +98,13 @@ const optionsSchema = z.object({
     .default(false),
   /** Keep a disconnected station's actor (and so its registration) this long for a reconnect. */
   forgetAfterMs: ms.default(10 * 60_000),
+  /**
+   * The stored registration of a station this node does not know (first connection since a restart, or
+   * forgotten): its last BootNotification answer, or undefined. Read once when its actor is created;
+   * without it a 2.x station that does not boot again is asked to with TriggerMessage(BootNotification).
+   */
+  restoreRegistration:
+    fn<(identity: string) => RestoredRegistration | undefined>('restoreRegistration').optional(),
   /**
    * Disconnected stations remembered (for `forgetAfterMs`) at most; beyond it the least recently seen
    * is forgotten first (`forgotten` event, reason 'capacity'). ~3.4 KB of heap each.

@@ -14,6 +14,7 @@ import {
   connectionOf,
   mayCsmsSend,
   mayHandleCall,
+  type RestoredRegistration,
   registrationOf,
   type StationEmitted,
   type StationMachine,
@@ -64,6 +65,8 @@ export interface CsmsRuntime extends EndpointRuntime {
   /** Sockets this node holds; the keepalive sweeps them. */
   readonly live: Set<StationSession>;
   replayStateOf(identity: string): string;
+  /** The stored registration of a station new to this node (CsmsOptions.restoreRegistration). */
+  readonly restoreRegistration: ((identity: string) => RestoredRegistration | undefined) | undefined;
   /** The machine recorded a BootNotification answer. */
   registered(station: StationSession, status: BootStatus): void;
   /** The machine's forget timer ran out. */
@@ -119,6 +122,8 @@ export class StationSession extends RpcEndpoint {
       e.type === 'registered' ? csms.registered(this, e.status) : csms.forgotten(this),
     );
     this.actor.start();
+    const restored = csms.restoreRegistration?.(identity);
+    if (restored) this.actor.send({ type: 'RESTORED', registration: restored });
   }
 
   /** Bind a freshly accepted socket; `reconnect` when this actor already had one. */
@@ -261,7 +266,6 @@ export class StationSession extends RpcEndpoint {
       replay: this.csms.replayStateOf(this.identity),
       queuedCalls: this.queuedCalls,
       handlingCalls: this.handlingCalls,
-      offlineQueue: undefined,
       connectedAt: this.connectedAtMs,
       connections: s.context.connections,
     };

@@ -382,7 +382,6 @@ export class ClientEndpoint extends RpcEndpoint {
       replay: 'idle',
       queuedCalls: q.inFlight + q.waiting + q.offline,
       handlingCalls: this.handlingCalls,
-      offlineQueue: q.offline,
       connectedAt: this.timing.openedAt,
       connections: s.context.connections,
     };

@@ -40,7 +40,6 @@ export type SecurityEventType =
   /** A TLS handshake OpenSSL refused: plain HTTP on the TLS port, TLS under 1.2, no shared cipher. */
   | 'TLS_HANDSHAKE_FAILED'
   | 'MESSAGE_FLOOD'
-  | 'ANOMALY_RAPID_RECONNECT'
   /** A socket that did not complete its WebSocket handshake within `handshakeTimeoutMs` (silent or trickling). */
   | 'HANDSHAKE_TIMEOUT'
   /** A socket closed on accept: `maxPendingHandshakes` sockets were already mid-handshake. */
@@ -102,13 +101,7 @@ export interface RpcEventMap {
     readonly station: StationRef;
     readonly action: string;
     readonly messageId: string;
-    readonly reason:
-      | 'not-accepted'
-      | 'duplicate-id'
-      | 'flood'
-      | 'not-implemented'
-      | 'not-supported'
-      | 'dropped';
+    readonly reason: 'not-accepted' | 'duplicate-id' | 'flood' | 'not-implemented' | 'not-supported';
     readonly error: RpcError;
   };
   /** A CALLRESULT/CALLERROR whose id matches no call of ours: logged, never answered. */

@@ -19,8 +19,6 @@ export interface StationSnapshot {
   readonly queuedCalls: number;
   /** Inbound calls being handled or waiting. */
   readonly handlingCalls: number;
-  /** Commands in the durable offline queue (bus), when known. */
-  readonly offlineQueue: number | undefined;
   readonly connectedAt: number | undefined;
   readonly connections: number;
 }

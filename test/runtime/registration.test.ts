@@ -118,3 +118,39 @@ describe('registration gate (1.6 errata §3.8, B03.FR.07)', () => {
     expect(t.csms.station('CP1')?.registration).toBe('unregistered');
   });
 });
+
+describe('restoreRegistration', () => {
+  it('a station new to this node gets its stored registration back: served without booting again', async () => {
+    const asked: string[] = [];
+    const t = await startCsms({
+      restoreRegistration: (identity) => {
+        asked.push(identity);
+        return identity === 'KNOWN' ? { status: 'Accepted', interval: 300, bootedAt: 1 } : undefined;
+      },
+    });
+    const registered = record(t.csms, 'registered', 'callRefused');
+    const known = await t.connect('KNOWN', { protocols: ['ocpp2.0.1'] });
+    expect(await known.call('Heartbeat', {}, 'h1')).toEqual([3, 'h1', { currentTime: expect.any(String) }]);
+    expect(t.csms.station('KNOWN')).toMatchObject({ registration: 'accepted' });
+    // Restored, not booted: no `registered` event, no TriggerMessage(BootNotification).
+    await known.expectSilence();
+    expect(registered.registered).toEqual([]);
+    // Unknown to the store as well: the station is asked to boot, as without the option.
+    const stranger = await t.connect('STRANGER', { protocols: ['ocpp2.0.1'] });
+    expect(await stranger.call('Heartbeat', {}, 'h2')).toEqual([
+      4,
+      'h2',
+      'SecurityError',
+      expect.any(String),
+      {},
+    ]);
+    expect(await stranger.nextMessage()).toEqual([
+      2,
+      expect.any(String),
+      'TriggerMessage',
+      { requestedMessage: 'BootNotification' },
+    ]);
+    expect(registered.callRefused).toMatchObject([{ messageId: 'h2', reason: 'not-accepted' }]);
+    expect(asked).toEqual(['KNOWN', 'STRANGER']);
+  });
+});
