@@ -10,17 +10,22 @@ export interface ServeOptions extends SecurityFlags {
   version: string;
   /** Connection attempts per remote address: a burst and a sustained rate, or off. */
   rateLimit?: false | { burst: number; perSecond: number };
+  /** Whole handshake, TCP accept to upgrade (default 10 s). */
+  handshakeTimeoutMs?: number;
 }
 
 export const SERVE_USAGE = `  ocpp-actors serve [--port 9000] [--host 0.0.0.0] [--quiet]
                     [--security-profile 0|1|2|3] [--tls-cert cert.pem --tls-key key.pem] [--tls-ca ca.pem]
                     [--password-file passwords.txt] [--rate-limit BURST,PER_SECOND|off]
+                    [--handshake-timeout MS]
       Start a CSMS speaking OCPP 2.1, 2.0.1 and 1.6 on the embedded bus, with default handlers
       (accept boots, answer heartbeats, status, meter values, authorize, transactions).
       Profile 1: HTTP Basic; 2: TLS + HTTP Basic; 3: TLS + client certificates (CN = identity).
       --password-file has identity:password lines. SIGHUP re-reads the certificate and password files.
       --rate-limit: connection attempts per remote address (default 200,100: HTTP 429 beyond); 'off' for
-      load tests and simulators connecting thousands of stations from one address.`;
+      load tests and simulators connecting thousands of stations from one address.
+      --handshake-timeout: a connection that has not completed its WebSocket handshake this long after
+      accept is cut (default 10000).`;
 
 /** The serve flags, or the reason they are unusable. */
 export function parseServeArgs(args: string[], version: string): ServeOptions | { error: string } {
@@ -36,6 +41,7 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
       'tls-ca': { type: 'string' },
       'password-file': { type: 'string' },
       'rate-limit': { type: 'string' },
+      'handshake-timeout': { type: 'string' },
     },
   });
   let rateLimit: ServeOptions['rateLimit'];
@@ -47,6 +53,10 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
       return { error: `--rate-limit must be BURST,PER_SECOND (e.g. 200,100) or off, got ${rl}` };
     rateLimit = { burst, perSecond };
   }
+  const ht = values['handshake-timeout'];
+  const handshakeTimeoutMs = ht === undefined ? undefined : Number(ht);
+  if (handshakeTimeoutMs !== undefined && (!Number.isInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 0))
+    return { error: `--handshake-timeout must be milliseconds, got ${ht}` };
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return { error: `--port must be a port number, got ${values.port}` };
@@ -64,6 +74,7 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
     tlsCa: values['tls-ca'],
     passwordFile: values['password-file'],
     ...(rateLimit !== undefined && { rateLimit }),
+    ...(handshakeTimeoutMs !== undefined && { handshakeTimeoutMs }),
   };
   const problems = securityFlagProblems(options);
   return problems.length ? { error: problems.join('\n') } : options;
@@ -84,6 +95,7 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
     createCsms({
       ...security.csmsOptions(),
       ...(opts.rateLimit !== undefined && { connectionRateLimit: opts.rateLimit }),
+      ...(opts.handshakeTimeoutMs !== undefined && { handshakeTimeoutMs: opts.handshakeTimeoutMs }),
     }),
   );
   csms.on('connected', ({ station, reconnect }) =>
@@ -98,8 +110,20 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
   csms.on('authFailed', refused);
   csms.on('handshakeRejected', refused);
   // Refusals at the TLS layer have no HTTP request, so no authFailed / handshakeRejected.
+  // Sockets cut before their handshake can come by the thousand in a flood: one line a second at most.
+  const cut = { HANDSHAKE_TIMEOUT: 0, PENDING_HANDSHAKES_EXCEEDED: 0 };
+  const summary = setInterval(() => {
+    if (cut.HANDSHAKE_TIMEOUT)
+      log(`cut ${cut.HANDSHAKE_TIMEOUT} connection(s) that did not finish the handshake in time`);
+    if (cut.PENDING_HANDSHAKES_EXCEEDED)
+      log(`refused ${cut.PENDING_HANDSHAKES_EXCEEDED} connection(s): too many handshakes in progress`);
+    cut.HANDSHAKE_TIMEOUT = cut.PENDING_HANDSHAKES_EXCEEDED = 0;
+  }, 1_000);
+  summary.unref();
+  csms.on('closed', () => clearInterval(summary));
   csms.on('securityEvent', ({ type, remoteAddress, details }) => {
     if (details?.stage === 'tls') log(`refused TLS from ${remoteAddress ?? '?'}: ${type} ${details.reason}`);
+    else if (type === 'HANDSHAKE_TIMEOUT' || type === 'PENDING_HANDSHAKES_EXCEEDED') cut[type]++;
   });
   csms.on('badMessage', ({ station, reason }) => log(`bad message from ${station.identity}: ${reason}`));
   csms.on('validationFailure', ({ station, direction, error }) =>
