@@ -89,7 +89,6 @@ export class StationSession extends RpcEndpoint {
   readonly actor: Actor<StationMachine>;
   private breaker: Actor<BreakerMachine> | undefined;
   private connectedAtMs: number | undefined;
-  private closeWaiters: (() => void)[] | undefined;
   private askedForBoot = false;
   private closeCause: CloseCause | undefined;
   /** Actions the CSMS asked for on this connection (triggers, reports): a Pending station may send them. */
@@ -140,8 +139,7 @@ export class StationSession extends RpcEndpoint {
     this.hearsPongs = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.alive = true;
-      // OCPP-J uses text frames; a binary frame is decoded as UTF-8 all the same and judged by content.
-      this.receive(isBinary ? Buffer.from(data).toString('utf8') : data.toString());
+      this.received(data, isBinary);
     });
     ws.on('close', (code: number, reason: Buffer) => this.socketClosed(ws, code, reason.toString()));
     ws.on('error', (error: Error & { code?: string }) => {
@@ -184,9 +182,7 @@ export class StationSession extends RpcEndpoint {
       reason: cause ? cause.reason : reason,
       durationMs,
     });
-    const waiters = this.closeWaiters;
-    this.closeWaiters = undefined;
-    if (waiters) for (const w of waiters) w();
+    this.socketGone();
     if (!replaced) this.csms.remember(this);
   }
 
@@ -202,13 +198,7 @@ export class StationSession extends RpcEndpoint {
     this.actor.send({ type: 'CLOSE_REQUESTED' });
     // The closing handshake needs reading again; CALLs read from here on are dropped (draining).
     if (this.draining) ws.resume();
-    return new Promise((resolve) => {
-      if (this.closeWaiters) this.closeWaiters.push(resolve);
-      else this.closeWaiters = [resolve];
-      ws.close(code, reason);
-      // A peer that never completes the closing handshake is cut off.
-      setTimeout(() => ws.terminate(), this.csms.jitter(5_000)).unref();
-    });
+    return this.closeSocket(ws, code, reason, this.csms.jitter(5_000));
   }
 
   terminate(): void {

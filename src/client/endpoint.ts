@@ -55,7 +55,6 @@ export class ClientEndpoint extends RpcEndpoint {
   private openedAt: number | undefined;
   private nextAttemptAt: number | undefined;
   private openWaiters: { resolve(): void; reject(e: Error): void }[] = [];
-  private closeWaiters: (() => void)[] = [];
   private closed = false;
   private readonly pinger: Pinger;
 
@@ -82,19 +81,16 @@ export class ClientEndpoint extends RpcEndpoint {
           policy: o.offlineQueue.overflow,
         }),
     });
-    const machine = clientConnectionMachine.provide({
-      actions: {
-        openSocket: () => this.openSocket(),
-        notifyBackingOff: (_, b) => this.backingOff(b),
-        notifyRegistered: (_, change) =>
-          client.dispatcher.emit('registered', { station: this.handle, status: change.status }),
-      },
-    });
+    const machine = clientConnectionMachine.provide({ actions: { openSocket: () => this.openSocket() } });
     const { random, ...backOff } = o.reconnect;
     this.actor = createActor(machine, {
       id: o.identity,
       input: { identity: o.identity, ...backOff, random },
     });
+    this.actor.on('backingOff', (b) => this.backingOff(b));
+    this.actor.on('registered', ({ status }) =>
+      client.dispatcher.emit('registered', { station: this.handle, status }),
+    );
     this.actor.start();
   }
 
@@ -124,12 +120,7 @@ export class ClientEndpoint extends RpcEndpoint {
       ws.terminate();
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      this.closeWaiters.push(resolve);
-      ws.close(code, reason);
-      // A CSMS that never completes the closing handshake is cut off.
-      setTimeout(() => ws.terminate(), 5_000).unref();
-    });
+    return this.closeSocket(ws, code, reason, 5_000);
   }
 
   private openSocket(): void {
@@ -158,7 +149,7 @@ export class ClientEndpoint extends RpcEndpoint {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.ws !== ws) return;
       this.pinger.seen();
-      this.receive(isBinary ? Buffer.from(data).toString('utf8') : data.toString());
+      this.received(data, isBinary);
     });
     ws.on('error', (error: Error) => {
       if (opened) this.client.dispatcher.emit('transportError', { station: this.handle, error });
@@ -204,7 +195,7 @@ export class ClientEndpoint extends RpcEndpoint {
     this.client.logger.info({ identity: this.identity, code, reason }, 'disconnected from the CSMS');
     this.client.dispatcher.emit('disconnected', { station: this.handle, code, reason, durationMs });
     if (!this.closed) this.actor.send({ type: 'DROPPED', code, reason });
-    for (const w of this.closeWaiters.splice(0)) w();
+    this.socketGone();
   }
 
   private backingOff(b: BackingOff): void {

@@ -1,5 +1,11 @@
-import { assign, type SnapshotFrom, setup } from 'xstate';
-import { type BootStatus, bootRecord, type RegistrationState } from './station.js';
+import { assign, emit, type SnapshotFrom, setup } from 'xstate';
+import {
+  type BootStatus,
+  bootRecord,
+  REGISTRATION_STATE,
+  type RegistrationChange,
+  type RegistrationState,
+} from './station.js';
 
 /**
  * The charging-station side of one OCPP-J link: connecting, open, backing off between attempts, closed
@@ -88,26 +94,27 @@ export interface BackingOff {
   error: Error | undefined;
 }
 
-export interface ClientRegistrationChange {
-  previous: BootStatus | undefined;
-  status: BootStatus;
-  interval: number;
-}
+/** The same change as on the CSMS side. */
+export type ClientRegistrationChange = RegistrationChange;
 
-const toState = { Accepted: 'accepted', Pending: 'pending', Rejected: 'rejected' } as const;
+/** What the machine tells its owner, through XState's `emit` (subscribe with `actor.on`). */
+export type ClientConnectionEmitted =
+  | ({ type: 'backingOff' } & BackingOff)
+  | ({ type: 'registered' } & RegistrationChange);
 
 export const clientConnectionMachine = setup({
   types: {
     context: {} as ClientConnectionContext,
     events: {} as ClientConnectionEvent,
     input: {} as ClientConnectionInput,
+    emitted: {} as ClientConnectionEmitted,
   },
   actions: {
     /** The runtime opens a socket and reports OPENED or FAILED for it. */
     openSocket: () => {},
-    // Implementations read the new values from params: they run before context is updated.
-    notifyBackingOff: (_, _change: BackingOff) => {},
-    notifyRegistered: (_, _change: ClientRegistrationChange) => {},
+    // Params are resolved before context is updated; listeners hear them after the transition.
+    notifyBackingOff: emit((_, b: BackingOff) => ({ type: 'backingOff' as const, ...b })),
+    notifyRegistered: emit((_, c: RegistrationChange) => ({ type: 'registered' as const, ...c })),
     recordOpen: assign(({ context, event }) => ({
       attempt: 0,
       connections: context.connections + 1,
@@ -217,7 +224,7 @@ export const clientConnectionMachine = setup({
       on: {
         BOOT_RESULT: (['Accepted', 'Pending', 'Rejected'] as const).map((status) => ({
           guard: { type: 'bootStatusIs' as const, params: { status } },
-          target: `.${toState[status]}` as const,
+          target: `.${REGISTRATION_STATE[status]}` as const,
           actions: [
             {
               type: 'notifyRegistered' as const,

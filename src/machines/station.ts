@@ -135,7 +135,8 @@ export function stationContext(input: StationInput): StationContext {
   };
 }
 
-const toState = { Accepted: 'accepted', Pending: 'pending', Rejected: 'rejected' } as const;
+/** The registration state a BootNotification answer leads to, on either side. */
+export const REGISTRATION_STATE = { Accepted: 'accepted', Pending: 'pending', Rejected: 'rejected' } as const;
 
 const base = setup({
   types: {
@@ -206,7 +207,7 @@ const base = setup({
       on: {
         BOOT_RESULT: (['Accepted', 'Pending', 'Rejected'] as const).map((status) => ({
           guard: and(['connectionOpen', { type: 'bootStatusIs', params: { status } }]),
-          target: `.${toState[status]}` as const,
+          target: `.${REGISTRATION_STATE[status]}` as const,
           actions: [
             // Resolved before `recordBoot` (so `previous` is the old status), delivered after the transition.
             emit(({ context, event }) => ({
@@ -225,7 +226,7 @@ const base = setup({
           on: {
             RESTORED: (['Accepted', 'Pending', 'Rejected'] as const).map((status) => ({
               guard: { type: 'restoringAs' as const, params: { status } },
-              target: toState[status],
+              target: REGISTRATION_STATE[status],
               actions: 'recordRestore' as const,
             })),
           },
@@ -283,7 +284,7 @@ export function registrationOf(snapshot: StationMachineSnapshot): RegistrationSt
   const state = snapshot.value.registration;
   if (state !== 'forgotten') return state;
   const status = snapshot.context.bootStatus;
-  return status ? toState[status] : 'unregistered';
+  return status ? REGISTRATION_STATE[status] : 'unregistered';
 }
 
 export const isForgotten = (snapshot: StationMachineSnapshot): boolean => snapshot.status === 'done';

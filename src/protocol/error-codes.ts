@@ -1,5 +1,21 @@
 import type { OcppVersion } from './versions.js';
 
+/** 2.0.1 and 2.1 define the same CALLERROR codes (Part 4 §4.3). */
+const CODES_2X = [
+  'FormatViolation',
+  'GenericError',
+  'InternalError',
+  'MessageTypeNotSupported',
+  'NotImplemented',
+  'NotSupported',
+  'OccurrenceConstraintViolation',
+  'PropertyConstraintViolation',
+  'ProtocolError',
+  'RpcFrameworkError',
+  'SecurityError',
+  'TypeConstraintViolation',
+] as const;
+
 /**
  * The CALLERROR codes each version defines (1.6 J §4.2.3 table 7; 2.0.1/2.1 Part 4 §4.3).
  * 1.6 keeps the misspellings: the 1.6 errata §5.1/§5.2 list them as "will not be fixed",
@@ -18,34 +34,8 @@ export const ERROR_CODES = {
     'TypeConstraintViolation',
     'GenericError',
   ],
-  'ocpp2.0.1': [
-    'FormatViolation',
-    'GenericError',
-    'InternalError',
-    'MessageTypeNotSupported',
-    'NotImplemented',
-    'NotSupported',
-    'OccurrenceConstraintViolation',
-    'PropertyConstraintViolation',
-    'ProtocolError',
-    'RpcFrameworkError',
-    'SecurityError',
-    'TypeConstraintViolation',
-  ],
-  'ocpp2.1': [
-    'FormatViolation',
-    'GenericError',
-    'InternalError',
-    'MessageTypeNotSupported',
-    'NotImplemented',
-    'NotSupported',
-    'OccurrenceConstraintViolation',
-    'PropertyConstraintViolation',
-    'ProtocolError',
-    'RpcFrameworkError',
-    'SecurityError',
-    'TypeConstraintViolation',
-  ],
+  'ocpp2.0.1': CODES_2X,
+  'ocpp2.1': CODES_2X,
 } as const;
 
 export type ErrorCode16 = (typeof ERROR_CODES)['ocpp1.6'][number];

@@ -39,6 +39,7 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
   private outboundCalls: OutboundCalls | undefined;
   private inboundCalls: InboundCalls | undefined;
   private abort: AbortController | undefined;
+  private closeWaiters: (() => void)[] | undefined;
   /** Shutting down: inbound CALLs are no longer taken (left unanswered for the station to retry). */
   protected draining = false;
 
@@ -102,6 +103,26 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
     this.ws = ws;
   }
 
+  /**
+   * Start the closing handshake on the bound socket; resolves when `socketGone` runs for it. A peer
+   * that never completes the handshake is cut off after `graceMs`.
+   */
+  protected closeSocket(ws: WebSocket, code: number, reason: string, graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closeWaiters) this.closeWaiters.push(resolve);
+      else this.closeWaiters = [resolve];
+      ws.close(code, reason);
+      setTimeout(() => ws.terminate(), graceMs).unref();
+    });
+  }
+
+  /** The closed socket is reported: whoever waits in `closeSocket` may go on. */
+  protected socketGone(): void {
+    const waiters = this.closeWaiters;
+    this.closeWaiters = undefined;
+    if (waiters) for (const w of waiters) w();
+  }
+
   /** The socket is gone: fail what waits on it and abort running handlers. */
   protected unbindSocket(): void {
     this.ws = undefined;
@@ -115,6 +136,11 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
   }
 
   // --- inbound ----------------------------------------------------------------------------------
+  /** A WebSocket message in. OCPP-J uses text frames; a binary one is decoded as UTF-8 all the same and judged by content. */
+  protected received(data: Buffer, isBinary: boolean): void {
+    this.receive(isBinary ? Buffer.from(data).toString('utf8') : data.toString());
+  }
+
   receive(raw: string): void {
     const d = this.rt.dispatcher;
     this.rt.stats.messagesIn++;

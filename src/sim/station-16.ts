@@ -1,5 +1,5 @@
 import type { Station } from '../client/index.js';
-import type { CsmsHandled, Ocpp16, RequestOf, ResponseOf } from '../protocol/index.js';
+import type { Ocpp16 } from '../protocol/index.js';
 import { limitInWatts, type Reading } from './meter.js';
 import {
   type BootReason,
@@ -29,14 +29,7 @@ const STOP_REASON: Record<StopCause, NonNullable<Ocpp16.StopTransactionRequest['
  * StartTransaction → Charging → MeterValues … → StopTransaction → Finishing → Available, and the CSMS
  * numbers the transaction.
  */
-export class SimStation16 extends SimStation {
-  private call<A extends CsmsHandled<V>>(
-    action: A,
-    payload: RequestOf<V, A>,
-  ): Promise<ResponseOf<V, A> | undefined> {
-    return this.rawCall(action, payload) as Promise<ResponseOf<V, A> | undefined>;
-  }
-
+export class SimStation16 extends SimStation<V> {
   protected bootPayload(_reason: BootReason): Ocpp16.BootNotificationRequest {
     return {
       chargePointVendor: 'OcppActors',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestIn, ResponseIn, Station } from '../client/index.js';
-import type { CsmsHandled, Ocpp201 } from '../protocol/index.js';
+import type { Station } from '../client/index.js';
+import type { Ocpp201 } from '../protocol/index.js';
 import type { Measurand } from './config.js';
 import { limitInWatts } from './meter.js';
 import {
@@ -40,14 +40,7 @@ interface EventOptions {
  * TransactionEvent Started (TxStartPoint Authorized; the station names the transaction) → Updated
  * (Charging) → Updated (MeterValuePeriodic) … → Ended (TxStopPoint Authorized) → Available on unplug.
  */
-export class SimStation2x extends SimStation {
-  private call<A extends CsmsHandled<V>>(
-    action: A,
-    payload: RequestIn<V, A>,
-  ): Promise<ResponseIn<V, A> | undefined> {
-    return this.rawCall(action, payload) as Promise<ResponseIn<V, A> | undefined>;
-  }
-
+export class SimStation2x extends SimStation<V> {
   protected bootPayload(reason: BootReason): Ocpp201.BootNotificationRequest {
     return {
       reason,

@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { createStation, type Station, StationClosedError } from '../client/index.js';
+import {
+  createStation,
+  type RequestIn,
+  type ResponseIn,
+  type Station,
+  StationClosedError,
+} from '../client/index.js';
 import { RpcError } from '../protocol/errors.js';
+import type { CsmsHandled, OcppVersion } from '../protocol/index.js';
 import { ConfigStore } from './config.js';
 import { ChargingProfiles, Connector, type SessionStart, type StopCause, type Tx } from './connector.js';
 import { identityOf, type ResolvedSimOptions } from './options.js';
-import { errorKindOf, type SimStats } from './stats.js';
+import { errorKindOf, observeClient, type SimStats } from './stats.js';
 import { spread, Timers } from './timers.js';
 
 export type { Connector, ConnectorPhase, SessionStart, StopCause, Tx } from './connector.js';
@@ -21,7 +28,7 @@ export interface SimContext {
  * bookkeeping (boot, heartbeat, reboot, profiles, availability) live here; what goes on the wire lives in
  * the version models (station-16.ts, station-2x.ts).
  */
-export abstract class SimStation {
+export abstract class SimStation<V extends OcppVersion = OcppVersion> {
   readonly identity: string;
   readonly connectors: Connector[];
   readonly config: ConfigStore;
@@ -41,7 +48,6 @@ export abstract class SimStation {
   private registering = false;
   /** The meter interval in force: the exact option (fractional when tests compress time), then the key's. */
   private meterIntervalMs: number;
-  private everConnected = false;
   private everBooted = false;
 
   constructor(
@@ -129,7 +135,7 @@ export abstract class SimStation {
       ...(o.password === undefined ? {} : { password: o.password }),
     });
     this.client = client;
-    this.observe(client);
+    observeClient(client, this.ctx.stats, this);
     this.registerHandlers(client);
     try {
       await client.connect();
@@ -211,8 +217,16 @@ export abstract class SimStation {
   }
 
   // --- calls and statistics -------------------------------------------------------------------------
+  /** CALL the CSMS, typed for the model's versions; undefined when it failed or the station went down. */
+  protected call<A extends CsmsHandled<V>>(
+    action: A,
+    payload: RequestIn<V, A>,
+  ): Promise<ResponseIn<V, A> | undefined> {
+    return this.rawCall(action, payload) as Promise<ResponseIn<V, A> | undefined>;
+  }
+
   /** CALL the CSMS; undefined when it failed (counted by kind) or the station went down meanwhile. */
-  protected async rawCall(action: string, payload: unknown): Promise<Record<string, unknown> | undefined> {
+  private async rawCall(action: string, payload: unknown): Promise<Record<string, unknown> | undefined> {
     const client = this.client;
     if (!client || this.stopped) return undefined;
     try {
@@ -230,36 +244,6 @@ export abstract class SimStation {
         this.lostRegistration();
       return undefined;
     }
-  }
-
-  private observe(client: Station): void {
-    const stats = this.ctx.stats;
-    client.on('connected', () => {
-      stats.connectedNow++;
-      if (this.everConnected) return;
-      this.everConnected = true;
-      stats.everConnected++;
-      stats.lastFirstConnectAt = performance.now();
-    });
-    client.on('disconnected', () => {
-      stats.connectedNow--;
-    });
-    client.on('connectFailed', ({ error }) => {
-      if (!this.stopped) stats.error('connect', `${this.identity}: ${error.message}`);
-    });
-    client.on('validationFailure', ({ direction, message, error }) => {
-      // OUT: our answer to the CSMS. IN: a CSMS CALL is its fault; an invalid CALLRESULT rejects our call,
-      // which rawCall counts.
-      if (direction === 'OUT') stats.error('validation', error);
-      else if (message.type === 2) stats.invalidFromCsms++;
-    });
-    client.on('handlerError', ({ action, error }) => stats.error('other', `${action} handler: ${error}`));
-    client.on('message', ({ direction, message, ctx }) => {
-      if (direction !== 'IN') return;
-      if (message.type === 2) stats.commands++;
-      else if (ctx.latencyMs !== undefined && (message.type === 3 || message.type === 4))
-        stats.latency.record(ctx.latencyMs);
-    });
   }
 
   /** Run `fn` after the current handler's answer has gone out (1.6 TriggerMessage: answer first). */

@@ -1,3 +1,4 @@
+import type { Station } from '../client/index.js';
 import { RpcError, ValidationError } from '../protocol/errors.js';
 import { CallTimeoutError, OcppActorsError } from '../rpc/errors.js';
 
@@ -109,4 +110,39 @@ export class SimStats {
 function describe(error: Error): string {
   const code = error instanceof RpcError || error instanceof OcppActorsError ? `${error.code} ` : '';
   return `${code}${error.message}`;
+}
+
+/** Count what a station client sees into `stats`. */
+export function observeClient(
+  client: Station,
+  stats: SimStats,
+  station: { readonly identity: string; readonly stopped: boolean },
+): void {
+  let everConnected = false;
+  client.on('connected', () => {
+    stats.connectedNow++;
+    if (everConnected) return;
+    everConnected = true;
+    stats.everConnected++;
+    stats.lastFirstConnectAt = performance.now();
+  });
+  client.on('disconnected', () => {
+    stats.connectedNow--;
+  });
+  client.on('connectFailed', ({ error }) => {
+    if (!station.stopped) stats.error('connect', `${station.identity}: ${error.message}`);
+  });
+  client.on('validationFailure', ({ direction, message, error }) => {
+    // OUT: our answer to the CSMS. IN: a CSMS CALL is its fault; an invalid CALLRESULT rejects our call,
+    // which the station's call counts.
+    if (direction === 'OUT') stats.error('validation', error);
+    else if (message.type === 2) stats.invalidFromCsms++;
+  });
+  client.on('handlerError', ({ action, error }) => stats.error('other', `${action} handler: ${error}`));
+  client.on('message', ({ direction, message, ctx }) => {
+    if (direction !== 'IN') return;
+    if (message.type === 2) stats.commands++;
+    else if (ctx.latencyMs !== undefined && (message.type === 3 || message.type === 4))
+      stats.latency.record(ctx.latencyMs);
+  });
 }

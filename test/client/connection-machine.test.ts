@@ -20,14 +20,15 @@ function start(input: Partial<ClientConnectionInput> = {}) {
   const machine = clientConnectionMachine.provide({
     actions: {
       openSocket: () => void log.opens++,
-      notifyBackingOff: (_, b) => void log.backingOff.push(b),
-      notifyRegistered: (_, change) => void log.registered.push(change),
     },
   });
   const actor = createActor(machine, {
     clock,
     input: { identity: 'CS-1', ...BACK_OFF, random: () => 0.5, now: () => clock.now(), ...input },
-  }).start();
+  });
+  actor.on('backingOff', ({ type: _, ...b }) => void log.backingOff.push(b));
+  actor.on('registered', ({ type: _, ...change }) => void log.registered.push(change));
+  actor.start();
   const state = () => clientConnectionOf(actor.getSnapshot());
   const fail = () => actor.send({ type: 'FAILED', error: new Error('ECONNREFUSED') });
   return { actor, clock, log, state, fail, context: () => actor.getSnapshot().context };
