@@ -9,7 +9,6 @@ import type { Bus, EnqueueAck } from '../bus/types.js';
 import { Dispatcher } from '../hooks/dispatcher.js';
 import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
 import { breakerMachine } from '../machines/breaker.js';
-import { type StationMachine, stationContext, stationMachineWith } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type {
   AnyVersionRequest,
@@ -28,7 +27,6 @@ import { Keepalive } from '../transport/keepalive.js';
 import { createOcppServer, ServerSet } from '../transport/servers.js';
 import {
   type CsmsTlsOptions,
-  defaultCertificateIdentity,
   rsa2048Warning,
   secureContextOptions,
   type TlsServerEvents,
@@ -37,15 +35,16 @@ import {
 import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
-import { ActorTemplate } from './actor-template.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
-import { emitPendingRefusal, emitRefusal, emitTlsRefusal } from './refusals.js';
+import { emitTlsRefusal } from './refusals.js';
 import { RememberedStations } from './remembered-stations.js';
 import { OfflineQueues } from './replay.js';
-import { type CsmsRuntime, StationSession } from './station-session.js';
+import { type CsmsRuntime, drained, StationSession, stationActorTemplate } from './station-session.js';
 import { createStationSystem } from './system.js';
+import { Telemetry } from './telemetry.js';
+import { applyUpgradeSettings, upgradeOptionsFor } from './upgrade-options.js';
 
 export interface ListenOptions {
   port?: number;
@@ -76,8 +75,7 @@ export class Csms {
   private readonly keepalive: Keepalive<StationSession>;
   private readonly servers: ServerSet;
   private closing = false;
-  private telemetryTimer: NodeJS.Timeout | undefined;
-  private readonly startedAt = Date.now();
+  private readonly telemetry: Telemetry;
   /** The XState system every station actor joins; see CsmsRuntime.system. */
   private readonly system: AnyActorRef & { stop(): void };
   /** The cross-node bus; the embedded in-memory one unless `bus` was given. */
@@ -118,7 +116,7 @@ export class Csms {
       inspect: o.inspect,
       system: this.system,
       live: this.live,
-      stationActors: stationActorTemplate(stationMachineWith({ jitter: spread })),
+      stationActors: stationActorTemplate(spread),
       registered: (station, status) => {
         this.dispatcher.emit('registered', { station: station.handle, status });
         // Emitted after the transition: `ready` reads the recorded boot.
@@ -144,40 +142,26 @@ export class Csms {
       (_identity, station) => this.forget(station, 'capacity', false),
     );
 
-    this.upgradeOptions = {
-      path: o.path,
-      protocols: o.protocols,
-      securityProfile: o.securityProfile,
-      certificateIdentity: o.certificateIdentity ?? defaultCertificateIdentity,
-      maxPayloadBytes: o.maxPayloadBytes,
-      handshakeTimeoutMs: o.handshakeTimeoutMs,
-      maxConnections: o.maxConnections,
-      maxPendingHandshakes: o.maxPendingHandshakes,
-      connectionRateLimit: o.connectionRateLimit,
-      onNoCommonProtocol: o.onNoCommonProtocol,
-      compression: o.compression,
+    this.upgradeOptions = upgradeOptionsFor(o, {
+      dispatcher: this.dispatcher,
       connectedCount: () => this.live.size,
       isClosing: () => this.closing,
-      hasAuthorizer: () => this.current.auth !== undefined,
-      authorize: async (req) => {
-        const auth = this.current.auth;
-        if (!auth) return true;
-        const verdict = await auth(req);
-        if (verdict === true) return true;
-        if (verdict === 'unknown') return { status: 404, reason: 'unknown-station' };
-        if (verdict === 'forbidden') return { status: 403, reason: 'forbidden' };
-        return { status: 401, reason: 'bad-credentials' };
-      },
+      auth: () => this.current.auth,
       accepted: (ws, handshake) => this.accept(ws, handshake),
-      socketError: (error, remoteAddress) =>
-        this.dispatcher.emit('transportError', { station: undefined, error, remoteAddress }),
-      pendingRefused: (reason, remoteAddress) =>
-        emitPendingRefusal(this.dispatcher, reason, remoteAddress, this.upgradeOptions),
-      rejected: (handshake, r) => emitRefusal(this.dispatcher, handshake, r),
-    };
+    });
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
     this.servers = new ServerSet(this.upgrade, this.tlsEvents, (error) =>
       this.dispatcher.emit('transportError', { station: undefined, error }),
+    );
+    this.telemetry = new Telemetry(
+      {
+        stats: this.runtime.stats,
+        connected: () => this.live.size,
+        known: () => this.stations.size,
+        pendingHandshakes: () => this.upgrade.pendingStats(),
+        forgottenAtCapacity: () => this.remembered.forgottenAtCapacity,
+      },
+      this.dispatcher,
     );
     this.keepalive = new Keepalive(this.live, o.pingIntervalMs, (station) =>
       this.dispatcher.emit('pongTimeout', { station: station.handle }),
@@ -202,17 +186,10 @@ export class Csms {
     this.current = merged;
     // In place: every endpoint reads these from the one runtime object at its next frame.
     Object.assign(this.runtime as RpcSettings, pickRpcSettings(merged));
-    const u = this.upgradeOptions;
-    u.protocols = merged.protocols;
-    u.maxConnections = merged.maxConnections;
-    u.maxPendingHandshakes = merged.maxPendingHandshakes;
-    if (u.handshakeTimeoutMs !== merged.handshakeTimeoutMs) {
-      u.handshakeTimeoutMs = merged.handshakeTimeoutMs;
+    if (applyUpgradeSettings(this.upgradeOptions, merged)) {
       this.upgrade.limitsChanged();
       this.servers.setHandshakeTimeout(merged.handshakeTimeoutMs);
     }
-    u.onNoCommonProtocol = merged.onNoCommonProtocol;
-    u.certificateIdentity = merged.certificateIdentity ?? defaultCertificateIdentity;
     this.remembered.trim();
     this.dispatcher.emit('reconfigured', { next: merged, previous });
   }
@@ -298,17 +275,8 @@ export class Csms {
   }
 
   /** Prometheus text from the plugins' getCustomMetrics and the runtime's own gauges. */
-  async metrics(): Promise<string> {
-    const h = this.handshakeStats();
-    const own = [
-      `ocpp_stations_connected ${this.live.size}`,
-      `ocpp_stations_known ${this.stations.size}`,
-      `ocpp_handshakes_pending ${h.pendingHandshakes}`,
-      `ocpp_handshakes_refused_total{reason="too-many-pending"} ${h.pendingHandshakesRefused}`,
-      `ocpp_handshakes_refused_total{reason="handshake-timeout"} ${h.handshakeTimeouts}`,
-      `ocpp_stations_forgotten_at_capacity_total ${h.stationsForgottenAtCapacity}`,
-    ];
-    return `${[...own, ...(await this.dispatcher.customMetrics())].join('\n')}\n`;
+  metrics(): Promise<string> {
+    return this.telemetry.prometheus();
   }
 
   // --- transport ----------------------------------------------------------------------------------
@@ -363,32 +331,8 @@ export class Csms {
 
   private async started(port: number | undefined): Promise<void> {
     this.keepalive.start();
-    if (this.options.telemetryIntervalMs > 0 && !this.telemetryTimer) {
-      this.telemetryTimer = setInterval(() => this.pushTelemetry(), this.options.telemetryIntervalMs);
-      this.telemetryTimer.unref();
-    }
+    this.telemetry.start(this.current.telemetryIntervalMs);
     await this.dispatcher.emitAndWait('init', { port });
-  }
-
-  private pushTelemetry(): void {
-    this.dispatcher.emit('telemetry', {
-      connectedStations: this.live.size,
-      knownStations: this.stations.size,
-      ...this.runtime.stats,
-      ...this.handshakeStats(),
-      uptimeMs: Date.now() - this.startedAt,
-      memory: process.memoryUsage(),
-    });
-  }
-
-  private handshakeStats() {
-    const p = this.upgrade.pendingStats();
-    return {
-      pendingHandshakes: p.pending,
-      pendingHandshakesRefused: p.tooManyPending,
-      handshakeTimeouts: p.timedOut,
-      stationsForgottenAtCapacity: this.remembered.forgottenAtCapacity,
-    };
   }
 
   /** Drop a disconnected station's actor (and registration); `deferStop` inside its own transition. */
@@ -429,7 +373,7 @@ export class Csms {
     await this.dispatcher.emitAndWait('closing', {});
     this.keepalive.stop();
     for (const s of this.live) s.pause();
-    clearInterval(this.telemetryTimer);
+    this.telemetry.stop();
     await drained([...this.live], options.drainMs ?? 5_000);
     await Promise.all([...this.live].map((s) => s.close(1001, 'CSMS shutting down')));
     this.queues.stop();
@@ -442,19 +386,6 @@ export class Csms {
     await this.dispatcher.emitAndWait('closed', {});
   }
 }
-
-/** Running handlers may finish, up to `ms`: resolves when every station's inbound queue is idle, or then. */
-async function drained(stations: StationSession[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.all(stations.map((s) => s.handled())), deadline]);
-  clearTimeout(timer);
-}
-
-const stationActorTemplate = (machine: StationMachine) =>
-  new ActorTemplate(machine, stationContext, { identity: 'template', protocol: 'ocpp1.6' });
 
 export type { ReconfigurableOptions };
 

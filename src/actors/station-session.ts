@@ -18,6 +18,8 @@ import {
   registrationOf,
   type StationEmitted,
   type StationMachine,
+  stationContext,
+  stationMachineWith,
 } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
@@ -25,7 +27,8 @@ import { RpcEndpoint } from '../rpc/endpoint.js';
 import type { CallOptions, EndpointRuntime } from '../rpc/runtime.js';
 import type { StationSnapshot } from '../rpc/station-handle.js';
 import { type CloseCause, closeCauseOf } from '../transport/close-causes.js';
-import type { ActorTemplate } from './actor-template.js';
+import type { Jitter } from '../util/jitter.js';
+import { ActorTemplate } from './actor-template.js';
 import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
 import type { ActorClock } from './options.js';
 import { stopChild } from './xstate-internals.js';
@@ -331,4 +334,21 @@ export class StationSession extends RpcEndpoint {
       queueMicrotask(() => b.stop());
     }
   }
+}
+
+/** The station actors' template: the station machine with the CSMS's jitter on its forget delay. */
+export const stationActorTemplate = (jitter: Jitter): ActorTemplate<StationMachine> =>
+  new ActorTemplate(stationMachineWith({ jitter }), stationContext, {
+    identity: 'template',
+    protocol: 'ocpp1.6',
+  });
+
+/** Running handlers may finish, up to `ms`: resolves when every station's inbound queue is idle, or then. */
+export async function drained(stations: StationSession[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.all(stations.map((s) => s.handled())), deadline]);
+  clearTimeout(timer);
 }

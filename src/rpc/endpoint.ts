@@ -1,54 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import type WebSocket from 'ws';
-import type { MessageContext, RpcEventMap } from '../hooks/types.js';
+import type { RpcEventMap } from '../hooks/types.js';
 import { maySend } from '../protocol/actions.js';
 import { type BadFrame, decodeFrame } from '../protocol/decode.js';
 import { encodeCall, encodeCallError, encodeCallResult, encodeCallResultError } from '../protocol/encode.js';
 import { errorKindOf } from '../protocol/error-codes.js';
 import { RpcError } from '../protocol/errors.js';
-import type { CallErrorFrame, CallFrame, CallResultFrame, Frame, Payload } from '../protocol/frames.js';
+import type { CallErrorFrame, CallFrame, CallResultFrame, Payload } from '../protocol/frames.js';
 import { checkInboundCall, validatePayload } from '../protocol/validation.js';
-import type { OcppVersion } from '../protocol/versions.js';
 import { CallDroppedError } from './errors.js';
 import { type HandlerHost, HandlerRun } from './handler-run.js';
 import { NOREPLY } from './handlers.js';
 import { InboundCalls, type InboundHost } from './inbound-calls.js';
+import { RpcLink } from './link.js';
 import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
-import type { CallOptions, EndpointRuntime } from './runtime.js';
-import { type StationHandle, StationHandleView, type StationSnapshot } from './station-handle.js';
-
-type MessageType = MessageContext['type'];
-const TYPE_NAMES: Record<number, MessageType> = {
-  2: 'CALL',
-  3: 'CALLRESULT',
-  4: 'CALLERROR',
-  5: 'CALLRESULTERROR',
-  6: 'SEND',
-};
+import type { CallOptions } from './runtime.js';
 
 /**
  * One OCPP-J connection's RPC work, the same on both sides: socket text → decode → bookkeeping →
  * handler → encode → socket. Subclasses add what is side-specific (the CSMS station actor gates
  * calls on registration and feeds its machines; the station client reconnects).
  */
-export abstract class RpcEndpoint implements StationHandle, OutboundHost, InboundHost, HandlerHost {
-  /** What users get to hold of this station (handlers, events, plugins). */
-  readonly handle: StationHandle = new StationHandleView(this);
-  protected ws: WebSocket | undefined;
+export abstract class RpcEndpoint extends RpcLink implements OutboundHost, InboundHost, HandlerHost {
   // Created on first use: an idle station never needs them (~200 B each with their queues).
   private outboundCalls: OutboundCalls | undefined;
   private inboundCalls: InboundCalls | undefined;
-  private abort: AbortController | undefined;
-  private closeWaiters: (() => void)[] | undefined;
   /** Shutting down: inbound CALLs are no longer taken (left unanswered for the station to retry). */
   protected draining = false;
-
-  constructor(
-    protected readonly rt: EndpointRuntime,
-    readonly identity: string,
-    public protocol: OcppVersion,
-    public remoteAddress: string | undefined,
-  ) {}
 
   /** Calls of ours to the peer on this connection. */
   protected get outbound(): OutboundCalls {
@@ -62,9 +39,6 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
     return this.inboundCalls;
   }
 
-  abstract close(code?: number, reason?: string): Promise<void>;
-  abstract snapshot(): StationSnapshot;
-
   // --- side-specific decisions -------------------------------------------------------------------
   /** May the peer's CALL of `action` be handled now? Else answered SecurityError. */
   protected abstract admitsInbound(action: string): boolean;
@@ -74,10 +48,6 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
   protected abstract answered(action: string, response: Payload): void;
   /** The peer answered a call of ours, or failed to (timeout, transport). */
   protected abstract outboundSettled(ok: boolean): void;
-
-  get connected(): boolean {
-    return this.ws !== undefined;
-  }
 
   get queuedCalls(): number {
     const o = this.outboundCalls;
@@ -93,54 +63,18 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
     return this.inboundCalls?.whenIdle() ?? Promise.resolve();
   }
 
-  /** @internal Aborted when this connection ends: handed to handlers as `signal`. */
-  get connectionSignal(): AbortSignal {
-    this.abort ??= new AbortController();
-    return this.abort.signal;
-  }
-
-  protected bindSocket(ws: WebSocket): void {
-    this.ws = ws;
-  }
-
-  /**
-   * Start the closing handshake on the bound socket; resolves when `socketGone` runs for it. A peer
-   * that never completes the handshake is cut off after `graceMs`.
-   */
-  protected closeSocket(ws: WebSocket, code: number, reason: string, graceMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.closeWaiters) this.closeWaiters.push(resolve);
-      else this.closeWaiters = [resolve];
-      ws.close(code, reason);
-      setTimeout(() => ws.terminate(), graceMs).unref();
-    });
-  }
-
-  /** The closed socket is reported: whoever waits in `closeSocket` may go on. */
-  protected socketGone(): void {
-    const waiters = this.closeWaiters;
-    this.closeWaiters = undefined;
-    if (waiters) for (const w of waiters) w();
-  }
-
   /** The socket is gone: fail what waits on it and abort running handlers. */
   protected unbindSocket(): void {
     this.ws = undefined;
     this.outboundCalls?.failAll();
     this.inboundCalls?.clear();
-    this.abort?.abort();
-    this.abort = undefined;
+    this.abortHandlers();
     // Fresh ones for the next connection; a handler still running finishes against the old ones.
     this.outboundCalls = undefined;
     this.inboundCalls = undefined;
   }
 
   // --- inbound ----------------------------------------------------------------------------------
-  /** A WebSocket message in. OCPP-J uses text frames; a binary one is decoded as UTF-8 all the same and judged by content. */
-  protected received(data: Buffer, isBinary: boolean): void {
-    this.receive(isBinary ? Buffer.from(data).toString('utf8') : data.toString());
-  }
-
   receive(raw: string): void {
     const d = this.rt.dispatcher;
     this.rt.stats.messagesIn++;
@@ -214,13 +148,7 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
         'not-accepted',
         new RpcError('SecurityError', `${action} before BootNotification was accepted`),
       );
-      d.emit('securityEvent', {
-        type: 'CALL_BEFORE_ACCEPTED',
-        identity: this.identity,
-        remoteAddress: this.remoteAddress,
-        timestamp: new Date(),
-        details: { action },
-      });
+      this.securityEvent('CALL_BEFORE_ACCEPTED', { action });
       return;
     }
     let payload = frame.payload;
@@ -265,13 +193,7 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
         new RpcError('GenericError', 'Too many calls waiting to be handled'),
       );
       d.emit('rateLimitExceeded', { station: this.handle, handshake: undefined, raw: undefined });
-      d.emit('securityEvent', {
-        type: 'MESSAGE_FLOOD',
-        identity: this.identity,
-        remoteAddress: this.remoteAddress,
-        timestamp: new Date(),
-        details: { action },
-      });
+      this.securityEvent('MESSAGE_FLOOD', { action });
     }
   }
 
@@ -457,34 +379,9 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
 
   // --- OutboundHost / InboundHost: the bookkeeping calls back into its endpoint ---------------------
   /** @internal */
-  outboundLimit(): number {
-    return this.rt.maxQueuedCalls;
-  }
-  /** @internal */
-  inboundLimit(): number {
-    return this.rt.maxInboundWaiting;
-  }
-  /** @internal */
-  jitterDelay(ms: number): number {
-    return this.rt.jitter(ms);
-  }
-  /** @internal */
-  handlerTimeoutMs(): number {
-    return this.rt.handlerTimeoutMs;
-  }
-  /** @internal */
-  isBound(socket: WebSocket | undefined): boolean {
-    return socket !== undefined && this.ws === socket;
-  }
-  /** @internal */
   callTimedOut(): void {
     this.outboundSettled(false);
   }
-  /** @internal */
-  jobFailed(error: unknown): void {
-    this.rt.logger.error({ identity: this.identity, err: error }, 'inbound job failed');
-  }
-
   /** @internal */
   transmitCall(call: OutboundCall): boolean {
     const d = this.rt.dispatcher;
@@ -502,42 +399,5 @@ export abstract class RpcEndpoint implements StationHandle, OutboundHost, Inboun
       );
     }
     return true;
-  }
-
-  /** Put text on the socket; false when there is no socket. Reports a filling send buffer. */
-  protected sendText(text: string): boolean {
-    const ws = this.ws;
-    if (!ws) return false;
-    ws.send(text);
-    this.rt.stats.messagesOut++;
-    if (this.rt.logPayloads) this.rt.logger.debug({ identity: this.identity, raw: text }, 'ocpp out');
-    if (ws.bufferedAmount > this.rt.backpressureBytes) {
-      this.rt.dispatcher.emit('backpressure', { station: this.handle, bufferedAmount: ws.bufferedAmount });
-    }
-    return true;
-  }
-
-  protected observe(
-    message: Frame,
-    direction: 'IN' | 'OUT',
-    action: string | undefined,
-    /** `performance.now()` when the exchange began, for the latency of an answer. */
-    since: number | undefined,
-  ): void {
-    const d = this.rt.dispatcher;
-    if (!d.has('message')) return;
-    const latencyMs = since === undefined ? undefined : performance.now() - since;
-    d.emit('message', {
-      station: this.handle,
-      message,
-      direction,
-      ctx: {
-        type: TYPE_NAMES[message.type]!,
-        messageId: message.messageId,
-        action,
-        timestamp: new Date(),
-        latencyMs,
-      },
-    });
   }
 }
