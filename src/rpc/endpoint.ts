@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type WebSocket from 'ws';
 import type { RpcEventMap } from '../hooks/types.js';
 import { maySend } from '../protocol/actions.js';
 import { type BadFrame, decodeFrame } from '../protocol/decode.js';
@@ -214,12 +215,18 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
   }
 
   /** @internal The handler produced `result`: answer with it (validated, through the middleware). */
-  handlerReturned(run: HandlerRun, result: unknown): void {
-    const { frame, isSend } = run;
-    if (isSend || result === NOREPLY || !this.ws || this.ws !== run.socket) return;
+  handlerReturned(
+    frame: CallFrame,
+    isSend: boolean,
+    socket: WebSocket | undefined,
+    started: number,
+    result: unknown,
+  ): void {
+    if (isSend || result === NOREPLY || !this.ws || this.ws !== socket) return;
     const d = this.rt.dispatcher;
     if (result === null || typeof result !== 'object' || Array.isArray(result)) {
-      this.handlerFailed(run, new TypeError(`Handler for ${frame.action} returned no payload object`));
+      const error = new TypeError(`Handler for ${frame.action} returned no payload object`);
+      this.handlerFailed(frame, isSend, socket, error);
       return;
     }
     let response = result as Payload;
@@ -244,12 +251,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
     if (d.interceptsSend && !d.allowSend(this.handle, [3, frame.messageId, response])) return;
     this.sendText(encodeCallResult(frame.messageId, response));
     if (d.has('message')) {
-      this.observe(
-        { type: 3, messageId: frame.messageId, payload: response },
-        'OUT',
-        frame.action,
-        run.started,
-      );
+      this.observe({ type: 3, messageId: frame.messageId, payload: response }, 'OUT', frame.action, started);
     }
     this.answered(frame.action, response);
   }
@@ -258,8 +260,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
    * @internal The handler threw or timed out. The answer goes on the socket the CALL came in on or
    * nowhere: never on a newer connection of the station, where its id may name a different CALL.
    */
-  handlerFailed(run: HandlerRun, error: unknown): void {
-    const { frame } = run;
+  handlerFailed(frame: CallFrame, isSend: boolean, socket: WebSocket | undefined, error: unknown): void {
     const raised = error instanceof RpcError;
     if (!raised) {
       this.rt.dispatcher.emit('handlerError', {
@@ -270,7 +271,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
       });
       this.rt.logger.error({ identity: this.identity, action: frame.action, err: error }, 'handler failed');
     }
-    if (run.isSend || !this.ws || this.ws !== run.socket) return;
+    if (isSend || !this.ws || this.ws !== socket) return;
     const rpcError = raised
       ? error
       : new RpcError(

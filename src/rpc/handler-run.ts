@@ -17,8 +17,15 @@ export interface HandlerHost {
   isBound(socket: WebSocket | undefined): boolean;
   /** Aborted when the bound connection ends. */
   readonly connectionSignal: AbortSignal;
-  handlerReturned(run: HandlerRun, result: unknown): void;
-  handlerFailed(run: HandlerRun, error: unknown): void;
+  // The CALL's own facts as arguments: the context handed to the handler must not expose them.
+  handlerReturned(
+    frame: CallFrame,
+    isSend: boolean,
+    socket: WebSocket | undefined,
+    started: number,
+    result: unknown,
+  ): void;
+  handlerFailed(frame: CallFrame, isSend: boolean, socket: WebSocket | undefined, error: unknown): void;
 }
 
 /**
@@ -64,26 +71,6 @@ export class HandlerRun implements HandlerContext, InboundJob {
     this.#isSend = isSend;
     this.#socket = socket;
     this.#started = started;
-  }
-
-  /** @internal The CALL (or 2.1 SEND) as received. */
-  get frame(): CallFrame {
-    return this.#frame;
-  }
-
-  /** @internal A SEND (2.1) is never answered. */
-  get isSend(): boolean {
-    return this.#isSend;
-  }
-
-  /** @internal The socket the CALL came in on. */
-  get socket(): WebSocket | undefined {
-    return this.#socket;
-  }
-
-  /** @internal */
-  get started(): number {
-    return this.#started;
   }
 
   /**
@@ -153,12 +140,12 @@ export class HandlerRun implements HandlerContext, InboundJob {
 
   #returned(result: unknown): void {
     this.#unlink?.();
-    this.#host.handlerReturned(this, result);
+    this.#host.handlerReturned(this.#frame, this.#isSend, this.#socket, this.#started, result);
   }
 
   #failed(error: unknown): void {
     this.#unlink?.();
-    this.#host.handlerFailed(this, error);
+    this.#host.handlerFailed(this.#frame, this.#isSend, this.#socket, error);
   }
 }
 

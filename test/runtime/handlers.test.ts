@@ -240,7 +240,10 @@ describe('the station handle users hold', () => {
     const seen: unknown[] = [];
     t.csms.on('connected', (e) => seen.push(e.station));
     t.csms.on('message', (e) => seen.push(e.station));
-    t.csms.handle('BootNotification', ({ station }) => {
+    const contextKeys: string[] = [];
+    t.csms.handle('BootNotification', (ctx) => {
+      const { station } = ctx;
+      for (const k of ['socket', 'frame', 'isSend', 'started']) if (k in ctx) contextKeys.push(k);
       seen.push(station);
       return { status: 'Accepted', currentTime: new Date().toISOString(), interval: 60 };
     });
@@ -254,5 +257,7 @@ describe('the station handle users hold', () => {
     expect(Object.keys(handle)).toEqual([]);
     for (const internal of ['receive', 'attach', 'handlerReturned', 'handlerFailed', 'alive', 'actor', 'ws'])
       expect(internal in handle, internal).toBe(false);
+    // Nor does the handler's context carry the connection's socket or the raw frame.
+    expect(contextKeys).toEqual([]);
   });
 });
