@@ -31,7 +31,9 @@ export class InboundCalls {
   /** Ids of CALLs received and not yet answered: a repeat of one of these is a protocol error. */
   isActive(messageId: string): boolean {
     if (this.running?.messageId === messageId) return true;
-    for (const job of this.queue) if (job.messageId === messageId) return true;
+    // Indexed, not for-of: an iterator object per CALL is garbage on the hot path.
+    const q = this.queue;
+    for (let i = 0; i < q.length; i++) if (q.at(i)!.messageId === messageId) return true;
     return false;
   }
 
