@@ -36,7 +36,6 @@ export interface HandlerHost {
  * rate: ~1.5 KB promoted per call and scavenges 5x slower; this shape promotes nothing.
  */
 export class HandlerRun implements HandlerContext, InboundJob {
-  readonly station: StationHandle;
   readonly action: string;
   readonly messageId: string;
   readonly protocol: OcppVersion;
@@ -61,7 +60,6 @@ export class HandlerRun implements HandlerContext, InboundJob {
     /** `performance.now()` when handling began, or 0 when no observer wants the latency. */
     started: number,
   ) {
-    this.station = host.handle;
     this.action = frame.action;
     this.messageId = frame.messageId;
     this.protocol = protocol;
@@ -71,6 +69,11 @@ export class HandlerRun implements HandlerContext, InboundJob {
     this.#isSend = isSend;
     this.#socket = socket;
     this.#started = started;
+  }
+
+  /** The station as the handler sees it (read from the endpoint: most handlers never ask). */
+  get station(): StationHandle {
+    return this.#host.handle;
   }
 
   /**

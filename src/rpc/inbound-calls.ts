@@ -22,7 +22,8 @@ export interface InboundHost {
 export type SubmitResult = 'accepted' | 'duplicate' | 'full';
 
 export class InboundCalls {
-  private readonly queue = new Deque<InboundJob>();
+  /** Made when a CALL first has to wait: a well-behaved station never needs it. */
+  private queue: Deque<InboundJob> | undefined;
   private running: InboundJob | undefined;
   private idleWaiters: (() => void)[] | undefined;
 
@@ -33,12 +34,12 @@ export class InboundCalls {
     if (this.running?.messageId === messageId) return true;
     // Indexed, not for-of: an iterator object per CALL is garbage on the hot path.
     const q = this.queue;
-    for (let i = 0; i < q.length; i++) if (q.at(i)!.messageId === messageId) return true;
+    if (q) for (let i = 0; i < q.length; i++) if (q.at(i)!.messageId === messageId) return true;
     return false;
   }
 
   get size(): number {
-    return this.queue.length + (this.running ? 1 : 0);
+    return (this.queue?.length ?? 0) + (this.running ? 1 : 0);
   }
 
   submit(job: InboundJob): SubmitResult {
@@ -48,6 +49,7 @@ export class InboundCalls {
       return 'accepted';
     }
     // The limit counts calls waiting behind the running one: 0 means "one at a time, none waiting".
+    this.queue ??= new Deque();
     if (this.queue.length >= this.host.inboundLimit()) return 'full';
     this.queue.push(job);
     return 'accepted';
@@ -64,7 +66,7 @@ export class InboundCalls {
 
   /** Forget queued jobs (the connection is gone); the running one finishes on its own. */
   clear(): void {
-    this.queue.clear();
+    this.queue?.clear();
   }
 
   private execute(job: InboundJob): void {
@@ -91,7 +93,7 @@ export class InboundCalls {
 
   private done(): void {
     this.running = undefined;
-    const next = this.queue.shift();
+    const next = this.queue?.shift();
     if (next) {
       this.execute(next);
       return;

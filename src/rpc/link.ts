@@ -20,8 +20,7 @@ const TYPE_NAMES: Record<number, MessageType> = {
  * handshake, and the handle users hold. RpcEndpoint adds the CALL pipelines on top.
  */
 export abstract class RpcLink implements StationHandle {
-  /** What users get to hold of this station (handlers, events, plugins). */
-  readonly handle: StationHandle = new StationHandleView(this);
+  private view: StationHandle | undefined;
   protected ws: WebSocket | undefined;
   private abort: AbortController | undefined;
   private closeWaiters: (() => void)[] | undefined;
@@ -38,6 +37,12 @@ export abstract class RpcLink implements StationHandle {
   abstract snapshot(): StationSnapshot;
   /** Text from the peer. */
   abstract receive(raw: string): void;
+
+  /** What users get to hold of this station (handlers, events, plugins); made on first use. */
+  get handle(): StationHandle {
+    this.view ??= new StationHandleView(this);
+    return this.view;
+  }
 
   get connected(): boolean {
     return this.ws !== undefined;

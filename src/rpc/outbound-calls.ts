@@ -38,12 +38,13 @@ export interface OutboundHost {
  */
 export class OutboundCalls {
   private inFlight: OutboundCall | undefined;
-  private readonly waiting = new Deque<OutboundCall>();
+  /** Made when a call first has to wait behind the one in flight. */
+  private waiting: Deque<OutboundCall> | undefined;
 
   constructor(private readonly host: OutboundHost) {}
 
   get waitingCount(): number {
-    return this.waiting.length;
+    return this.waiting?.length ?? 0;
   }
 
   get current(): OutboundCall | undefined {
@@ -58,6 +59,7 @@ export class OutboundCalls {
     }
     const limit = this.host.outboundLimit();
     if (this.waitingCount >= limit) throw new CallQueueFullError(this.host.identity, limit);
+    this.waiting ??= new Deque();
     this.waiting.push(call);
   }
 
@@ -79,8 +81,8 @@ export class OutboundCalls {
       clearTimeout(call.timer);
       call.reject(new StationDisconnectedError(this.host.identity, true));
     }
-    const rest = [...this.waiting];
-    this.waiting.clear();
+    const rest = this.waiting ? [...this.waiting] : [];
+    this.waiting = undefined;
     for (const w of rest) w.reject(new StationDisconnectedError(this.host.identity, false));
   }
 
@@ -112,7 +114,7 @@ export class OutboundCalls {
 
   private next(): void {
     while (!this.inFlight) {
-      const call = this.waiting.shift();
+      const call = this.waiting?.shift();
       if (!call) return;
       this.start(call);
     }
