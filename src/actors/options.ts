@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
+import type { InspectionEvent, Observer } from 'xstate';
 import * as z from 'zod';
 import type { Bus } from '../bus/types.js';
 import type { OcppPlugin } from '../plugins/types.js';
@@ -32,6 +33,9 @@ export interface ActorClock {
   setTimeout(fn: () => void, timeout: number): unknown;
   clearTimeout(id: unknown): void;
 }
+
+/** What XState's `inspect` option takes. */
+export type InspectOption = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
 const ms = z.number().int().nonnegative();
@@ -103,11 +107,21 @@ const optionsSchema = z.object({
     )
     .optional(),
   /**
-   * XState inspection observer for every station and breaker actor, e.g. `createBrowserInspector().inspect`
-   * from @statelyai/inspect or any `(event) => void`; each actor's id is its station identity.
+   * XState inspection for every station and breaker actor, as XState takes it: an observer (`{ next }`,
+   * e.g. `createWebSocketInspector({ url }).inspect` from @statelyai/inspect) or a function. Each actor's id
+   * is its station identity.
    */
   inspect: z
-    .custom<(event: unknown) => void>((v) => typeof v === 'function', 'inspect must be a function')
+    .custom<InspectOption>(
+      (v) =>
+        typeof v === 'function' ||
+        (typeof v === 'object' && v !== null && typeof (v as Observer<InspectionEvent>).next === 'function'),
+      'inspect must be a function or an observer with next()',
+    )
+    // One shape inside; the observer is called as a method, so its `this` stays intact.
+    .transform((v): ((event: unknown) => void) =>
+      typeof v === 'function' ? (v as (event: unknown) => void) : (e) => v.next?.(e as InspectionEvent),
+    )
     .optional(),
   breaker: z
     .union([
