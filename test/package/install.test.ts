@@ -136,6 +136,7 @@ csms.close();
   it('runs the bin', () => {
     const bin = join(project, 'node_modules/.bin/ocpp-actors');
     expect(run(bin, ['--version'], project).trim()).toBe(pkg.version);
+    expect(run(bin, ['serve', '--help'], project)).toMatch(/--host ADDRESS/);
   });
 
   it.each([
