@@ -40,7 +40,7 @@ export type InspectOption = Observer<InspectionEvent> | ((event: InspectionEvent
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
 const ms = z.number().int().nonnegative();
 
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   /** Subprotocols in the server's order of preference. */
   protocols: z.array(z.enum(OCPP_VERSIONS)).min(1).default(['ocpp2.1', 'ocpp2.0.1', 'ocpp1.6']),
   /** Validate every payload both ways against the official schemas. */

@@ -25,7 +25,7 @@ export interface StationTlsOptions {
 const ms = z.number().int().nonnegative();
 const isObject = (v: unknown) => typeof v === 'object' && v !== null;
 
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   /** The CSMS endpoint; `/<percent-encoded identity>` is appended. */
   url: z.string().regex(/^wss?:\/\/[^/]/i, 'url must be a ws:// or wss:// URL'),
   identity: z.string().min(1),
