@@ -22,6 +22,7 @@ import type {
   StationHandled,
 } from '../protocol/typed.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import { applyHandshakeTimeouts, handshakeTimeoutOptions } from '../transport/http-timeouts.js';
 import { Keepalive } from '../transport/keepalive.js';
 import {
   type CsmsTlsOptions,
@@ -42,6 +43,7 @@ import { type CallOptions, newRuntimeStats } from './endpoint.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type Handler, HandlerTable } from './handlers.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { RememberedStations } from './remembered-stations.js';
 import { OfflineQueues } from './replay.js';
 import { type CsmsRuntime, StationActor } from './station-actor.js';
 import type { StationHandle, StationSnapshot } from './station-handle.js';
@@ -67,11 +69,18 @@ export class Csms {
   private readonly handlers = new HandlerTable();
   private readonly stations = new Map<string, StationActor>();
   private readonly live = new Set<StationActor>();
+  /** Disconnected stations kept for a reconnect, at most `maxKnownStations`. */
+  private readonly remembered: RememberedStations<StationActor>;
   private readonly runtime: CsmsRuntime;
   private readonly upgrade: UpgradeHandler;
   private readonly upgradeOptions: UpgradeOptions;
   private readonly keepalive: Keepalive<StationActor>;
-  private readonly servers: { server: HttpServer | HttpsServer; owned: boolean; unwatch?: () => void }[] = [];
+  private readonly servers: {
+    server: HttpServer | HttpsServer;
+    owned: boolean;
+    unwatch: () => void;
+    onError?: (error: Error) => void;
+  }[] = [];
   private closing = false;
   private telemetryTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
@@ -155,8 +164,9 @@ export class Csms {
             forget: ({ context }) => {
               const station = byIdentity(context.identity);
               if (!station || station.connected) return;
-              this.stations.delete(context.identity);
-              queueMicrotask(() => station.stop());
+              this.remembered.drop(context.identity);
+              // Stopping an actor from inside its own transition is not allowed: after it.
+              this.forget(station, 'expired', true);
             },
           },
         }),
@@ -174,9 +184,14 @@ export class Csms {
       breakerInput: o.breaker ? { ...o.breaker, jitter: spread } : {},
       ready: (station) => this.queues.stationReady(station.identity),
       gone: (station) => this.queues.stationGone(station.identity),
+      remember: (station) => this.remembered.disconnected(station.identity, station),
       replayStateOf: (identity) => this.queues.stateOf(identity),
     };
     this.queues = new OfflineQueues(this.bus, byIdentity, this.dispatcher, logger, spread);
+    this.remembered = new RememberedStations(
+      () => this.current.maxKnownStations,
+      (_identity, station) => this.forget(station, 'capacity', false),
+    );
 
     this.upgradeOptions = {
       path: o.path,
@@ -186,6 +201,7 @@ export class Csms {
       maxPayloadBytes: o.maxPayloadBytes,
       handshakeTimeoutMs: o.handshakeTimeoutMs,
       maxConnections: o.maxConnections,
+      maxPendingHandshakes: o.maxPendingHandshakes,
       connectionRateLimit: o.connectionRateLimit,
       onNoCommonProtocol: o.onNoCommonProtocol,
       compression: o.compression,
@@ -202,6 +218,21 @@ export class Csms {
         return { status: 401, reason: 'bad-credentials' };
       },
       accepted: (ws, handshake) => this.accept(ws, handshake),
+      socketError: (error, remoteAddress) =>
+        this.dispatcher.emit('transportError', { station: undefined, error, remoteAddress }),
+      pendingRefused: (reason, remoteAddress) =>
+        this.dispatcher.emit('securityEvent', {
+          type: reason === 'handshake-timeout' ? 'HANDSHAKE_TIMEOUT' : 'PENDING_HANDSHAKES_EXCEEDED',
+          identity: undefined,
+          remoteAddress,
+          timestamp: new Date(),
+          details: {
+            reason,
+            ...(reason === 'handshake-timeout'
+              ? { handshakeTimeoutMs: this.upgradeOptions.handshakeTimeoutMs }
+              : { maxPendingHandshakes: this.upgradeOptions.maxPendingHandshakes }),
+          },
+        }),
       rejected: (handshake, r) => {
         this.dispatcher.emit('authFailed', { handshake, status: r.status, reason: r.reason });
         if (r.status === 429)
@@ -259,9 +290,16 @@ export class Csms {
     const u = this.upgradeOptions;
     u.protocols = merged.protocols;
     u.maxConnections = merged.maxConnections;
-    u.handshakeTimeoutMs = merged.handshakeTimeoutMs;
+    u.maxPendingHandshakes = merged.maxPendingHandshakes;
+    if (u.handshakeTimeoutMs !== merged.handshakeTimeoutMs) {
+      u.handshakeTimeoutMs = merged.handshakeTimeoutMs;
+      this.upgrade.limitsChanged();
+      for (const { server, owned } of this.servers)
+        if (owned) applyHandshakeTimeouts(server, merged.handshakeTimeoutMs);
+    }
     u.onNoCommonProtocol = merged.onNoCommonProtocol;
     u.certificateIdentity = merged.certificateIdentity ?? defaultCertificateIdentity;
+    this.remembered.trim();
     this.dispatcher.emit('reconfigured', { next: merged, previous });
   }
 
@@ -349,7 +387,15 @@ export class Csms {
 
   /** Prometheus text from the plugins' getCustomMetrics and the runtime's own gauges. */
   async metrics(): Promise<string> {
-    const own = [`ocpp_stations_connected ${this.live.size}`, `ocpp_stations_known ${this.stations.size}`];
+    const h = this.handshakeStats();
+    const own = [
+      `ocpp_stations_connected ${this.live.size}`,
+      `ocpp_stations_known ${this.stations.size}`,
+      `ocpp_handshakes_pending ${h.pendingHandshakes}`,
+      `ocpp_handshakes_refused_total{reason="too-many-pending"} ${h.pendingHandshakesRefused}`,
+      `ocpp_handshakes_refused_total{reason="handshake-timeout"} ${h.handshakeTimeouts}`,
+      `ocpp_stations_forgotten_at_capacity_total ${h.stationsForgottenAtCapacity}`,
+    ];
     return `${[...own, ...(await this.dispatcher.customMetrics())].join('\n')}\n`;
   }
 
@@ -360,7 +406,6 @@ export class Csms {
    */
   async listen(options: ListenOptions = {}): Promise<{ port: number; host: string }> {
     const server = this.createServer();
-    this.servers.push({ server, owned: true });
     server.on('upgrade', this.upgrade.handle);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -369,6 +414,11 @@ export class Csms {
         resolve();
       });
     });
+    // Once listening, a server error is an accept failure (EMFILE when descriptors run out, say):
+    // Node keeps listening, so report it rather than let the uncaught 'error' end the process.
+    const onError = (error: Error) => this.dispatcher.emit('transportError', { station: undefined, error });
+    server.on('error', onError);
+    this.servers.push({ server, owned: true, unwatch: this.upgrade.watch(server), onError });
     const addr = server.address() as AddressInfo;
     await this.started(addr.port);
     return { port: addr.port, host: addr.address };
@@ -382,10 +432,15 @@ export class Csms {
     const tls = server instanceof TlsServer;
     if (this.current.securityProfile === 3 && !tls)
       throw new OptionsError(['attach: security profile 3 needs an https server with requestCert']);
+    const unwatchTls = tls ? watchTlsErrors(server, this.tlsEvents) : undefined;
+    const unwatchPending = this.upgrade.watch(server);
     this.servers.push({
       server,
       owned: false,
-      unwatch: tls ? watchTlsErrors(server, this.tlsEvents) : undefined,
+      unwatch: () => {
+        unwatchTls?.();
+        unwatchPending();
+      },
     });
     server.on('upgrade', this.upgrade.handle);
     const addr = server.address();
@@ -418,7 +473,8 @@ export class Csms {
       res.end('OCPP-J: connect with a WebSocket to /<station identity>\n');
     };
     const o = this.current;
-    if (o.securityProfile === 0 || o.securityProfile === 1) return createServer(upgradeRequired);
+    if (o.securityProfile === 0 || o.securityProfile === 1)
+      return createServer(handshakeTimeoutOptions(o.handshakeTimeoutMs), upgradeRequired);
     if (!o.tls)
       throw new OptionsError([`tls: security profile ${o.securityProfile} needs tls.cert and tls.key`]);
     const problems = tlsProblems(o.tls);
@@ -442,14 +498,35 @@ export class Csms {
       connectedStations: this.live.size,
       knownStations: this.stations.size,
       ...this.runtime.stats,
+      ...this.handshakeStats(),
       uptimeMs: Date.now() - this.startedAt,
       memory: process.memoryUsage(),
     });
   }
 
+  private handshakeStats() {
+    const p = this.upgrade.pendingStats();
+    return {
+      pendingHandshakes: p.pending,
+      pendingHandshakesRefused: p.tooManyPending,
+      handshakeTimeouts: p.timedOut,
+      stationsForgottenAtCapacity: this.remembered.forgottenAtCapacity,
+    };
+  }
+
+  /** Drop a disconnected station's actor (and registration); `deferStop` inside its own transition. */
+  private forget(station: StationActor, reason: 'expired' | 'capacity', deferStop: boolean): void {
+    if (this.stations.get(station.identity) !== station) return;
+    this.stations.delete(station.identity);
+    if (deferStop) queueMicrotask(() => station.stop());
+    else station.stop();
+    this.dispatcher.emit('forgotten', { identity: station.identity, reason });
+  }
+
   private accept(ws: WebSocket, h: AcceptedHandshake): void {
     const existing = this.stations.get(h.identity);
     if (existing) {
+      this.remembered.drop(h.identity);
       const previous = {
         identity: existing.identity,
         protocol: existing.protocol,
@@ -487,10 +564,11 @@ export class Csms {
     this.system.stop();
     if (this.ownsBus) await this.bus.close();
     this.upgrade.close();
-    for (const { server, owned, unwatch } of this.servers) {
+    for (const { server, owned, unwatch, onError } of this.servers) {
       server.off('upgrade', this.upgrade.handle);
-      unwatch?.();
+      unwatch();
       if (owned) await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (onError) server.off('error', onError);
     }
     await this.dispatcher.emitAndWait('closed', {});
   }
@@ -507,6 +585,8 @@ const RECONFIGURABLE = new Set([
   'backpressureBytes',
   'protocols',
   'maxConnections',
+  'maxPendingHandshakes',
+  'maxKnownStations',
   'handshakeTimeoutMs',
   'onNoCommonProtocol',
   'auth',
@@ -526,6 +606,8 @@ export type ReconfigurableOptions = Partial<
     | 'backpressureBytes'
     | 'protocols'
     | 'maxConnections'
+    | 'maxPendingHandshakes'
+    | 'maxKnownStations'
     | 'handshakeTimeoutMs'
     | 'onNoCommonProtocol'
     | 'auth'

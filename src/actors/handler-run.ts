@@ -114,6 +114,8 @@ export class HandlerRun implements HandlerContext, InboundJob {
       return;
     }
     if (result instanceof Promise) return this.#await(result);
+    // Any thenable (a Bluebird promise, a query builder, another realm's Promise) is awaited too.
+    if (isThenable(result)) return this.#await(Promise.resolve(result));
     this.#returned(result);
   }
 
@@ -157,4 +159,12 @@ export class HandlerRun implements HandlerContext, InboundJob {
     this.#unlink?.();
     this.#host.handlerFailed(this, error);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -18,7 +18,7 @@ export interface HandlerContext<P = Payload> {
 
 export type Handler<P = Payload, R = Payload> = (
   ctx: HandlerContext<P>,
-) => R | NoReply | Promise<R | NoReply>;
+) => R | NoReply | PromiseLike<R | NoReply>;
 
 /**
  * Handlers by action, for one version or for all. A version-specific handler wins over a

@@ -72,6 +72,12 @@ export const optionsSchema = z.object({
     .default(1024 * 1024),
   handshakeTimeoutMs: ms.default(10_000),
   maxConnections: z.number().int().positive().default(50_000),
+  /**
+   * Sockets accepted but not yet upgraded (TLS handshake, request headers, the auth wait), at most;
+   * the next is closed at once (securityEvent PENDING_HANDSHAKES_EXCEEDED). Each is cut after
+   * `handshakeTimeoutMs` from accept (408; securityEvent HANDSHAKE_TIMEOUT).
+   */
+  maxPendingHandshakes: z.number().int().positive().default(2_000),
   /** Connection attempts per remote address; `false` disables. Over the rate: HTTP 429. */
   connectionRateLimit: z
     .union([z.literal(false), z.object({ burst: z.number().positive(), perSecond: z.number().positive() })])
@@ -95,6 +101,11 @@ export const optionsSchema = z.object({
     .default(false),
   /** Keep a disconnected station's actor (and so its registration) this long for a reconnect. */
   forgetAfterMs: ms.default(10 * 60_000),
+  /**
+   * Disconnected stations remembered (for `forgetAfterMs`) at most; beyond it the least recently seen
+   * is forgotten first (`forgotten` event, reason 'capacity'). ~3.4 KB of heap each.
+   */
+  maxKnownStations: z.number().int().nonnegative().default(10_000),
   /** Runs the station and breaker actors' timers (forgetAfterMs, breaker reset), e.g. a SimulatedClock. */
   clock: z
     .custom<ActorClock>(

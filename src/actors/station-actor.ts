@@ -16,6 +16,7 @@ import {
 } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import { type CloseCause, closeCauseOf } from '../transport/close-causes.js';
 import type { ActorTemplate } from './actor-template.js';
 import { type CallOptions, type EndpointRuntime, RpcEndpoint } from './endpoint.js';
 import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
@@ -60,6 +61,8 @@ export interface CsmsRuntime extends EndpointRuntime {
   ready(station: StationActor): void;
   /** No longer connected: stop flushing. */
   gone(station: StationActor): void;
+  /** After the `disconnected` event: the station joins the remembered (bounded) ones. */
+  remember(station: StationActor): void;
 }
 
 /**
@@ -73,7 +76,7 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   private connectedAtMs: number | undefined;
   private closeWaiters: (() => void)[] | undefined;
   private askedForBoot = false;
-  private closeCause: number | undefined;
+  private closeCause: CloseCause | undefined;
   /** Actions the CSMS asked for on this connection (triggers, reports): a Pending station may send them. */
   private solicited: Set<string> | undefined;
   /** Keepalive bookkeeping: traffic seen since the last sweep / ping sent and not yet answered. */
@@ -122,8 +125,8 @@ export class StationActor extends RpcEndpoint implements StationHandle {
     });
     ws.on('close', (code: number, reason: Buffer) => this.socketClosed(ws, code, reason.toString()));
     ws.on('error', (error: Error & { code?: string }) => {
-      // ws stops reading after an oversized frame, so the close that follows reads as 1006; keep the cause.
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCause = 1009;
+      // ws closes on a frame it rejects and stops reading, so the close that follows reads as 1006; keep the cause.
+      this.closeCause = closeCauseOf(error) ?? this.closeCause;
       this.csms.dispatcher.emit('transportError', { station: this, error });
     });
     this.csms.live.add(this);
@@ -141,23 +144,30 @@ export class StationActor extends RpcEndpoint implements StationHandle {
   evict(): WebSocket | undefined {
     const old = this.ws;
     if (!old) return undefined;
-    this.socketClosed(old, 4000, 'Replaced by a newer connection');
+    this.socketClosed(old, 4000, 'Replaced by a newer connection', true);
     old.close(4000, 'Replaced by a newer connection');
     return old;
   }
 
-  private socketClosed(ws: WebSocket, code: number, reason: string): void {
+  /** `replaced`: a newer socket takes over at once, so the station is not remembered as disconnected. */
+  private socketClosed(ws: WebSocket, code: number, reason: string, replaced = false): void {
     if (this.ws !== ws) return; // an evicted socket closing late
     const durationMs = this.connectedAtMs ? Date.now() - this.connectedAtMs : 0;
     this.unbindSocket();
     this.csms.live.delete(this);
     this.actor.send({ type: 'DISCONNECTED' });
     this.csms.gone(this);
-    const reported = code === 1006 && this.closeCause ? this.closeCause : code;
-    this.csms.dispatcher.emit('disconnected', { station: this, code: reported, reason, durationMs });
+    const cause = code === 1006 ? this.closeCause : undefined;
+    this.csms.dispatcher.emit('disconnected', {
+      station: this,
+      code: cause ? cause.code : code,
+      reason: cause ? cause.reason : reason,
+      durationMs,
+    });
     const waiters = this.closeWaiters;
     this.closeWaiters = undefined;
     if (waiters) for (const w of waiters) w();
+    if (!replaced) this.csms.remember(this);
   }
 
   /** Shutdown: stop reading, so CALLs that arrive now stay unacknowledged and the station retries them elsewhere. */

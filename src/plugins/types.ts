@@ -46,7 +46,11 @@ export type SecurityEventType =
   /** A TLS handshake OpenSSL refused: plain HTTP on the TLS port, TLS under 1.2, no shared cipher. */
   | 'TLS_HANDSHAKE_FAILED'
   | 'MESSAGE_FLOOD'
-  | 'ANOMALY_RAPID_RECONNECT';
+  | 'ANOMALY_RAPID_RECONNECT'
+  /** A socket that did not complete its WebSocket handshake within `handshakeTimeoutMs` (silent or trickling). */
+  | 'HANDSHAKE_TIMEOUT'
+  /** A socket closed on accept: `maxPendingHandshakes` sockets were already mid-handshake. */
+  | 'PENDING_HANDSHAKES_EXCEEDED';
 
 export interface SecurityEvent {
   readonly type: SecurityEventType;
@@ -63,6 +67,14 @@ export interface TelemetryStats {
   readonly messagesOut: number;
   readonly badMessages: number;
   readonly validationFailures: number;
+  /** Sockets accepted and not yet upgraded, now. */
+  readonly pendingHandshakes: number;
+  /** Sockets closed on accept because `maxPendingHandshakes` were pending, since start. */
+  readonly pendingHandshakesRefused: number;
+  /** Sockets cut for not completing the handshake within `handshakeTimeoutMs`, since start. */
+  readonly handshakeTimeouts: number;
+  /** Disconnected stations forgotten early because `maxKnownStations` were remembered, since start. */
+  readonly stationsForgottenAtCapacity: number;
   readonly uptimeMs: number;
   readonly memory: NodeJS.MemoryUsage;
 }
@@ -84,6 +96,12 @@ export interface CsmsEventMap {
     readonly durationMs: number;
   };
   evicted: { readonly station: StationRef; readonly replacement: StationRef };
+  /**
+   * A disconnected station's actor is gone, and with it its registration: `forgetAfterMs` passed
+   * ('expired'), or `maxKnownStations` disconnected stations were remembered and it was the least
+   * recently seen ('capacity'). Per-station state kept elsewhere can be freed.
+   */
+  forgotten: { readonly identity: string; readonly reason: 'expired' | 'capacity' };
   closing: Record<string, never>;
   closed: Record<string, never>;
   reconfigured: { readonly next: object; readonly previous: object };
@@ -125,7 +143,12 @@ export interface CsmsEventMap {
   unknownResponse: { readonly station: StationRef; readonly message: Frame };
   /** 2.1: the peer says a CALLRESULT of ours contained errors. */
   callResultError: { readonly station: StationRef; readonly message: Frame };
-  transportError: { readonly station: StationRef | undefined; readonly error: Error };
+  /** A socket failed: a station's, or (station undefined) one still in its handshake. */
+  transportError: {
+    readonly station: StationRef | undefined;
+    readonly error: Error;
+    readonly remoteAddress?: string | undefined;
+  };
   securityEvent: SecurityEvent;
   authFailed: { readonly handshake: HandshakeInfo; readonly status: number; readonly reason: string };
   rateLimitExceeded: {

@@ -4,7 +4,11 @@ import type { CertificateSummary } from './tls.js';
 
 /** Why a handshake is refused, and the HTTP status that says so. */
 export type HandshakeRejection =
-  | { status: 400; reason: 'invalid-identity' | 'bad-request' }
+  | {
+      status: 400;
+      reason: 'invalid-identity' | 'bad-request' | 'invalid-upgrade' | 'unsupported-websocket-version';
+    }
+  | { status: 405; reason: 'method-not-allowed' }
   | { status: 401; reason: 'auth-required' | 'bad-credentials' }
   | { status: 403; reason: 'forbidden' }
   | {

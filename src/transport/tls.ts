@@ -15,6 +15,7 @@ import {
   type Server as TlsServer,
 } from 'node:tls';
 import * as z from 'zod';
+import { handshakeTimeoutOptions } from './http-timeouts.js';
 
 const pem = z.union([z.string().min(1), z.instanceof(Buffer)]);
 const pems = z.union([pem, z.array(pem).min(1)]);
@@ -176,6 +177,7 @@ export function createTlsServer(
       rejectUnauthorized: false,
       // Node's default is 120 s: a slow or stalled handshake should not hold a socket longer than an upgrade may take.
       ...(handshakeTimeoutMs > 0 ? { handshakeTimeout: handshakeTimeoutMs } : {}),
+      ...handshakeTimeoutOptions(handshakeTimeoutMs),
     },
     listener,
   );

@@ -1,6 +1,6 @@
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import { type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { PeerCertificate } from 'node:tls';
+import type { PeerCertificate, Server as TlsServer } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { HandshakeInfo } from '../plugins/types.js';
 import type { OcppVersion } from '../protocol/versions.js';
@@ -12,8 +12,10 @@ import {
   negotiateProtocol,
   parseProtocolHeader,
 } from './handshake.js';
+import { PendingHandshakes, type PendingRefusal } from './pending-handshakes.js';
 import { AddressRateLimiter } from './rate-limit.js';
 import { type CertificateIdentity, checkClientCertificate } from './tls.js';
+import { upgradeRequestProblem } from './upgrade-request.js';
 
 export interface AcceptedHandshake {
   readonly identity: string;
@@ -49,6 +51,8 @@ export interface UpgradeOptions {
   maxPayloadBytes: number;
   handshakeTimeoutMs: number;
   maxConnections: number;
+  /** Sockets accepted but not yet upgraded, at most (see PendingHandshakes). */
+  maxPendingHandshakes: number;
   connectionRateLimit: false | { burst: number; perSecond: number };
   onNoCommonProtocol: 'close' | 'reject';
   compression: boolean | { threshold: number; serverNoContextTakeover: boolean };
@@ -66,6 +70,10 @@ export interface UpgradeOptions {
     request: IncomingMessage;
   }): Promise<AuthVerdict>;
   accepted(ws: WebSocket, handshake: AcceptedHandshake): void;
+  /** A socket failed (a reset, say) before ws took it over: reported, never thrown. */
+  socketError(error: Error, remoteAddress: string | undefined): void;
+  /** A socket closed before its upgrade request: too many pending, or past the handshake deadline. */
+  pendingRefused(reason: PendingRefusal, remoteAddress: string | undefined): void;
   rejected(
     info: HandshakeInfo,
     rejection: HandshakeRejection | { status: 101; reason: 'no-common-protocol' },
@@ -81,8 +89,26 @@ export interface UpgradeOptions {
 export class UpgradeHandler {
   readonly wss: WebSocketServer;
   private readonly limiter: AddressRateLimiter | undefined;
+  private readonly pending: PendingHandshakes;
+  /**
+   * On every socket from the 'upgrade' event until ws owns it (ws then keeps a handler of its own for
+   * the socket's life). Node removes its HTTP parser's error handler before the upgrade event: without
+   * this, a reset while we answer a refusal or wait for `auth` is an uncaught error that ends the process.
+   * One function for all sockets, `this` being the socket.
+   */
+  private readonly onSocketError: (this: Duplex, error: Error) => void;
 
   constructor(private readonly opts: UpgradeOptions) {
+    this.onSocketError = function (this: Duplex, error: Error) {
+      opts.socketError(error, (this as Duplex & { remoteAddress?: string }).remoteAddress);
+    };
+    this.pending = new PendingHandshakes(
+      () => ({ timeoutMs: opts.handshakeTimeoutMs, max: opts.maxPendingHandshakes }),
+      {
+        refused: (reason, socket) =>
+          opts.pendingRefused(reason, (socket as Duplex & { remoteAddress?: string }).remoteAddress),
+      },
+    );
     const c = opts.compression;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -100,7 +126,23 @@ export class UpgradeHandler {
     this.limiter = opts.connectionRateLimit ? new AddressRateLimiter(opts.connectionRateLimit) : undefined;
   }
 
+  /** Bound the not-yet-upgraded sockets of `server` (ours or an attached one); returns the undo. */
+  watch(server: HttpServer | TlsServer): () => void {
+    return this.pending.watch(server);
+  }
+
+  /** Pending sockets now, and those refused or cut since start. */
+  pendingStats(): { pending: number; tooManyPending: number; timedOut: number } {
+    return { pending: this.pending.size, ...this.pending.refusals };
+  }
+
+  /** After `handshakeTimeoutMs` was reconfigured. */
+  limitsChanged(): void {
+    this.pending.restart();
+  }
+
   handle = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', this.onSocketError);
     const checked = this.check(request, socket, head);
     if (!checked) return;
     // Without a callback there is nothing to wait for: no timer, no promise per handshake.
@@ -123,6 +165,9 @@ export class UpgradeHandler {
       this.reject(request, socket, identity, offered, r);
       return undefined;
     };
+    // What ws would refuse anyway, before any policy or auth work.
+    const malformed = upgradeRequestProblem(request);
+    if (malformed) return refuse(malformed);
     if (o.isClosing()) return refuse({ status: 503, reason: 'closing' });
     // The peer address costs a syscall: read it only where it is needed or once accepted.
     if (this.limiter) {
@@ -137,6 +182,7 @@ export class UpgradeHandler {
       // The spec's way (Part 4 §3.1): complete the handshake without Sec-WebSocket-Protocol, then close.
       o.rejected(this.info(request, identity, offered), { status: 101, reason: 'no-common-protocol' });
       this.wss.handleUpgrade(request, socket, head, (ws) => {
+        this.owned(socket);
         // No station actor listens on this socket: without a listener, a frame the receiver rejects
         // before the close completes (e.g. over maxPayload) would be an uncaught 'error' and end the process.
         ws.on('error', () => {});
@@ -194,6 +240,7 @@ export class UpgradeHandler {
   private complete(request: IncomingMessage, socket: Duplex, head: Buffer, c: Checked): void {
     (request as Negotiated)[CHOSEN] = c.protocol;
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      this.owned(socket);
       this.opts.accepted(ws, {
         identity: c.identity,
         protocol: c.protocol,
@@ -201,6 +248,12 @@ export class UpgradeHandler {
         request,
       });
     });
+  }
+
+  /** ws has the socket, and its own error handler on it. */
+  private owned(socket: Duplex): void {
+    socket.off('error', this.onSocketError);
+    this.pending.settled(socket);
   }
 
   private reject(
@@ -236,7 +289,11 @@ export class UpgradeHandler {
         ? 'WWW-Authenticate: Basic realm="OCPP", charset="UTF-8"\r\n'
         : r.status === 429
           ? 'Retry-After: 1\r\n'
-          : '';
+          : r.reason === 'unsupported-websocket-version'
+            ? 'Sec-WebSocket-Version: 13, 8\r\n'
+            : r.status === 405
+              ? 'Allow: GET\r\n'
+              : '';
     socket.end(
       `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
@@ -244,6 +301,7 @@ export class UpgradeHandler {
   }
 
   close(): void {
+    this.pending.stop();
     this.wss.close();
   }
 }
