@@ -93,9 +93,17 @@ function typeText(schema: z.ZodType, customName: string | undefined): string {
   }
 }
 
+/** A default as it would be written in TypeScript: `30_000`, `['ocpp2.1']`, `{ burst: 200 }`. */
 function defaultText(value: unknown): string {
-  if (typeof value === 'number' && value >= 10_000) return value.toLocaleString('en-US').replaceAll(',', '_');
-  return JSON.stringify(value).replaceAll('":', '": ').replaceAll(',"', ', "');
+  if (typeof value === 'number')
+    return value >= 10_000 ? value.toLocaleString('en-US').replaceAll(',', '_') : String(value);
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return `[${value.map(defaultText).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    const fields = Object.entries(value).map(([k, v]) => `${k}: ${defaultText(v)}`);
+    return fields.length ? `{ ${fields.join(', ')} }` : '{}';
+  }
+  return String(value);
 }
 
 function rows(shape: Record<string, z.ZodType>, info: SourceInfo, prefix = ''): Row[] {
@@ -250,9 +258,9 @@ export async function optionsTables(): Promise<Map<string, string>> {
 export function withTables(readme: string, tables: Map<string, string>): string {
   let out = readme;
   for (const [name, table] of tables) {
-    const pattern = new RegExp(`(<!-- options:${name} -->\\n)[\\s\\S]*?(\\n<!-- /options:${name} -->)`);
+    const pattern = new RegExp(`(<!-- options:${name} -->\\n)[\\s\\S]*?(<!-- /options:${name} -->)`);
     if (!pattern.test(out)) throw new Error(`README.md has no <!-- options:${name} --> block`);
-    out = out.replace(pattern, (_, open: string, close: string) => `${open}${table}${close}`);
+    out = out.replace(pattern, (_, open: string, close: string) => `${open}${table}\n${close}`);
   }
   return out;
 }

@@ -3,7 +3,14 @@ export { registerDefaultHandlers } from './actors/default-handlers.js';
 export type { CallOptions } from './actors/endpoint.js';
 export * from './actors/errors.js';
 export { type Handler, type HandlerContext, NOREPLY, type NoReply } from './actors/handlers.js';
-export type { AuthCallback, AuthRequest, AuthResult, CsmsOptions } from './actors/options.js';
+export type {
+  ActorClock,
+  AuthCallback,
+  AuthRequest,
+  AuthResult,
+  CsmsOptions,
+  InspectOption,
+} from './actors/options.js';
 export type { StationHandle, StationSnapshot } from './actors/station-handle.js';
 export * from './bus/index.js';
 export * from './client/index.js';
