@@ -26,7 +26,7 @@ Options:
   --port N                  TCP port (default 9000; 0 picks a free one)
   --host ADDRESS            address to bind (default 127.0.0.1: this machine only). --host 0.0.0.0 accepts
                             stations from the network; with --security-profile 0 anyone may connect.
-  --quiet                   print only the start banner and errors, not each station
+  --quiet                   print the start banner only, not each station's connects, boots and refusals
   --security-profile N      0: no authentication (default); 1: HTTP Basic; 2: TLS + HTTP Basic;
                             3: TLS + client certificates (CN = identity)
   --tls-cert FILE           PEM certificate (profiles 2 and 3)
