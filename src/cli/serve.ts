@@ -11,11 +11,14 @@ export interface ServeOptions extends SecurityFlags {
   version: string;
   /** Connection attempts per remote address: a burst and a sustained rate, or off. */
   rateLimit?: false | { burst: number; perSecond: number };
+  /** Whole handshake, TCP accept to upgrade (default 10 s). */
+  handshakeTimeoutMs?: number;
 }
 
 export const SERVE_USAGE = `  ocpp-actors serve [--port 9000] [--host 127.0.0.1] [--quiet]
                     [--security-profile 0|1|2|3] [--tls-cert cert.pem --tls-key key.pem] [--tls-ca ca.pem]
                     [--password-file passwords.txt] [--rate-limit BURST,PER_SECOND|off]
+                    [--handshake-timeout MS]
       Start a CSMS speaking OCPP 2.1, 2.0.1 and 1.6 on the embedded bus, with default handlers
       (accept boots, answer heartbeats, status, meter values, authorize, transactions).`;
 
@@ -35,6 +38,8 @@ Options:
   --password-file FILE      identity:password lines (profiles 1 and 2); unknown identity: 404, wrong password: 401
   --rate-limit B,R|off      connection attempts per remote address: burst B, then R per second (default
                             200,100; HTTP 429 beyond); 'off' for simulators connecting thousands from one address
+  --handshake-timeout MS    a connection that has not completed its WebSocket handshake this long after
+                            accept is cut (default 10000)
   -h, --help                this help
 
 SIGHUP re-reads the certificate, key, CA and password files; stations stay connected.
@@ -50,6 +55,7 @@ const SERVE_FLAGS = {
   'tls-ca': { type: 'string' },
   'password-file': { type: 'string' },
   'rate-limit': { type: 'string' },
+  'handshake-timeout': { type: 'string' },
 } as const;
 
 /** The serve flags, or `'help'`; a UsageError says why they are unusable. */
@@ -66,6 +72,10 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
       throw usage(`--rate-limit must be BURST,PER_SECOND (e.g. 200,100) or off, got ${rl}`);
     rateLimit = { burst, perSecond };
   }
+  const ht = values['handshake-timeout'];
+  const handshakeTimeoutMs = ht === undefined ? undefined : Number(ht);
+  if (handshakeTimeoutMs !== undefined && (!Number.isInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 0))
+    throw usage(`--handshake-timeout must be milliseconds, got ${ht}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw usage(`--port must be a port number, got ${values.port}`);
@@ -83,6 +93,7 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
     tlsCa: values['tls-ca'],
     passwordFile: values['password-file'],
     ...(rateLimit !== undefined && { rateLimit }),
+    ...(handshakeTimeoutMs !== undefined && { handshakeTimeoutMs }),
   };
   const problems = securityFlagProblems(options);
   if (problems.length) throw usage(problems.join('\n'));
@@ -128,6 +139,7 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
     createCsms({
       ...security.csmsOptions(),
       ...(opts.rateLimit !== undefined && { connectionRateLimit: opts.rateLimit }),
+      ...(opts.handshakeTimeoutMs !== undefined && { handshakeTimeoutMs: opts.handshakeTimeoutMs }),
     }),
   );
   csms.on('connected', ({ station, reconnect }) =>
@@ -141,8 +153,20 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
     log(`refused ${handshake.identity ?? handshake.url} ${status} ${reason}`),
   );
   // Refusals at the TLS layer have no HTTP request, so no authFailed.
+  // Sockets cut before their handshake can come by the thousand in a flood: one line a second at most.
+  const cut = { HANDSHAKE_TIMEOUT: 0, PENDING_HANDSHAKES_EXCEEDED: 0 };
+  const summary = setInterval(() => {
+    if (cut.HANDSHAKE_TIMEOUT)
+      log(`cut ${cut.HANDSHAKE_TIMEOUT} connection(s) that did not finish the handshake in time`);
+    if (cut.PENDING_HANDSHAKES_EXCEEDED)
+      log(`refused ${cut.PENDING_HANDSHAKES_EXCEEDED} connection(s): too many handshakes in progress`);
+    cut.HANDSHAKE_TIMEOUT = cut.PENDING_HANDSHAKES_EXCEEDED = 0;
+  }, 1_000);
+  summary.unref();
+  csms.on('closed', () => clearInterval(summary));
   csms.on('securityEvent', ({ type, remoteAddress, details }) => {
     if (details?.stage === 'tls') log(`refused TLS from ${remoteAddress ?? '?'}: ${type} ${details.reason}`);
+    else if (type === 'HANDSHAKE_TIMEOUT' || type === 'PENDING_HANDSHAKES_EXCEEDED') cut[type]++;
   });
   csms.on('badMessage', ({ station, reason }) => log(`bad message from ${station.identity}: ${reason}`));
   csms.on('validationFailure', ({ station, direction, error }) =>

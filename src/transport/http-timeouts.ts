@@ -1,16 +1,17 @@
 /**
  * HTTP timeouts of the servers `listen()` creates, from `handshakeTimeoutMs`. Node's defaults (60 s for
  * headers, 300 s per request, checked every 30 s) let a socket that never finishes its upgrade request
- * hold a descriptor for over a minute. PendingHandshakes enforces the deadline itself; these make Node
- * answer such a request with its own 408 at about the same time.
+ * hold a descriptor for over a minute. PendingHandshakes enforces the deadline itself (and reports each
+ * cut); Node's timeouts are set a little later, as a backstop that never races it.
  */
 import type { ServerOptions } from 'node:http';
 
 export function handshakeTimeoutOptions(handshakeTimeoutMs: number): ServerOptions {
   if (handshakeTimeoutMs <= 0) return {};
+  const backstop = handshakeTimeoutMs + Math.max(1_000, Math.floor(handshakeTimeoutMs / 2));
   return {
-    headersTimeout: handshakeTimeoutMs,
-    requestTimeout: handshakeTimeoutMs,
+    headersTimeout: backstop,
+    requestTimeout: backstop,
     // The timeouts above are only as precise as this check.
     connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(handshakeTimeoutMs / 4))),
   };

@@ -4,7 +4,7 @@
  * with an async auth callback. The CSMS runs in a process of its own, so a crash shows as its exit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RawPeer, rawPeer, upgradeRequest } from '../support/raw-peer.js';
+import { type RawPeer, rawPeer, upgradeRequest, wsFrame } from '../support/raw-peer.js';
 import { bootPayload, connectStation, type StationSocket } from '../support/station-socket.js';
 import { createTestPki, type TestPki } from '../tls/certs.js';
 import { type ChildCsms, startChildCsms } from './child.js';
@@ -103,6 +103,20 @@ const STEPS: Step[] = [
       await c.csms.waitFor(/event connected CP-101/, 5_000, mark);
       p.reset();
       await c.csms.waitFor(/event disconnected CP-101 1006/, 5_000, mark);
+    },
+  },
+  {
+    name: 'halfway through a frame of an accepted connection',
+    async run(c) {
+      const mark = c.csms.output().length;
+      const p = await c.peer();
+      p.write(upgradeRequest({ path: '/ocpp/CP-mid', basic: basic('CP-mid') }));
+      await p.waitFor(/^HTTP\/1\.1 101/);
+      await c.csms.waitFor(/event connected CP-mid/, 5_000, mark);
+      const frame = wsFrame(1, JSON.stringify([2, 'b1', 'BootNotification', bootPayload('ocpp1.6')]));
+      p.write(frame.subarray(0, frame.length >> 1));
+      p.reset();
+      await c.csms.waitFor(/event disconnected CP-mid 1006/, 5_000, mark);
     },
   },
   {

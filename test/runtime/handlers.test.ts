@@ -68,6 +68,36 @@ describe('strict validation of inbound CALLs', () => {
 });
 
 describe('handler outcomes', () => {
+  it('awaits any thenable a handler returns, not only a native Promise', async () => {
+    const t = await startCsms();
+    const s = await t.boot('CP1');
+    // A thenable from another promise library or a query builder: not `instanceof Promise`.
+    const thenable = <T>(value: T, fail = false): PromiseLike<T> => ({
+      // biome-ignore lint/suspicious/noThenProperty: the object under test is a thenable
+      then: (ok, ko) => {
+        queueMicrotask(() => (fail ? ko?.(new Error('later')) : ok?.(value)));
+        return undefined as never;
+      },
+    });
+    t.csms.handle('Heartbeat', () => thenable({ currentTime: '2025-01-02T03:04:05.000Z' }));
+    expect(await s.call('Heartbeat', {}, 'h1')).toEqual([
+      3,
+      'h1',
+      { currentTime: '2025-01-02T03:04:05.000Z' },
+    ]);
+    const failed = nextEvent(t.csms, 'handlerError');
+    t.csms.handle('StatusNotification', () => thenable({}, true));
+    const status = { connectorId: 1, errorCode: 'NoError', status: 'Available' };
+    expect(await s.call('StatusNotification', status, 's1')).toEqual([
+      4,
+      's1',
+      'InternalError',
+      expect.any(String),
+      {},
+    ]);
+    expect((await failed).error).toMatchObject({ message: 'later' });
+  });
+
   it('a throwing handler gives InternalError without leaking the message, and handlerError', async () => {
     const t = await startCsms();
     const s = await t.boot('CP1');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthRequest } from '../../src/actors/options.js';
 import { passwordMatches } from '../../src/transport/handshake.js';
+import { rawPeer, upgradeRequest } from '../support/raw-peer.js';
 import { bootPayload } from '../support/station-socket.js';
 import { cleanup, expectServed, nextEvent, record, startCsms } from './harness.js';
 
@@ -210,5 +211,33 @@ describe('admission limits', () => {
     expect(events.rateLimitExceeded).toHaveLength(1);
     expect(events.securityEvent).toMatchObject([{ type: 'RATE_LIMIT_EXCEEDED' }]);
     await expectServed(a);
+  });
+});
+
+describe('upgrade requests ws would refuse', () => {
+  it.each([
+    ['a malformed Sec-WebSocket-Key', { key: 'not-a-key' }, 400, 'invalid-upgrade'],
+    ['an unsupported Sec-WebSocket-Version', { version: '12' }, 400, 'unsupported-websocket-version'],
+    ['a malformed Sec-WebSocket-Protocol', { protocols: 'ocpp1.6,,ocpp2.0.1' }, 400, 'invalid-upgrade'],
+    ['a duplicated subprotocol', { protocols: 'ocpp1.6, ocpp1.6' }, 400, 'invalid-upgrade'],
+    ['a POST', { method: 'POST' }, 405, 'method-not-allowed'],
+  ] as const)('%s is refused before any policy or auth work', async (_what, request, status, reason) => {
+    const asked: string[] = [];
+    const t = await startCsms({
+      securityProfile: 1,
+      auth: ({ identity }) => {
+        asked.push(identity);
+        return true;
+      },
+    });
+    const events = record(t.csms, 'authFailed');
+    const peer = await rawPeer(Number(new URL(t.url).port));
+    peer.write(upgradeRequest({ path: '/CP1', basic: 'CP1:pw', ...request }));
+    await peer.waitFor(new RegExp(`^HTTP/1\\.1 ${status}`));
+    peer.reset();
+    expect(asked).toEqual([]);
+    expect(events.authFailed).toMatchObject([{ status, reason }]);
+    if (reason === 'unsupported-websocket-version')
+      expect(peer.received().toString()).toMatch(/Sec-WebSocket-Version: 13, 8/);
   });
 });
