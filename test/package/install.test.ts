@@ -149,6 +149,7 @@ csms.close();
     (name, resolution) => {
       writeFileSync(join(project, 'consumer.mts'), CONSUMER);
       writeFileSync(join(project, 'consumer.ts'), CONSUMER);
+      writeFileSync(join(project, 'consumer.cts'), CJS_CONSUMER);
       writeFileSync(
         join(project, `tsconfig.${name}.json`),
         JSON.stringify({
@@ -161,8 +162,8 @@ csms.close();
             skipLibCheck: false,
             types: ['node'],
           },
-          // nodenext: an ES module (.mts) of a CommonJS package, the way most TypeScript projects are set up.
-          files: [name === 'nodenext' ? 'consumer.mts' : 'consumer.ts'],
+          // nodenext: an ES module (.mts) and a CommonJS one (.cts, require of the ES package).
+          files: name === 'nodenext' ? ['consumer.mts', 'consumer.cts'] : ['consumer.ts'],
         }),
       );
       const r = spawnSync(process.execPath, [TSC, '-p', `tsconfig.${name}.json`], {
@@ -200,4 +201,12 @@ station.handle('Reset', () => ({ status: 'Accepted' }));
 const boot: Ocpp16.BootNotificationRequest = { chargePointVendor: 'V', chargePointModel: 'M' };
 const frame = decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6');
 export const checked = [boot, frame.ok, validatePayload('ocpp1.6', 'Heartbeat', 'request', {})];
+`;
+
+const CJS_CONSUMER = `import actors = require('ocpp-actors');
+import protocol = require('ocpp-actors/protocol');
+
+const csms = actors.createCsms({ protocols: ['ocpp1.6'] });
+csms.handle('ocpp1.6', 'Authorize', () => ({ idTagInfo: { status: 'Accepted' } }));
+export const ok: boolean = protocol.decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok;
 `;
