@@ -54,7 +54,7 @@ async function listening(): Promise<Server & { port: number }> {
   return Object.assign(server, { port: (server.address() as AddressInfo).port });
 }
 
-describe('ocpp-actors help', () => {
+describe('ocpp-actors help', { timeout: 30_000 }, () => {
   it.concurrent('prints the usage and the exit codes for -h, --help, help and no command', async () => {
     const runs = await Promise.all([cli('-h'), cli('--help'), cli('help'), cli()]);
     for (const run of runs) {
@@ -79,7 +79,7 @@ describe('ocpp-actors help', () => {
   });
 });
 
-describe('usage errors exit 2 with a pointer to usage', () => {
+describe('usage errors exit 2 with a pointer to usage', { timeout: 30_000 }, () => {
   it.concurrent('suggests the closest flag for a typo', async () => {
     const serve = await cli('serve', '--prot', '9100');
     expect(serve.code).toBe(2);
@@ -114,7 +114,7 @@ describe('usage errors exit 2 with a pointer to usage', () => {
   });
 });
 
-describe('ocpp-actors serve', () => {
+describe('ocpp-actors serve', { timeout: 30_000 }, () => {
   it.concurrent('binds 127.0.0.1 by default and says so, and that profile 0 has no authentication', async () => {
     const s = start(['serve', '--port', '0']);
     try {
