@@ -25,7 +25,17 @@ interface Case {
 const CASES: Case[] = [
   { name: 'ocpp16_to_ocpp21', map: presets.ocpp16_to_ocpp21, station: 'ocpp1.6', csms: 'ocpp2.1' },
   { name: 'ocpp16_to_ocpp201', map: presets.ocpp16_to_ocpp201, station: 'ocpp1.6', csms: 'ocpp2.0.1' },
+  { name: 'ocpp21_to_ocpp16', map: presets.ocpp21_to_ocpp16, station: 'ocpp2.1', csms: 'ocpp1.6' },
+  { name: 'ocpp201_to_ocpp16', map: presets.ocpp201_to_ocpp16, station: 'ocpp2.0.1', csms: 'ocpp1.6' },
 ];
+
+/**
+ * Answers a map gives on purpose for some schema-valid answers: a 2.x station refusing the report a
+ * keyless 1.6 GetConfiguration needs leaves nothing to answer with but NotSupported.
+ */
+const EXPECTED_RESPONSE_ERRORS: Record<string, string[]> = {
+  'ocpp1.6:GetConfiguration': ['NotSupported'],
+};
 
 const arbitraries = new Map<string, fc.Arbitrary<unknown>>();
 function arbitraryFor(
@@ -110,7 +120,7 @@ for (const c of CASES) {
             }
             if (pending) {
               const back = await engine.translateResponse('CP-1', pending, answer);
-              if (back.kind === 'error')
+              if (back.kind === 'error' && !EXPECTED_RESPONSE_ERRORS[key]?.includes(back.error.errorCode))
                 throw new Error(
                   `response answered with ${back.error.errorCode}: ${back.error.errorDescription}`,
                 );

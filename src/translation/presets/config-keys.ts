@@ -45,3 +45,21 @@ export function keyOf(component: string, variable: string): string | undefined {
   if (component === LEGACY_COMPONENT) return variable;
   return REVERSE.get(`${component}.${variable}`);
 }
+
+/**
+ * For a 1.6 CSMS in front of a 2.x station: the 1.6 key a variable is reported under. Unmapped variables
+ * are `Component.Variable` (when that fits 1.6's 50 characters), which `variableOfKey2` reads back.
+ */
+export function keyOf2(component: string, variable: string): string | undefined {
+  const key = keyOf(component, variable) ?? `${component}.${variable}`;
+  return key.length <= 50 ? key : undefined;
+}
+
+/** The 2.x variable a 1.6 CSMS's key names (see `keyOf2`). */
+export function variableOfKey2(key16: string): DeviceVariable {
+  if (Object.hasOwn(KEY_MAP, key16)) return KEY_MAP[key16]!;
+  const dot = key16.indexOf('.');
+  if (dot > 0 && dot < key16.length - 1)
+    return { component: key16.slice(0, dot), variable: key16.slice(dot + 1) };
+  return { component: LEGACY_COMPONENT, variable: key16 };
+}

@@ -278,3 +278,11 @@ export function dataString(data: unknown): string | undefined {
   if (data === undefined) return undefined;
   return typeof data === 'string' ? data : JSON.stringify(data);
 }
+
+/** 2.1 wants retries and retryInterval >= 0; 1.6 allows any integer. A negative one is left out. */
+export function retriesOf(p: Payload): { retries?: number; retryInterval?: number } {
+  return compact({
+    retries: p.retries !== undefined && p.retries >= 0 ? p.retries : undefined,
+    retryInterval: p.retryInterval !== undefined && p.retryInterval >= 0 ? p.retryInterval : undefined,
+  });
+}

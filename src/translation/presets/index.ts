@@ -1,4 +1,5 @@
 import type { TranslationMap } from '../types.js';
+import { station2Preset } from './station2/index.js';
 import {
   configuration16,
   core16Preset,
@@ -18,6 +19,8 @@ import {
 export const presets = {
   ocpp16_to_ocpp21: station16Preset('ocpp2.1'),
   ocpp16_to_ocpp201: station16Preset('ocpp2.0.1'),
+  ocpp21_to_ocpp16: station2Preset('ocpp2.1'),
+  ocpp201_to_ocpp16: station2Preset('ocpp2.0.1'),
 } satisfies Record<string, TranslationMap>;
 
 export const corePreset: TranslationMap = core16Preset('ocpp2.1');
