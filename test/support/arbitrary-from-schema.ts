@@ -20,12 +20,26 @@ const uri = fc.constantFrom(
   'https://a.example/x?y=1',
 );
 
-export function arbitraryFromSchema(root: SchemaNode): fc.Arbitrary<unknown> {
-  return build(root, root, 0);
+/**
+ * Where a schema says only "string" but the spec lists the values (2.1 idToken types, charging limit
+ * sources): an arbitrary per `Definition.property` or bare `property` name, used instead of the schema's.
+ */
+export type Hints = Readonly<Record<string, fc.Arbitrary<unknown>>>;
+
+export function arbitraryFromSchema(root: SchemaNode, hints: Hints = {}): fc.Arbitrary<unknown> {
+  return build(root, root, 0, hints, '');
 }
 
-function build(root: SchemaNode, raw: SchemaNode, depth: number): fc.Arbitrary<unknown> {
+function build(
+  root: SchemaNode,
+  raw: SchemaNode,
+  depth: number,
+  hints: Hints,
+  definition: string,
+): fc.Arbitrary<unknown> {
   if (depth > MAX_DEPTH) throw new Error('arbitrary-from-schema: schema too deep');
+  const ref = raw.$ref !== undefined ? /^#\/definitions\/(.+)$/.exec(raw.$ref)?.[1] : undefined;
+  const def = ref ?? definition;
   const node = resolve(root, raw);
   if (node.const !== undefined) return fc.constant(node.const);
   if (node.enum) return fc.constantFrom(...node.enum);
@@ -35,14 +49,16 @@ function build(root: SchemaNode, raw: SchemaNode, depth: number): fc.Arbitrary<u
       const props = node.properties ?? {};
       const model: Record<string, fc.Arbitrary<unknown>> = {};
       // customData is vendor extension space every 2.x type carries; leaving it out keeps runs readable.
-      for (const [name, sub] of Object.entries(props))
-        if (name !== 'customData') model[name] = build(root, sub, depth + 1);
+      for (const [name, sub] of Object.entries(props)) {
+        if (name === 'customData') continue;
+        model[name] = hints[`${def}.${name}`] ?? hints[name] ?? build(root, sub, depth + 1, hints, def);
+      }
       return fc.record(model, { requiredKeys: (node.required ?? []).filter((k) => k in model) });
     }
     case 'array': {
       const minLength = Math.max(node.minItems ?? 0, 1);
       const maxLength = Math.max(minLength, Math.min(node.maxItems ?? MAX_ITEMS, MAX_ITEMS));
-      return fc.array(build(root, node.items ?? {}, depth + 1), { minLength, maxLength });
+      return fc.array(build(root, node.items ?? {}, depth + 1, hints, def), { minLength, maxLength });
     }
     case 'string': {
       if (node.format === 'date-time') return dateTime;

@@ -1,4 +1,5 @@
 import type { TranslationMap } from '../types.js';
+import { between2x } from './between2x.js';
 import { station2Preset } from './station2/index.js';
 import {
   configuration16,
@@ -21,6 +22,8 @@ export const presets = {
   ocpp16_to_ocpp201: station16Preset('ocpp2.0.1'),
   ocpp21_to_ocpp16: station2Preset('ocpp2.1'),
   ocpp201_to_ocpp16: station2Preset('ocpp2.0.1'),
+  ocpp201_to_ocpp21: between2x('ocpp2.0.1', 'ocpp2.1'),
+  ocpp21_to_ocpp201: between2x('ocpp2.1', 'ocpp2.0.1'),
 } satisfies Record<string, TranslationMap>;
 
 export const corePreset: TranslationMap = core16Preset('ocpp2.1');
