@@ -15,5 +15,11 @@ export { CounterContentionError, KvSessionStore, type KvSessionStoreOptions } fr
 export { mergePresets } from './merge.js';
 export * from './presets/index.js';
 export { InMemorySessionStore, type ISessionStore } from './session.js';
+export {
+  createTelemetryMiddleware,
+  type LatencyStats,
+  TelemetryMiddleware,
+  type TelemetryMiddlewareFn,
+} from './telemetry.js';
 export { TransactionLedger } from './transactions.js';
 export type * from './types.js';

@@ -69,11 +69,24 @@ export class KvSessionStore implements ISessionStore {
         await this.bucket.update(key, encoder.encode(String(next)), entry.revision);
         return next;
       } catch (err) {
-        if (!(err instanceof KvConflictError)) throw err;
+        if (!isConflict(err)) throw err;
       }
+      // Everyone who lost this round retries at once otherwise, and all but one lose again.
+      await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt));
     }
     throw new CounterContentionError(name, this.maxCasAttempts);
   }
+}
+
+const MAX_BACKOFF_MS = 50;
+const sleep = (ms: number) => new Promise<void>((resolve) => globalThis.setTimeout(resolve, ms));
+
+/**
+ * The bus declares its own KvConflictError class until the two declarations are unified; both carry
+ * the name, so the check is by class or by that name, never by message text.
+ */
+function isConflict(err: unknown): boolean {
+  return err instanceof KvConflictError || (err instanceof Error && err.name === 'KvConflictError');
 }
 
 function stationPrefix(identity: string): string {
