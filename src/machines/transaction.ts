@@ -54,7 +54,17 @@ export interface TransactionInput {
   evseId: number;
 }
 
-const fresh = (evseId: number): TransactionContext => ({ evseId, nextSeqNo: 0, seenBy16: false });
+/** Every field named: `assign` merges, so a field left out would survive from the previous transaction. */
+const fresh = (evseId: number): TransactionContext => ({
+  evseId,
+  transactionId: undefined,
+  transactionId16: undefined,
+  nextSeqNo: 0,
+  remoteStartId: undefined,
+  idToken: undefined,
+  idTokenType: undefined,
+  seenBy16: false,
+});
 
 export const transactionMachine = setup({
   types: {
