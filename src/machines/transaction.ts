@@ -66,6 +66,12 @@ const fresh = (evseId: number): TransactionContext => ({
   seenBy16: false,
 });
 
+/** A start where no remote start is armed: authorized by its own token, or waiting for one. */
+const startAfresh = [
+  { guard: 'startHasToken', target: 'started', actions: ['clear', 'begin'] },
+  { target: 'awaitingAuthorization', actions: ['clear', 'begin'] },
+] as const;
+
 export const transactionMachine = setup({
   types: {
     context: {} as TransactionContext,
@@ -116,10 +122,7 @@ export const transactionMachine = setup({
     idle: {
       on: {
         REMOTE_START: { target: 'authorizing', actions: 'armRemoteStart' },
-        START: [
-          { guard: 'startHasToken', target: 'started', actions: ['clear', 'begin'] },
-          { target: 'awaitingAuthorization', actions: ['clear', 'begin'] },
-        ],
+        START: startAfresh,
       },
     },
     authorizing: {
@@ -155,19 +158,13 @@ export const transactionMachine = setup({
     ended: {
       on: {
         REMOTE_START: { target: 'authorizing', actions: 'armRemoteStart' },
-        START: [
-          { guard: 'startHasToken', target: 'started', actions: ['clear', 'begin'] },
-          { target: 'awaitingAuthorization', actions: ['clear', 'begin'] },
-        ],
+        START: startAfresh,
       },
     },
     endedUnseen: {
       on: {
         REMOTE_START: { target: 'authorizing', actions: 'armRemoteStart' },
-        START: [
-          { guard: 'startHasToken', target: 'started', actions: ['clear', 'begin'] },
-          { target: 'awaitingAuthorization', actions: ['clear', 'begin'] },
-        ],
+        START: startAfresh,
       },
     },
   },

@@ -37,6 +37,16 @@ export class ConnectorMap {
       : { evseId: connector16, connectorId: 1 };
   }
 
+  /** A 1.6 connector as a 2.x `EVSEType` ({ id, connectorId }); connector 0 or none is no EVSE. */
+  async evseOf(
+    identity: string,
+    connector16: number | undefined,
+  ): Promise<{ id: number; connectorId: number } | undefined> {
+    if (connector16 === undefined || connector16 === 0) return undefined;
+    const { evseId, connectorId } = await this.toEvse(identity, connector16);
+    return { id: evseId, connectorId };
+  }
+
   /** A 2.x EVSE (and optional connector) as a 1.6 connectorId; an unmapped EVSE reads as its own id. */
   async toConnector16(identity: string, evseId: number, connectorId?: number): Promise<number> {
     if (evseId < 0) throw new UnrepresentableError(`evseId ${evseId} is no EVSE`);

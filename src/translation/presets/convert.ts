@@ -286,3 +286,15 @@ export function retriesOf(p: Payload): { retries?: number; retryInterval?: numbe
     retryInterval: p.retryInterval !== undefined && p.retryInterval >= 0 ? p.retryInterval : undefined,
   });
 }
+
+// ── certificates ─────────────────────────────────────────────────────────────────────────────────
+
+/** 2.x certificate types 1.6 (security whitepaper) has, by their 2.x name; the 1.6 name as value. */
+export const CERT_TYPE_TO_16: Readonly<Record<string, string>> = {
+  CSMSRootCertificate: 'CentralSystemRootCertificate',
+  ManufacturerRootCertificate: 'ManufacturerRootCertificate',
+};
+export const CERT_TYPE_TO_2: Readonly<Record<string, string>> = {
+  CentralSystemRootCertificate: 'CSMSRootCertificate',
+  ManufacturerRootCertificate: 'ManufacturerRootCertificate',
+};

@@ -2,9 +2,9 @@ import type { Payload, TranslationContext } from '../types.js';
 import { compact, type Ocpp2 } from './convert.js';
 
 /** 1.6 limits are multiples of 0.1 (schema `multipleOf`); 2.x limits are any number. */
-const tenth = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 10) / 10);
+export const tenth = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 10) / 10);
 
-const PURPOSE_TO_16: Record<string, string> = {
+export const PURPOSE_TO_16: Readonly<Record<string, string>> = {
   ChargingStationMaxProfile: 'ChargePointMaxProfile',
   TxDefaultProfile: 'TxDefaultProfile',
   TxProfile: 'TxProfile',
@@ -58,7 +58,7 @@ export function chargingSchedule16Of(s: Payload): Payload {
   });
 }
 
-const PURPOSE_TO_2: Record<string, string> = {
+export const PURPOSE_TO_2: Readonly<Record<string, string>> = {
   ChargePointMaxProfile: 'ChargingStationMaxProfile',
   TxDefaultProfile: 'TxDefaultProfile',
   TxProfile: 'TxProfile',

@@ -1,15 +1,6 @@
 import type { Payload, TranslationMap } from '../../types.js';
-import { compact, type Ocpp2 } from '../convert.js';
+import { CERT_TYPE_TO_2, CERT_TYPE_TO_16, compact, type Ocpp2 } from '../convert.js';
 import { keys16 } from './keys.js';
-
-const CERT_TYPE_16: Record<string, string> = {
-  CSMSRootCertificate: 'CentralSystemRootCertificate',
-  ManufacturerRootCertificate: 'ManufacturerRootCertificate',
-};
-const CERT_TYPE_2: Record<string, string> = {
-  CentralSystemRootCertificate: 'CSMSRootCertificate',
-  ManufacturerRootCertificate: 'ManufacturerRootCertificate',
-};
 
 /**
  * The 1.6 security whitepaper's messages behind a 2.x CSMS (native in 2.x under nearly the same names).
@@ -37,14 +28,14 @@ export function security16(v2: Ocpp2): TranslationMap {
       [down('CertificateSigned')]: (p) => ({ payload: { certificateChain: p.certificateChain } }),
       [down('DeleteCertificate')]: (p) => ({ payload: { certificateHashData: p.certificateHashData } }),
       [down('InstallCertificate')]: (p) => {
-        const certificateType = CERT_TYPE_16[p.certificateType];
+        const certificateType = CERT_TYPE_TO_16[p.certificateType];
         if (!certificateType)
           return { reply: { status: 'Rejected', statusInfo: { reasonCode: 'UnsupportedCertType' } } };
         return { payload: { certificateType, certificate: p.certificate } };
       },
       [down('GetInstalledCertificateIds')]: (p, ctx) => {
         const asked = (p.certificateType as string[] | undefined) ?? ['CSMSRootCertificate'];
-        const certificateType = asked.map((t) => CERT_TYPE_16[t]).find((t) => t !== undefined);
+        const certificateType = asked.map((t) => CERT_TYPE_TO_16[t]).find((t) => t !== undefined);
         // 1.6 asks for one type per call; a request for several 1.6 types gets the first.
         if (!certificateType) return { reply: { status: 'NotFound' } };
         ctx.call!.data.certificateType = certificateType;
@@ -60,7 +51,7 @@ export function security16(v2: Ocpp2): TranslationMap {
       [down('DeleteCertificate')]: (p) => ({ payload: { status: p.status } }),
       [down('InstallCertificate')]: (p) => ({ payload: { status: p.status } }),
       [down('GetInstalledCertificateIds')]: (p, ctx) => {
-        const certificateType = CERT_TYPE_2[ctx.call!.data.certificateType as string];
+        const certificateType = CERT_TYPE_TO_2[ctx.call!.data.certificateType as string];
         const hashes = (p.certificateHashData ?? []) as Payload[];
         return {
           payload: compact({

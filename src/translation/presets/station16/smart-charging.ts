@@ -1,13 +1,7 @@
 import type { Payload, TranslationMap } from '../../types.js';
 import { compact, nowIso, type Ocpp2 } from '../convert.js';
-import { chargingProfile16Of } from '../profiles.js';
+import { chargingProfile16Of, PURPOSE_TO_16 } from '../profiles.js';
 import { keys16 } from './keys.js';
-
-const PURPOSE_TO_16: Record<string, string> = {
-  ChargingStationMaxProfile: 'ChargePointMaxProfile',
-  TxDefaultProfile: 'TxDefaultProfile',
-  TxProfile: 'TxProfile',
-};
 
 /** Smart Charging for a 1.6 station behind a 2.x CSMS: SetChargingProfile, ClearChargingProfile, GetCompositeSchedule. */
 export function smartCharging16(v2: Ocpp2): TranslationMap {

@@ -91,7 +91,7 @@ export function core2(v2: Ocpp2): TranslationMap {
       [down('ChangeAvailability')]: async (p, ctx) => ({
         payload: compact({
           operationalStatus: p.type,
-          evse: p.connectorId > 0 ? await evseOf(ctx, p.connectorId) : undefined,
+          evse: await ctx.services.connectors.evseOf(ctx.identity, p.connectorId),
         }),
       }),
       [down('Reset')]: (p) => ({ payload: { type: RESET_2[p.type] } }),
@@ -117,12 +117,4 @@ export function core2(v2: Ocpp2): TranslationMap {
       [down('UnlockConnector')]: (p) => ({ payload: { status: UNLOCK_16[p.status] ?? 'UnlockFailed' } }),
     },
   };
-}
-
-async function evseOf(
-  ctx: Parameters<NonNullable<TranslationMap['upstream']>[string]>[1],
-  connectorId: number,
-) {
-  const evse = await ctx.services.connectors.toEvse(ctx.identity, connectorId);
-  return { id: evse.evseId, connectorId: evse.connectorId };
 }

@@ -1,25 +1,11 @@
 import type { Payload, TranslationContext, TranslationMap } from '../../types.js';
-import { compact, type Ocpp2 } from '../convert.js';
+import { CERT_TYPE_TO_2, CERT_TYPE_TO_16, compact, type Ocpp2 } from '../convert.js';
 import { keys2 } from './keys.js';
 
-const CERT_TYPE_2: Record<string, string> = {
-  CentralSystemRootCertificate: 'CSMSRootCertificate',
-  ManufacturerRootCertificate: 'ManufacturerRootCertificate',
-};
-const CERT_TYPE_16: Record<string, string> = {
-  CSMSRootCertificate: 'CentralSystemRootCertificate',
-  ManufacturerRootCertificate: 'ManufacturerRootCertificate',
-};
 const TRIGGER_2: Record<string, string> = {
   DiagnosticsStatusNotification: 'LogStatusNotification',
   SignChargePointCertificate: 'SignChargingStationCertificate',
 };
-
-async function evseOf(ctx: TranslationContext, connectorId: number | undefined) {
-  if (connectorId === undefined || connectorId === 0) return undefined;
-  const evse = await ctx.services.connectors.toEvse(ctx.identity, connectorId);
-  return { id: evse.evseId, connectorId: evse.connectorId };
-}
 
 /** Remote trigger and the security whitepaper's messages for a 2.x station behind a 1.6 CSMS. */
 export function security2(v2: Ocpp2): TranslationMap {
@@ -28,7 +14,7 @@ export function security2(v2: Ocpp2): TranslationMap {
     action: 'TriggerMessage',
     payload: compact({
       requestedMessage: TRIGGER_2[p.requestedMessage] ?? p.requestedMessage,
-      evse: await evseOf(ctx, p.connectorId),
+      evse: await ctx.services.connectors.evseOf(ctx.identity, p.connectorId),
     }),
   });
   return {
@@ -50,10 +36,10 @@ export function security2(v2: Ocpp2): TranslationMap {
       }),
       [down('DeleteCertificate')]: (p) => ({ payload: { certificateHashData: p.certificateHashData } }),
       [down('InstallCertificate')]: (p) => ({
-        payload: { certificateType: CERT_TYPE_2[p.certificateType], certificate: p.certificate },
+        payload: { certificateType: CERT_TYPE_TO_2[p.certificateType], certificate: p.certificate },
       }),
       [down('GetInstalledCertificateIds')]: (p) => ({
-        payload: { certificateType: [CERT_TYPE_2[p.certificateType]] },
+        payload: { certificateType: [CERT_TYPE_TO_2[p.certificateType]] },
       }),
     },
     responses: {
@@ -66,7 +52,7 @@ export function security2(v2: Ocpp2): TranslationMap {
       [down('InstallCertificate')]: (p) => ({ payload: { status: p.status } }),
       [down('GetInstalledCertificateIds')]: (p) => {
         const chain = ((p.certificateHashDataChain ?? []) as Payload[]).filter(
-          (c) => CERT_TYPE_16[c.certificateType],
+          (c) => CERT_TYPE_TO_16[c.certificateType],
         );
         return {
           payload: compact({

@@ -1,14 +1,7 @@
 import type { Payload, TranslationMap } from '../../types.js';
 import { compact, type Ocpp2 } from '../convert.js';
-import { chargingProfile2Of } from '../profiles.js';
+import { chargingProfile2Of, PURPOSE_TO_2, tenth } from '../profiles.js';
 import { keys2 } from './keys.js';
-
-const PURPOSE_TO_2: Record<string, string> = {
-  ChargePointMaxProfile: 'ChargingStationMaxProfile',
-  TxDefaultProfile: 'TxDefaultProfile',
-  TxProfile: 'TxProfile',
-};
-const tenth = (n: number) => Math.round(n * 10) / 10;
 
 /** Smart Charging for a 2.x station behind a 1.6 CSMS. */
 export function smartCharging2(v2: Ocpp2): TranslationMap {
