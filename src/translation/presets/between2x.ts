@@ -16,17 +16,19 @@ export function between2x(station: Ocpp2, csms: Ocpp2): TranslationMap {
   };
   const shared = [...ACTIONS[station].keys()].filter((a) => ACTIONS[csms].has(a));
   for (const action of shared) {
-    const toCsms: Mapper = (p) => ({ payload: projectPayload(csms, action, 'request', p) });
-    const toStation: Mapper = (p) => ({ payload: projectPayload(station, action, 'request', p) });
+    const toCsms: Mapper = async (p) => ({ payload: await projectPayload(csms, action, 'request', p) });
+    const toStation: Mapper = async (p) => ({ payload: await projectPayload(station, action, 'request', p) });
     if (maySend(station, 'station', action) && maySend(csms, 'station', action)) {
       map.upstream[`${station}:${action}`] = toCsms;
-      map.responses[`${station}:${action}`] = (p) => ({
-        payload: projectPayload(station, action, 'response', p),
+      map.responses[`${station}:${action}`] = async (p) => ({
+        payload: await projectPayload(station, action, 'response', p),
       });
     }
     if (maySend(csms, 'csms', action) && maySend(station, 'csms', action)) {
       map.downstream[`${csms}:${action}`] = toStation;
-      map.responses[`${csms}:${action}`] = (p) => ({ payload: projectPayload(csms, action, 'response', p) });
+      map.responses[`${csms}:${action}`] = async (p) => ({
+        payload: await projectPayload(csms, action, 'response', p),
+      });
     }
   }
   return map;

@@ -1,4 +1,4 @@
-import { type JsonSchema, schemaFor } from '../../protocol/schemas.js';
+import type { JsonSchema } from '../../protocol/schemas.js';
 import type { OcppVersion } from '../../protocol/versions.js';
 import { UnrepresentableError } from '../errors.js';
 import type { Payload } from '../types.js';
@@ -9,7 +9,8 @@ import type { Payload } from '../types.js';
  * field that version has, drops optional fields whose value it cannot hold (a 2.1-only field, enum
  * value, longer string, out-of-range number; an array item that cannot be held when enough remain), and
  * refuses the message only when a required field cannot be held. The result is schema-valid by
- * construction. Reads the schemas through the protocol layer, where the validators read them.
+ * construction. Reads the schemas through the protocol layer, where the validators read them, loaded
+ * on first use: importing the translation entry does not pull in the file system.
  */
 
 interface Node {
@@ -36,13 +37,16 @@ interface Node {
 /** Marks a value the target cannot hold. */
 const NO = Symbol('unrepresentable');
 
-export function projectPayload(
+let schemas: Promise<typeof import('../../protocol/schemas.js')> | undefined;
+
+export async function projectPayload(
   version: OcppVersion,
   action: string,
   kind: 'request' | 'response',
   payload: Payload,
-): Payload {
-  const schema = schemaFor(version, action, kind) as (JsonSchema & Node) | undefined;
+): Promise<Payload> {
+  schemas ??= import('../../protocol/schemas.js');
+  const schema = (await schemas).schemaFor(version, action, kind) as (JsonSchema & Node) | undefined;
   if (!schema) throw new UnrepresentableError(`${action} has no ${version} ${kind}`, 'NotSupported');
   const where: string[] = [];
   const out = project(schema, schema, payload, '', { where, answer: kind === 'response' });
