@@ -72,6 +72,13 @@ const startAfresh = [
   { target: 'awaitingAuthorization', actions: ['clear', 'begin'] },
 ] as const;
 
+/**
+ * A START while a transaction is open: the same transaction again is a retry and changes nothing;
+ * another one means the open one ended without its end reaching the proxy (a station that rebooted and
+ * lost its StopTransaction), so the new one replaces it.
+ */
+const startReplacing = [{ guard: 'sameTransaction' }, ...startAfresh] as const;
+
 export const transactionMachine = setup({
   types: {
     context: {} as TransactionContext,
@@ -113,6 +120,8 @@ export const transactionMachine = setup({
   guards: {
     // Only the event's token counts: a previous transaction's token must not authorize the next one.
     startHasToken: ({ event }) => event.type === 'START' && event.idToken !== undefined,
+    sameTransaction: ({ context, event }) =>
+      event.type === 'START' && event.transactionId === context.transactionId,
   },
 }).createMachine({
   id: 'transaction',
@@ -137,6 +146,7 @@ export const transactionMachine = setup({
         AUTHORIZED: { target: 'started', actions: ['authorize', 'countEvent'] },
         UPDATE: { actions: 'countEvent' },
         END: { target: 'endedUnseen', actions: 'countEvent' },
+        START: startReplacing,
       },
     },
     started: {
@@ -144,6 +154,7 @@ export const transactionMachine = setup({
         BIND_16: { actions: 'bind16' },
         UPDATE: { target: 'updating', actions: 'countEvent' },
         END: { target: 'ended', actions: 'countEvent' },
+        START: startReplacing,
       },
     },
     updating: {
@@ -151,6 +162,7 @@ export const transactionMachine = setup({
         BIND_16: { actions: 'bind16' },
         UPDATE: { actions: 'countEvent' },
         END: { target: 'ended', actions: 'countEvent' },
+        START: startReplacing,
       },
     },
     // Not final: the EVSE's next transaction starts from here. The ended record stays readable

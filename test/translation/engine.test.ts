@@ -232,6 +232,32 @@ describe('translation engine', () => {
     expect((await d.engine.transactions.load(d.identity, 1)).state).toBe('endedUnseen');
   });
 
+  it('a start on a connector whose transaction never ended (a lost StopTransaction) replaces that transaction', async () => {
+    const d = new Drive('ocpp1.6', 'ocpp2.1', presets.ocpp16_to_ocpp21);
+    const start = async () => {
+      const s = await d.forward('upstream', 'StartTransaction', {
+        connectorId: 1,
+        idTag: 'A',
+        meterStart: 0,
+        timestamp: T0,
+      });
+      const conf = await d.answer(s.pending, { idTokenInfo: { status: 'Accepted' } });
+      return {
+        id: s.payload.transactionInfo.transactionId as string,
+        id16: conf.payload.transactionId as number,
+      };
+    };
+    await start();
+    const second = await start();
+    const stop = await d.forward('upstream', 'StopTransaction', {
+      transactionId: second.id16,
+      meterStop: 10,
+      timestamp: T0,
+    });
+    expect(stop.payload.transactionInfo.transactionId).toBe(second.id);
+    expect(stop.payload.seqNo).toBe(1);
+  });
+
   it('maps connectors through the per-station connector map (default evse = connectorId, connector = 1)', async () => {
     const d = new Drive('ocpp1.6', 'ocpp2.1', presets.ocpp16_to_ocpp21);
     const status = (connectorId: number) =>
