@@ -208,6 +208,26 @@ describe('translation engine', () => {
     expect(ended.payload).toMatchObject({ transactionId: 77, meterStop: 7000, reason: 'EVDisconnected' });
   });
 
+  it('a retried Started of a transaction the 1.6 CSMS already has is acknowledged, not started twice', async () => {
+    const d = new Drive('ocpp2.0.1', 'ocpp1.6', presets.ocpp201_to_ocpp16);
+    const started = {
+      eventType: 'Started',
+      timestamp: T0,
+      triggerReason: 'Authorized',
+      seqNo: 0,
+      transactionInfo: { transactionId: 'tx-1' },
+      evse: { id: 1, connectorId: 1 },
+      idToken: { idToken: 'RFID-1', type: 'ISO14443' },
+    };
+    const first = await d.forward('upstream', 'TransactionEvent', started);
+    expect(first.action).toBe('StartTransaction');
+    await d.answer(first.pending, { transactionId: 5, idTagInfo: { status: 'Accepted' } });
+    expect(await d.call('upstream', 'TransactionEvent', started)).toMatchObject({
+      kind: 'reply',
+      payload: {},
+    });
+  });
+
   it('a 2.x transaction that ends before authorization never reaches the 1.6 CSMS', async () => {
     const d = new Drive('ocpp2.1', 'ocpp1.6', presets.ocpp21_to_ocpp16);
     const base = {

@@ -60,6 +60,9 @@ export function transactions2(v2: Ocpp2): TranslationMap {
         const idTag = p.idToken ? idTagOf(p.idToken) : undefined;
         if (p.eventType === 'Started') {
           if (evseId === undefined || evseId < 1) return { reply: {} };
+          // A retried Started of a transaction the 1.6 CSMS already has (or is yet to be told of once
+          // authorized): acknowledged, not started twice.
+          if (known && known.state !== 'ended' && known.state !== 'endedUnseen') return { reply: {} };
           const start: PendingStart = {
             connectorId: await connectorOf(p, ctx, evseId),
             timestamp: p.timestamp,
