@@ -241,6 +241,7 @@ export class TranslationEngine {
       error: {
         code: translateErrorCode(received.errorCode, answererVersion, callerVersion),
         description: received.errorDescription,
+        details: received.errorDetails ?? {},
       },
     };
     if (mapper) {
@@ -273,7 +274,7 @@ export class TranslationEngine {
     let out: OCPPMessage;
     if ('error' in result) {
       const e = this.localError(run.answerTo, result.error);
-      out = { type: 4, id, action, ...e, errorDetails: direction === 'error' ? {} : e.errorDetails };
+      out = { type: 4, id, action, ...e };
     } else {
       out = { type: 3, id, action, payload: 'reply' in result ? result.reply : result.payload };
     }
@@ -307,9 +308,16 @@ export class TranslationEngine {
   }
 
   /** A code from a mapper (either era's spelling) spelled for `version`. */
-  private localError(version: OcppVersion, error: { code: string; description: string }): CallError {
+  private localError(
+    version: OcppVersion,
+    error: { code: string; description: string; details?: Payload },
+  ): CallError {
     const errorCode = errorCodeFor(version, errorKindOf(error.code));
-    return { errorCode, errorDescription: error.description.slice(0, 255), errorDetails: {} };
+    return {
+      errorCode,
+      errorDescription: error.description.slice(0, 255),
+      errorDetails: error.details ?? {},
+    };
   }
 
   private begin(

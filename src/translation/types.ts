@@ -69,7 +69,7 @@ export type TranslationResult =
   | BatchCall
   | LocalAnswer
   | DeferredAnswer
-  | { readonly error: { code: string; description: string } };
+  | { readonly error: { code: string; description: string; details?: Payload } };
 
 export type Mapper = (
   payload: Payload,
