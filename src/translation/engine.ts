@@ -3,6 +3,14 @@ import { type ErrorKind, errorCodeFor, errorKindOf, translateErrorCode } from '.
 import type { OcppVersion } from '../protocol/versions.js';
 import { ConnectorMap } from './connectors.js';
 import { MiddlewareRejection, TranslationFailure, UnrepresentableError } from './errors.js';
+import type {
+  AnswerOutcome,
+  CallDirection,
+  CallError,
+  CallOutcome,
+  FollowUps,
+  PendingCall,
+} from './outcomes.js';
 import { InMemorySessionStore, type ISessionStore } from './session.js';
 import { TransactionLedger } from './transactions.js';
 import type {
@@ -19,8 +27,6 @@ import type {
   TranslationResult,
 } from './types.js';
 
-export type CallDirection = 'upstream' | 'downstream';
-
 export interface TranslationEngineOptions {
   /** The version the stations behind the proxy speak. */
   readonly stationProtocol: OcppVersion;
@@ -33,61 +39,6 @@ export interface TranslationEngineOptions {
   /** A middleware threw. The sender got a CALLERROR with the rejection's code. */
   readonly onMiddlewareError?: (error: Error, message: OCPPMessage, context: TranslationContext) => void;
 }
-
-/** A call the proxy forwarded, to be handed back with its answer. The proxy keeps it by forwarded id. */
-export interface PendingCall {
-  readonly direction: CallDirection;
-  /** The translation-map key of the call: its sender's version and original action. */
-  readonly key: string;
-  readonly original: OriginalCall;
-  /** The action as forwarded (the first of a batch). */
-  readonly action: string;
-  readonly batch: boolean;
-}
-
-export interface CallError {
-  readonly errorCode: string;
-  readonly errorDescription: string;
-  readonly errorDetails: Payload;
-}
-
-/**
- * What the proxy sends after answering the message: `completions` are deferred answers now complete
- * (a CALLRESULT with `id`, to `to`), `emitted` are calls of the proxy's own.
- */
-export interface FollowUps {
-  readonly completions: readonly DeferredCompletion[];
-  readonly emitted: readonly ProxyCall[];
-}
-
-export type CallOutcome = FollowUps &
-  (
-    | /** Send `action`/`payload` to the other side; hand `pending` back with its answer. */ {
-        kind: 'forward';
-        action: string;
-        payload: Payload;
-        pending: PendingCall;
-      }
-    | /**
-     * Send these calls to the other side one after another (one CALL in flight), then hand `pending`
-     * back with one `BatchAnswer` per call, in order, as the payload of `translateResponse`.
-     */ { kind: 'batch'; calls: readonly { action: string; payload: Payload }[]; pending: PendingCall }
-    | /** Answer the sender with a CALLRESULT now; nothing is forwarded. */ {
-        kind: 'reply';
-        payload: Payload;
-      }
-    | /** Answer the sender with this CALLERROR (spelled for the sender's version). */ {
-        kind: 'error';
-        error: CallError;
-      }
-  );
-
-export type AnswerOutcome = FollowUps &
-  (
-    | { kind: 'result'; payload: Payload }
-    | { kind: 'error'; error: CallError }
-    | /** Hold the answer back; a later message completes it (a `completions` entry). */ { kind: 'deferred' }
-  );
 
 const REQUEST_ID_COUNTER = 'requestId';
 
@@ -413,3 +364,12 @@ export class TranslationEngine {
     return current;
   }
 }
+
+export type {
+  AnswerOutcome,
+  CallDirection,
+  CallError,
+  CallOutcome,
+  FollowUps,
+  PendingCall,
+} from './outcomes.js';
