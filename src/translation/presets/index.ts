@@ -2,7 +2,6 @@ import type { TranslationMap } from '../types.js';
 import { between2x } from './between2x.js';
 import { station2Preset } from './station2/index.js';
 import {
-  configuration16,
   core16Preset,
   firmware16,
   localAuth16,
@@ -34,4 +33,3 @@ export const localAuthPreset: TranslationMap = localAuth16('ocpp2.1');
 export const remoteTriggerPreset: TranslationMap = remoteTrigger16('ocpp2.1');
 /** The 1.6 security whitepaper's 11 messages (not in the reference). */
 export const securityPreset: TranslationMap = security16('ocpp2.1');
-export const configurationPreset: TranslationMap = configuration16('ocpp2.1');
