@@ -278,6 +278,80 @@ describe('translation engine', () => {
     expect(stop.payload.seqNo).toBe(1);
   });
 
+  it('charging detail crosses eras: 1.6 Charging during a transaction also reaches 2.x as a ChargingStateChanged event, and back', async () => {
+    const d = new Drive('ocpp1.6', 'ocpp2.1', presets.ocpp16_to_ocpp21);
+    const start = await d.forward('upstream', 'StartTransaction', {
+      connectorId: 1,
+      idTag: 'A',
+      meterStart: 0,
+      timestamp: T0,
+    });
+    const { payload: conf } = await d.answer(start.pending, { idTokenInfo: { status: 'Accepted' } });
+    const status = await d.forward('upstream', 'StatusNotification', {
+      connectorId: 1,
+      errorCode: 'NoError',
+      status: 'SuspendedEV',
+      timestamp: T0,
+    });
+    expect(status.payload.connectorStatus).toBe('Occupied');
+    expect(status.emitted).toEqual([
+      {
+        to: 'csms',
+        action: 'TransactionEvent',
+        payload: {
+          eventType: 'Updated',
+          timestamp: T0,
+          triggerReason: 'ChargingStateChanged',
+          seqNo: 1,
+          transactionInfo: {
+            transactionId: start.payload.transactionInfo.transactionId,
+            chargingState: 'SuspendedEV',
+          },
+          evse: { id: 1 },
+        },
+      },
+    ]);
+    const mv = await d.forward('upstream', 'MeterValues', {
+      connectorId: 1,
+      transactionId: conf.transactionId,
+      meterValue: [{ timestamp: T0, sampledValue: [{ value: '5' }] }],
+    });
+    expect(mv.payload.seqNo).toBe(2);
+
+    const back = new Drive('ocpp2.1', 'ocpp1.6', presets.ocpp21_to_ocpp16);
+    const tx = (eventType: string, seqNo: number, extra: object) => ({
+      eventType,
+      seqNo,
+      timestamp: T0,
+      triggerReason: 'Authorized',
+      transactionInfo: { transactionId: 't' },
+      evse: { id: 1, connectorId: 1 },
+      ...extra,
+    });
+    const s = await back.forward(
+      'upstream',
+      'TransactionEvent',
+      tx('Started', 0, { idToken: { idToken: 'A', type: 'ISO14443' } }),
+    );
+    await back.answer(s.pending, { transactionId: 4, idTagInfo: { status: 'Accepted' } });
+    const changed = await back.call(
+      'upstream',
+      'TransactionEvent',
+      tx('Updated', 1, {
+        triggerReason: 'ChargingStateChanged',
+        transactionInfo: { transactionId: 't', chargingState: 'SuspendedEVSE' },
+      }),
+    );
+    expect(changed).toMatchObject({ kind: 'reply', payload: {} });
+    expect(changed.emitted).toEqual([
+      {
+        to: 'csms',
+        action: 'StatusNotification',
+        payload: { connectorId: 1, errorCode: 'NoError', status: 'SuspendedEVSE', timestamp: T0 },
+      },
+    ]);
+  });
+
   it('maps connectors through the per-station connector map (default evse = connectorId, connector = 1)', async () => {
     const d = new Drive('ocpp1.6', 'ocpp2.1', presets.ocpp16_to_ocpp21);
     const status = (connectorId: number) =>

@@ -119,6 +119,15 @@ for (const c of CASES) {
               onTranslationError: (err) => failures.push(err.message),
             }).translate(c.map);
             const out = await engine.translateCall(direction, 'CP-1', { id: 'm1', action, payload });
+            for (const call of out.emitted) {
+              check(
+                call.to === 'csms' ? c.csms : c.station,
+                call.action,
+                'request',
+                call.payload,
+                'emitted call',
+              );
+            }
             let pending: PendingCall | undefined;
             let answer: unknown;
             switch (out.kind) {

@@ -1,4 +1,4 @@
-import type { TranslationMap } from '../../types.js';
+import type { TranslationContext, TranslationMap } from '../../types.js';
 import {
   compact,
   connectorStatusOf,
@@ -9,6 +9,45 @@ import {
   type Ocpp2,
 } from '../convert.js';
 import { keys16 } from './keys.js';
+
+/** 1.6 busy statuses that are a 2.x chargingState while a transaction runs. */
+const CHARGING_STATE: Record<string, string> = {
+  Charging: 'Charging',
+  SuspendedEV: 'SuspendedEV',
+  SuspendedEVSE: 'SuspendedEVSE',
+};
+
+/**
+ * 2.x carries charging detail in TransactionEvent, not StatusNotification (ocpp-notes §4.2): while the
+ * EVSE has a transaction open, a 1.6 Charging / SuspendedEV / SuspendedEVSE also goes to the CSMS as an
+ * Updated event (ChargingStateChanged), sent after the StatusNotification's answer.
+ */
+async function reportChargingState(
+  ctx: TranslationContext,
+  evseId: number,
+  status16: string,
+  timestamp: string,
+) {
+  const chargingState = CHARGING_STATE[status16];
+  if (!chargingState) return;
+  const { transactions } = ctx.services;
+  const open = await transactions.load(ctx.identity, evseId);
+  if ((open.state !== 'started' && open.state !== 'updating') || open.context.transactionId === undefined)
+    return;
+  const { before } = await transactions.apply(ctx.identity, evseId, { type: 'UPDATE' });
+  ctx.services.emit({
+    to: 'csms',
+    action: 'TransactionEvent',
+    payload: {
+      eventType: 'Updated',
+      timestamp,
+      triggerReason: 'ChargingStateChanged',
+      seqNo: before.context.nextSeqNo,
+      transactionInfo: { transactionId: open.context.transactionId, chargingState },
+      evse: { id: evseId },
+    },
+  });
+}
 
 const RESET_16: Record<string, string> = { Immediate: 'Hard', OnIdle: 'Soft', ImmediateAndResume: 'Hard' };
 
@@ -63,6 +102,7 @@ export function core16(v2: Ocpp2): TranslationMap {
           };
         }
         const { evseId, connectorId } = await ctx.services.connectors.toEvse(ctx.identity, p.connectorId);
+        await reportChargingState(ctx, evseId, p.status, timestamp);
         return {
           payload: { timestamp, connectorStatus: connectorStatusOf(p.status), evseId, connectorId },
         };

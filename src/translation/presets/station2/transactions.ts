@@ -22,6 +22,13 @@ const pendingStartKey = (evseId: number) => `tx/pendingStart/${evseId}`;
 
 type Sent = 'start' | 'meter' | 'stop';
 
+/** 2.x chargingState during a transaction -> 1.6 connector status (EVConnected and Idle have none). */
+const STATUS_OF_CHARGING_STATE: Record<string, string> = {
+  Charging: 'Charging',
+  SuspendedEV: 'SuspendedEV',
+  SuspendedEVSE: 'SuspendedEVSE',
+};
+
 async function connectorOf(p: Payload, ctx: TranslationContext, evseId: number): Promise<number> {
   return ctx.services.connectors.toConnector16(ctx.identity, evseId, p.evse?.connectorId);
 }
@@ -119,6 +126,22 @@ export function transactions2(v2: Ocpp2): TranslationMap {
           };
         }
         await transactions.apply(ctx.identity, evseId, { type: 'UPDATE' });
+        // 1.6 tells charging detail by connector status (ocpp-notes §4.2).
+        const status16 = p.transactionInfo.chargingState
+          ? STATUS_OF_CHARGING_STATE[p.transactionInfo.chargingState]
+          : undefined;
+        if (status16) {
+          ctx.services.emit({
+            to: 'csms',
+            action: 'StatusNotification',
+            payload: {
+              connectorId: await connectorOf(p, ctx, evseId),
+              errorCode: 'NoError',
+              status: status16,
+              timestamp: p.timestamp,
+            },
+          });
+        }
         const meterValue = meterValues16Of(p.meterValue);
         if (!meterValue) return { reply: {} };
         ctx.call!.data.sent = 'meter' satisfies Sent;
