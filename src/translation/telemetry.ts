@@ -46,7 +46,7 @@ export function createTelemetryMiddleware(
     if (t0 === undefined) return undefined;
     started.delete(key);
     const ms = now() - t0;
-    const name = `${direction}:${context.call?.action ?? message.action ?? '?'}`;
+    const name = `${direction}:${context.call.action}`;
     const t = totals.get(name) ?? { count: 0, totalMs: 0, maxMs: 0 };
     t.count++;
     t.totalMs += ms;

@@ -37,7 +37,7 @@ export interface TranslationContext {
   readonly targetProtocol: OcppVersion;
   readonly session: ISessionStore;
   /** For a response or error: the call it answers. For a call: the call itself (mappers may write `data`). */
-  readonly call?: OriginalCall;
+  readonly call: OriginalCall;
   /** Engine services mappers share: transaction correlation, connector map, id minting. */
   readonly services: TranslationServices;
 }

@@ -61,7 +61,7 @@ export function configuration16(v2: Ocpp2): TranslationMap {
     downstream: {
       [down('GetVariables')]: (p, ctx) => {
         const plans = (p.getVariableData as Payload[]).map((item) => plan(item));
-        ctx.call!.data.plans = plans;
+        ctx.call.data.plans = plans;
         const keys = [...new Set(plans.flatMap((pl) => ('key' in pl ? [pl.key] : [])))];
         // No key to ask: an empty GetConfiguration would fetch every key instead.
         if (keys.length === 0) {
@@ -78,7 +78,7 @@ export function configuration16(v2: Ocpp2): TranslationMap {
       [down('SetVariables')]: (p, ctx) => {
         const items = p.setVariableData as Payload[];
         const plans = items.map((item) => plan(item, item.attributeValue.length > 500));
-        ctx.call!.data.plans = plans;
+        ctx.call.data.plans = plans;
         const batch = items.flatMap((item, i) => {
           const pl = plans[i]!;
           return 'key' in pl
@@ -97,14 +97,14 @@ export function configuration16(v2: Ocpp2): TranslationMap {
         return { batch };
       },
       [down('GetBaseReport')]: (p, ctx) => {
-        ctx.call!.data.requestId = p.requestId;
+        ctx.call.data.requestId = p.requestId;
         return { action: 'GetConfiguration', payload: {} };
       },
     },
     responses: {
       [down('GetVariables')]: (p, ctx) => {
-        const items = ctx.call!.payload.getVariableData as Payload[];
-        const plans = ctx.call!.data.plans as Plan[];
+        const items = ctx.call.payload.getVariableData as Payload[];
+        const plans = ctx.call.data.plans as Plan[];
         const values = new Map<string, Payload>();
         for (const entry of (p.configurationKey ?? []) as Payload[]) values.set(entry.key, entry);
         return {
@@ -119,8 +119,8 @@ export function configuration16(v2: Ocpp2): TranslationMap {
         };
       },
       [down('SetVariables')]: (answers: BatchAnswer[], ctx) => {
-        const items = ctx.call!.payload.setVariableData as Payload[];
-        const plans = ctx.call!.data.plans as Plan[];
+        const items = ctx.call.payload.setVariableData as Payload[];
+        const plans = ctx.call.data.plans as Plan[];
         let next = 0;
         return {
           payload: {
@@ -134,7 +134,7 @@ export function configuration16(v2: Ocpp2): TranslationMap {
       [down('GetBaseReport')]: (p, ctx) => {
         const entries = (p.configurationKey ?? []) as Payload[];
         if (entries.length === 0) return { payload: { status: 'EmptyResultSet' } };
-        const requestId = ctx.call!.data.requestId as number;
+        const requestId = ctx.call.data.requestId as number;
         const generatedAt = nowIso();
         const parts = Math.ceil(entries.length / REPORT_PART_SIZE);
         for (let part = 0; part < parts; part++) {

@@ -44,7 +44,7 @@ export function firmware16(v2: Ocpp2): TranslationMap {
           if (f.signature === undefined || f.signingCertificate === undefined) {
             return { reply: { status: 'Rejected', statusInfo: { reasonCode: 'MissingParam' } } };
           }
-          ctx.call!.data.signed = true;
+          ctx.call.data.signed = true;
           return { action: 'SignedUpdateFirmware', payload: p };
         }
         if (!URL.canParse(f.location))
@@ -61,7 +61,7 @@ export function firmware16(v2: Ocpp2): TranslationMap {
       [down('GetLog')]: async (p, ctx) => {
         await ctx.session.set(ctx.identity, LOG_REQUEST, p.requestId);
         if (p.logType === 'SecurityLog') {
-          ctx.call!.data.native = true;
+          ctx.call.data.native = true;
           return { payload: p };
         }
         if (p.logType !== 'DiagnosticsLog') return { reply: { status: 'Rejected' } };
@@ -84,10 +84,10 @@ export function firmware16(v2: Ocpp2): TranslationMap {
       [up('DiagnosticsStatusNotification')]: () => ({ payload: {} }),
       // 1.6 UpdateFirmware.conf is empty: the station took the order.
       [down('UpdateFirmware')]: (p, ctx) => ({
-        payload: { status: ctx.call!.data.signed ? p.status : 'Accepted' },
+        payload: { status: ctx.call.data.signed ? p.status : 'Accepted' },
       }),
       [down('GetLog')]: (p, ctx) =>
-        ctx.call!.data.native
+        ctx.call.data.native
           ? { payload: compact({ status: p.status, filename: p.filename }) }
           : { payload: compact({ status: 'Accepted', filename: p.fileName }) },
     },

@@ -38,7 +38,7 @@ export function security16(v2: Ocpp2): TranslationMap {
         const certificateType = asked.map((t) => CERT_TYPE_TO_16[t]).find((t) => t !== undefined);
         // 1.6 asks for one type per call; a request for several 1.6 types gets the first.
         if (!certificateType) return { reply: { status: 'NotFound' } };
-        ctx.call!.data.certificateType = certificateType;
+        ctx.call.data.certificateType = certificateType;
         return { payload: { certificateType } };
       },
     },
@@ -51,7 +51,7 @@ export function security16(v2: Ocpp2): TranslationMap {
       [down('DeleteCertificate')]: (p) => ({ payload: { status: p.status } }),
       [down('InstallCertificate')]: (p) => ({ payload: { status: p.status } }),
       [down('GetInstalledCertificateIds')]: (p, ctx) => {
-        const certificateType = CERT_TYPE_TO_2[ctx.call!.data.certificateType as string];
+        const certificateType = CERT_TYPE_TO_2[ctx.call.data.certificateType as string];
         const hashes = (p.certificateHashData ?? []) as Payload[];
         return {
           payload: compact({

@@ -55,7 +55,7 @@ export function smartCharging16(v2: Ocpp2): TranslationMap {
       [down('GetCompositeSchedule')]: (p, ctx) => {
         const phases = (n: number | undefined) =>
           n === undefined || (v2 === 'ocpp2.1' && (n < 0 || n > 3)) ? undefined : n;
-        const asked = ctx.call!.payload;
+        const asked = ctx.call.payload;
         const s = p.chargingSchedule as Payload | undefined;
         if (p.status !== 'Accepted' || !s)
           return { payload: { status: p.status === 'Accepted' ? 'Rejected' : p.status } };

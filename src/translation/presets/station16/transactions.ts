@@ -51,7 +51,7 @@ export function transactions16(v2: Ocpp2): TranslationMap {
           transactionId16,
           idToken: p.idTag,
         });
-        ctx.call!.data.transactionId16 = transactionId16;
+        ctx.call.data.transactionId16 = transactionId16;
         const remote = before.state === 'authorizing' && before.context.idToken === p.idTag;
         return {
           action: 'TransactionEvent',
@@ -155,7 +155,7 @@ export function transactions16(v2: Ocpp2): TranslationMap {
             idTokenType: p.idToken.type,
             remoteStartId: p.remoteStartId,
           });
-          ctx.call!.data.evseId = p.evseId;
+          ctx.call.data.evseId = p.evseId;
         } else {
           const pending: StationRemoteStart = {
             idTag,
@@ -182,7 +182,7 @@ export function transactions16(v2: Ocpp2): TranslationMap {
     },
     responses: {
       [up('StartTransaction')]: (p, ctx) => ({
-        payload: { transactionId: ctx.call!.data.transactionId16, idTagInfo: idTagInfoOf(p.idTokenInfo) },
+        payload: { transactionId: ctx.call.data.transactionId16, idTagInfo: idTagInfoOf(p.idTokenInfo) },
       }),
       [up('StopTransaction')]: (p) => ({
         payload: compact({ idTagInfo: p.idTokenInfo ? idTagInfoOf(p.idTokenInfo) : undefined }),
@@ -190,7 +190,7 @@ export function transactions16(v2: Ocpp2): TranslationMap {
       [up('MeterValues')]: () => ({ payload: {} }),
       [down('RequestStartTransaction')]: async (p, ctx) => {
         if (p.status !== 'Accepted') {
-          const evseId = ctx.call!.data.evseId as number | undefined;
+          const evseId = ctx.call.data.evseId as number | undefined;
           if (evseId !== undefined)
             await ctx.services.transactions.apply(ctx.identity, evseId, { type: 'CANCEL' });
           else await ctx.session.delete(ctx.identity, STATION_REMOTE_START);

@@ -66,9 +66,9 @@ export function configuration2(v2: Ocpp2): TranslationMap {
         const keys = (p.key ?? []) as string[];
         if (keys.length === 0) {
           const requestId = await ctx.services.nextRequestId();
-          const agg: Aggregation = { callId: ctx.call!.id, configurationKey: [], unknownKey: [] };
+          const agg: Aggregation = { callId: ctx.call.id, configurationKey: [], unknownKey: [] };
           await ctx.session.set(ctx.identity, aggregationKey(requestId), agg);
-          ctx.call!.data.requestId = requestId;
+          ctx.call.data.requestId = requestId;
           return { action: 'GetBaseReport', payload: { requestId, reportBase: 'ConfigurationInventory' } };
         }
         return {
@@ -96,7 +96,7 @@ export function configuration2(v2: Ocpp2): TranslationMap {
     responses: {
       [up('NotifyReport')]: () => ({ payload: {} }),
       [down('GetConfiguration')]: async (p, ctx) => {
-        const requestId = ctx.call!.data.requestId as number | undefined;
+        const requestId = ctx.call.data.requestId as number | undefined;
         if (requestId !== undefined) {
           if (p.status === 'Accepted') return { defer: true };
           await ctx.session.delete(ctx.identity, aggregationKey(requestId));
@@ -105,7 +105,7 @@ export function configuration2(v2: Ocpp2): TranslationMap {
         }
         // Results are matched to the asked keys by variable, not by position.
         const asked = new Map<string, string>();
-        for (const k of (ctx.call!.payload.key ?? []) as string[]) {
+        for (const k of (ctx.call.payload.key ?? []) as string[]) {
           const v = variableOfKey2(k);
           asked.set(`${v.component}\u0000${v.variable}`, k);
         }

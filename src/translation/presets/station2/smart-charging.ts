@@ -53,7 +53,7 @@ export function smartCharging2(v2: Ocpp2): TranslationMap {
         return {
           payload: {
             status: 'Accepted',
-            connectorId: ctx.call!.payload.connectorId,
+            connectorId: ctx.call.payload.connectorId,
             scheduleStart: s.scheduleStart,
             chargingSchedule: {
               duration: s.duration,

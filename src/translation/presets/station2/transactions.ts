@@ -35,7 +35,7 @@ async function connectorOf(p: Payload, ctx: TranslationContext, evseId: number):
 
 /** StartTransaction for a 2.x transaction, now that it has an idTag. */
 function startTransaction(ctx: TranslationContext, idTag: string, start: PendingStart): TranslationResult {
-  ctx.call!.data.sent = 'start' satisfies Sent;
+  ctx.call.data.sent = 'start' satisfies Sent;
   return {
     action: 'StartTransaction',
     payload: compact({
@@ -82,7 +82,7 @@ export function transactions2(v2: Ocpp2): TranslationMap {
             idToken: idTag,
             remoteStartId: p.transactionInfo.remoteStartId,
           });
-          ctx.call!.data.evseId = evseId;
+          ctx.call.data.evseId = evseId;
           if (after.state === 'awaitingAuthorization') {
             await ctx.session.set(ctx.identity, pendingStartKey(evseId), start);
             return { reply: {} };
@@ -90,7 +90,7 @@ export function transactions2(v2: Ocpp2): TranslationMap {
           return startTransaction(ctx, after.context.idToken!, start);
         }
         if (!known || evseId === undefined) return { reply: {} };
-        ctx.call!.data.evseId = evseId;
+        ctx.call.data.evseId = evseId;
         if (known.state === 'awaitingAuthorization') {
           if (p.eventType === 'Ended') {
             await transactions.apply(ctx.identity, evseId, { type: 'END' });
@@ -111,7 +111,7 @@ export function transactions2(v2: Ocpp2): TranslationMap {
         const id16 = known.context.transactionId16;
         if (p.eventType === 'Ended') {
           await transactions.apply(ctx.identity, evseId, { type: 'END' });
-          ctx.call!.data.sent = 'stop' satisfies Sent;
+          ctx.call.data.sent = 'stop' satisfies Sent;
           if (id16 === undefined) return { reply: {} };
           return {
             action: 'StopTransaction',
@@ -144,7 +144,7 @@ export function transactions2(v2: Ocpp2): TranslationMap {
         }
         const meterValue = meterValues16Of(p.meterValue);
         if (!meterValue) return { reply: {} };
-        ctx.call!.data.sent = 'meter' satisfies Sent;
+        ctx.call.data.sent = 'meter' satisfies Sent;
         return {
           action: 'MeterValues',
           payload: compact({
@@ -175,7 +175,7 @@ export function transactions2(v2: Ocpp2): TranslationMap {
             idTokenType: 'Central',
             remoteStartId,
           });
-          ctx.call!.data.evseId = evse.evseId;
+          ctx.call.data.evseId = evse.evseId;
         }
         return {
           action: 'RequestStartTransaction',
@@ -196,9 +196,9 @@ export function transactions2(v2: Ocpp2): TranslationMap {
     },
     responses: {
       [up('TransactionEvent')]: async (p, ctx) => {
-        const sent = ctx.call!.data.sent as Sent;
+        const sent = ctx.call.data.sent as Sent;
         if (sent === 'start') {
-          const evseId = ctx.call!.data.evseId as number;
+          const evseId = ctx.call.data.evseId as number;
           await ctx.services.transactions.apply(ctx.identity, evseId, {
             type: 'BIND_16',
             transactionId16: p.transactionId,
@@ -209,7 +209,7 @@ export function transactions2(v2: Ocpp2): TranslationMap {
         return { payload: {} };
       },
       [down('RemoteStartTransaction')]: async (p, ctx) => {
-        const evseId = ctx.call!.data.evseId as number | undefined;
+        const evseId = ctx.call.data.evseId as number | undefined;
         if (p.status !== 'Accepted' && evseId !== undefined) {
           await ctx.services.transactions.apply(ctx.identity, evseId, { type: 'CANCEL' });
         }
