@@ -11,14 +11,13 @@ import {
   securityPreset,
   smartChargingPreset,
 } from '../../src/translation/index.js';
-import { Drive } from './drive.js';
+import { Drive, T0 as T, txEvent } from './drive.js';
 
 /** The 1.6 actions (28 of the six profiles + 11 of the security whitepaper) and who sends each. */
 const v16 = [...ACTIONS['ocpp1.6'].keys()];
 const fromStation16 = v16.filter((a) => maySend('ocpp1.6', 'station', a)).sort();
 const fromCsms16 = v16.filter((a) => maySend('ocpp1.6', 'csms', a)).sort();
 
-const T = '2026-01-01T10:00:00.000Z';
 const URL1 = 'https://example.com/file';
 const token = (idToken: string, type = 'ISO14443') => ({ idToken, type });
 const profile = {
@@ -94,15 +93,7 @@ const COMMANDS_21: [string, object, string][] = [
 ];
 
 /** A 2.1 station's messages, in order, behind a 1.6 CSMS (after the commands that steer them). */
-const tx = (eventType: string, seqNo: number, extra: object = {}) => ({
-  eventType,
-  seqNo,
-  timestamp: T,
-  triggerReason: 'Authorized',
-  transactionInfo: { transactionId: 'tx-1' },
-  evse: { id: 1, connectorId: 1 },
-  ...extra,
-});
+const tx = (eventType: string, seqNo: number, extra: object = {}) => txEvent('tx-1', eventType, seqNo, extra);
 const meter = [{ timestamp: T, sampledValue: [{ value: 10 }] }];
 const MESSAGES_21: [string, object, string][] = [
   [

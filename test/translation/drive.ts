@@ -69,3 +69,16 @@ export function expectValid(
   const error = validatePayload(version, action, kind, payload as never);
   expect(error?.message).toBeUndefined();
 }
+
+export const T0 = '2026-01-01T10:00:00.000Z';
+
+/** A 2.x TransactionEvent on EVSE 1, connector 1, authorized; `extra` replaces any field. */
+export const txEvent = (transactionId: string, eventType: string, seqNo: number, extra: object = {}) => ({
+  eventType,
+  seqNo,
+  timestamp: T0,
+  triggerReason: 'Authorized',
+  transactionInfo: { transactionId },
+  evse: { id: 1, connectorId: 1 },
+  ...extra,
+});

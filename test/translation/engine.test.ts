@@ -6,9 +6,7 @@ import {
   type ProxyMiddleware,
   presets,
 } from '../../src/translation/index.js';
-import { Drive } from './drive.js';
-
-const T0 = '2026-01-01T10:00:00.000Z';
+import { Drive, T0, txEvent } from './drive.js';
 
 describe('translation engine', () => {
   it('answers an action the target version lacks with NotSupported, spelled for the sender, never forwarding it', async () => {
@@ -153,15 +151,8 @@ describe('translation engine', () => {
 
   it('a 2.x transaction started before authorization reaches a 1.6 CSMS only once authorized, with its start data', async () => {
     const d = new Drive('ocpp2.0.1', 'ocpp1.6', presets.ocpp201_to_ocpp16);
-    const event = (eventType: string, seqNo: number, extra: object) => ({
-      eventType,
-      timestamp: T0,
-      triggerReason: 'CablePluggedIn',
-      seqNo,
-      transactionInfo: { transactionId: 'tx-plug' },
-      evse: { id: 1, connectorId: 1 },
-      ...extra,
-    });
+    const event = (eventType: string, seqNo: number, extra: object) =>
+      txEvent('tx-plug', eventType, seqNo, { triggerReason: 'CablePluggedIn', ...extra });
     const started = await d.call(
       'upstream',
       'TransactionEvent',
@@ -319,15 +310,7 @@ describe('translation engine', () => {
     expect(mv.payload.seqNo).toBe(2);
 
     const back = new Drive('ocpp2.1', 'ocpp1.6', presets.ocpp21_to_ocpp16);
-    const tx = (eventType: string, seqNo: number, extra: object) => ({
-      eventType,
-      seqNo,
-      timestamp: T0,
-      triggerReason: 'Authorized',
-      transactionInfo: { transactionId: 't' },
-      evse: { id: 1, connectorId: 1 },
-      ...extra,
-    });
+    const tx = (eventType: string, seqNo: number, extra: object) => txEvent('t', eventType, seqNo, extra);
     const s = await back.forward(
       'upstream',
       'TransactionEvent',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OcppVersion } from '../../src/protocol/index.js';
 import { schemaFor, validatePayload } from '../../src/protocol/index.js';
-import type { CallDirection, PendingCall, TranslationMap } from '../../src/translation/index.js';
+import type { CallDirection, PendingCall, ProxyCall, TranslationMap } from '../../src/translation/index.js';
 import { presets, TranslationEngine } from '../../src/translation/index.js';
 import { arbitraryFromSchema } from '../support/arbitrary-from-schema.js';
 import type { SchemaNode } from '../support/example-from-schema.js';
@@ -98,6 +98,13 @@ function check(
     );
 }
 
+/** Calls the proxy makes on its own are checked like translated ones, against their receiver's version. */
+function checkEmitted(c: Case, calls: readonly ProxyCall[]): void {
+  for (const call of calls) {
+    check(call.to === 'csms' ? c.csms : c.station, call.action, 'request', call.payload, 'emitted call');
+  }
+}
+
 for (const c of CASES) {
   describe(`preset ${c.name}`, () => {
     const calls: [CallDirection, string][] = [
@@ -119,15 +126,7 @@ for (const c of CASES) {
               onTranslationError: (err) => failures.push(err.message),
             }).translate(c.map);
             const out = await engine.translateCall(direction, 'CP-1', { id: 'm1', action, payload });
-            for (const call of out.emitted) {
-              check(
-                call.to === 'csms' ? c.csms : c.station,
-                call.action,
-                'request',
-                call.payload,
-                'emitted call',
-              );
-            }
+            checkEmitted(c, out.emitted);
             let pending: PendingCall | undefined;
             let answer: unknown;
             switch (out.kind) {
@@ -169,15 +168,7 @@ for (const c of CASES) {
                 );
               if (back.kind === 'result')
                 check(source, action, 'response', back.payload, 'translated response');
-              for (const call of back.emitted) {
-                check(
-                  call.to === 'csms' ? c.csms : c.station,
-                  call.action,
-                  'request',
-                  call.payload,
-                  'emitted call',
-                );
-              }
+              checkEmitted(c, back.emitted);
             }
           }),
           { numRuns: RUNS },
