@@ -306,6 +306,34 @@ describe('reference bugs, fixed', () => {
     for (const c of reported.emitted) expectValid('ocpp2.1', c.action, 'request', c.payload);
   });
 
+  it('configuration: a keyless GetConfiguration asked again replaces the first aggregation (one per station)', async () => {
+    const d = new Drive('ocpp2.0.1', 'ocpp1.6', presets.ocpp201_to_ocpp16);
+    const first = await d.forward('downstream', 'GetConfiguration', {});
+    const second = await d.forward('downstream', 'GetConfiguration', {});
+    const part = (requestId: number) => ({
+      requestId,
+      generatedAt: T0,
+      seqNo: 0,
+      tbc: false,
+      reportData: [
+        {
+          component: { name: 'OCPPCommCtrlr' },
+          variable: { name: 'HeartbeatInterval' },
+          variableAttribute: [{ value: '60' }],
+        },
+      ],
+    });
+    expect((await d.call('upstream', 'NotifyReport', part(first.payload.requestId))).completions).toEqual([]);
+    const done = await d.call('upstream', 'NotifyReport', part(second.payload.requestId));
+    expect(done.completions).toEqual([
+      {
+        to: 'csms',
+        id: second.pending.original.id,
+        payload: { configurationKey: [{ key: 'HeartbeatInterval', readonly: false, value: '60' }] },
+      },
+    ]);
+  });
+
   it('configuration: a keyless GetConfiguration from a 1.6 CSMS is answered from the aggregated NotifyReport parts', async () => {
     const d = new Drive('ocpp2.0.1', 'ocpp1.6', presets.ocpp201_to_ocpp16);
     const get = await d.forward('downstream', 'GetConfiguration', {});

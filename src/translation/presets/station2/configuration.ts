@@ -5,12 +5,18 @@ import { keys2 } from './keys.js';
 
 /** A keyless GetConfiguration waiting for the station's NotifyReport parts. */
 interface Aggregation {
+  readonly requestId: number;
   /** The 1.6 CSMS's GetConfiguration message id, answered when the last part arrives. */
   readonly callId: string;
   readonly configurationKey: Payload[];
   readonly unknownKey: string[];
 }
-const aggregationKey = (requestId: number) => `report/${requestId}`;
+/**
+ * One aggregation per station: a 1.6 CSMS has one call in flight, and a GetConfiguration asked again
+ * (the first timed out) replaces the old one, so a station that never finishes its report leaves at most
+ * one record behind.
+ */
+const AGGREGATION = 'report/pending';
 
 const SET_16: Record<string, string> = {
   Accepted: 'Accepted',
@@ -44,18 +50,17 @@ export function configuration2(v2: Ocpp2): TranslationMap {
   return {
     upstream: {
       [up('NotifyReport')]: async (p, ctx) => {
-        const key = aggregationKey(p.requestId);
-        const agg = await ctx.session.get<Aggregation>(ctx.identity, key);
-        // A report nobody here asked for (the station's own, or a 2.x-only request): acknowledged.
-        if (!agg) return { reply: {} };
+        const agg = await ctx.session.get<Aggregation>(ctx.identity, AGGREGATION);
+        // A report nobody here asked for (the station's own, or a superseded request): acknowledged.
+        if (!agg || agg.requestId !== p.requestId) return { reply: {} };
         for (const item of (p.reportData ?? []) as Payload[]) {
           const entry = entryOf(item);
           if (entry) agg.configurationKey.push(entry);
         }
         if (p.tbc) {
-          await ctx.session.set(ctx.identity, key, agg);
+          await ctx.session.set(ctx.identity, AGGREGATION, agg);
         } else {
-          await ctx.session.delete(ctx.identity, key);
+          await ctx.session.delete(ctx.identity, AGGREGATION);
           ctx.services.completeDeferred({ to: 'csms', id: agg.callId, payload: answerOf(agg) });
         }
         return { reply: {} };
@@ -66,8 +71,8 @@ export function configuration2(v2: Ocpp2): TranslationMap {
         const keys = (p.key ?? []) as string[];
         if (keys.length === 0) {
           const requestId = await ctx.services.nextRequestId();
-          const agg: Aggregation = { callId: ctx.call.id, configurationKey: [], unknownKey: [] };
-          await ctx.session.set(ctx.identity, aggregationKey(requestId), agg);
+          const agg: Aggregation = { requestId, callId: ctx.call.id, configurationKey: [], unknownKey: [] };
+          await ctx.session.set(ctx.identity, AGGREGATION, agg);
           ctx.call.data.requestId = requestId;
           return { action: 'GetBaseReport', payload: { requestId, reportBase: 'ConfigurationInventory' } };
         }
@@ -99,7 +104,7 @@ export function configuration2(v2: Ocpp2): TranslationMap {
         const requestId = ctx.call.data.requestId as number | undefined;
         if (requestId !== undefined) {
           if (p.status === 'Accepted') return { defer: true };
-          await ctx.session.delete(ctx.identity, aggregationKey(requestId));
+          await ctx.session.delete(ctx.identity, AGGREGATION);
           if (p.status === 'EmptyResultSet') return { payload: {} };
           return { error: { code: 'NotSupported', description: `GetBaseReport ${p.status}` } };
         }
@@ -127,7 +132,7 @@ export function configuration2(v2: Ocpp2): TranslationMap {
             ...(value !== undefined && value.length <= 500 ? { value } : {}),
           });
         });
-        return { payload: answerOf({ callId: '', configurationKey, unknownKey }) };
+        return { payload: answerOf({ configurationKey, unknownKey }) };
       },
       [down('ChangeConfiguration')]: (p) => {
         const status = (p.setVariableResult as Payload[])[0]?.attributeStatus;
@@ -137,7 +142,7 @@ export function configuration2(v2: Ocpp2): TranslationMap {
   };
 }
 
-function answerOf(agg: Aggregation): Payload {
+function answerOf(agg: Pick<Aggregation, 'configurationKey' | 'unknownKey'>): Payload {
   return {
     ...(agg.configurationKey.length > 0 ? { configurationKey: agg.configurationKey } : {}),
     ...(agg.unknownKey.length > 0 ? { unknownKey: agg.unknownKey } : {}),
