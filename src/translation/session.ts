@@ -15,11 +15,12 @@ export interface ISessionStore {
 }
 
 /**
- * The default store, for a single proxy process: state is lost on restart. Values are copied in and out
- * (structured clone) so a mapper that mutates what it read cannot change the stored state behind the store.
+ * The default store, for a single proxy process: state is lost on restart. Values are kept as JSON text,
+ * as a shared store keeps them: a mapper that mutates what it read cannot change the stored state, and a
+ * value a shared store could not hold fails here too. (JSON beats structuredClone for these small values.)
  */
 export class InMemorySessionStore implements ISessionStore {
-  private readonly stations = new Map<string, Map<string, unknown>>();
+  private readonly stations = new Map<string, Map<string, string>>();
   private readonly counters = new Map<string, number>();
 
   async set(identity: string, key: string, value: unknown): Promise<void> {
@@ -28,12 +29,12 @@ export class InMemorySessionStore implements ISessionStore {
       entries = new Map();
       this.stations.set(identity, entries);
     }
-    entries.set(key, structuredClone(value));
+    entries.set(key, JSON.stringify(value));
   }
 
   async get<T = unknown>(identity: string, key: string): Promise<T | undefined> {
-    const value = this.stations.get(identity)?.get(key);
-    return value === undefined ? undefined : (structuredClone(value) as T);
+    const text = this.stations.get(identity)?.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
   }
 
   async delete(identity: string, key: string): Promise<void> {

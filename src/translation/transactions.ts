@@ -1,4 +1,4 @@
-import { transition } from 'xstate';
+import { type AnyActorScope, createActor } from 'xstate';
 import {
   type StoredTransaction,
   type TransactionEvent,
@@ -27,6 +27,12 @@ export class TransactionLedger {
   /** Per station+EVSE chain: an upstream event and a downstream command for one EVSE must not interleave. */
   private readonly chains = new Map<string, Promise<unknown>>();
   private counterChain: Promise<unknown> = Promise.resolve();
+  /**
+   * One scope for every transition: xstate's `transition()` builds a whole actor per call (measured at
+   * about half of a MeterValues translation). The machine has assign actions only (no children, delays,
+   * emits or executed actions), so nothing is ever scheduled on this scope.
+   */
+  private readonly scope: AnyActorScope = inertScope();
 
   constructor(private readonly session: ISessionStore) {}
 
@@ -85,7 +91,7 @@ export class TransactionLedger {
   private async applyNow(identity: string, evseId: number, event: TransactionEvent) {
     const before = await this.load(identity, evseId);
     const snapshot = transactionMachine.resolveState({ value: before.state, context: before.context });
-    const [next] = transition(transactionMachine, snapshot, event);
+    const next = transactionMachine.transition(snapshot, event, this.scope);
     const after: StoredTransaction = { state: next.value as TransactionState, context: next.context };
     await this.session.set(identity, evseKey(evseId), after);
     const { transactionId, transactionId16 } = after.context;
@@ -105,4 +111,20 @@ export class TransactionLedger {
     }
     return { before, after };
   }
+}
+
+function inertScope(): AnyActorScope {
+  const self = createActor(transactionMachine, { input: { evseId: 0 } });
+  const ignore = () => {};
+  return {
+    self,
+    id: '',
+    sessionId: '',
+    logger: ignore,
+    defer: ignore,
+    emit: ignore,
+    system: self.system,
+    stopChild: ignore,
+    actionExecutor: ignore,
+  };
 }
