@@ -119,7 +119,19 @@ export class TranslationEngine {
     }
     if ('error' in result)
       return { kind: 'error', error: this.localError(source, result.error), ...run.follow };
-    if ('reply' in result) return { kind: 'reply', payload: result.reply, ...run.follow };
+    if ('reply' in result) {
+      // Answered here: `post` sees the answer (a CALLRESULT in the call's direction), so a middleware
+      // that logs or times calls sees every call end.
+      const post = await this.middleware(
+        run,
+        { type: 3, id: pre.id, action: pre.action, payload: result.reply },
+        direction,
+        'post',
+      );
+      if ('kind' in post) return post;
+      if (post.type !== 3) return this.fail(run, 'InternalError', 'a middleware changed the message type');
+      return { kind: 'reply', payload: post.payload, ...run.follow };
+    }
     if ('defer' in result) return this.broken(run, pre, `${key}: a call cannot be deferred`);
     const calls =
       'batch' in result ? result.batch : [{ action: result.action ?? pre.action, payload: result.payload }];

@@ -105,6 +105,8 @@ export type Phase = 'pre' | 'post';
 /**
  * Middleware (the seed's `ProxyMiddleware`): `undefined` passes the message on, a returned message
  * replaces it, a throw rejects it (the sender gets a CALLERROR, `middlewareError` fires).
+ * A call the proxy answers itself (NotifyEvent to a 1.6 CSMS, a command 1.6 cannot carry) reaches
+ * `post` of its direction as the CALLRESULT it is answered with (`message.type === 3`).
  */
 export type ProxyMiddleware = (
   message: OCPPMessage,

@@ -146,6 +146,9 @@ describe('translation engine', () => {
     const stats = telemetry.stats();
     expect(stats['upstream:Heartbeat']).toEqual({ count: 3, totalMs: 6, maxMs: 2, meanMs: 2 });
     expect(stats['response:Heartbeat']?.count).toBe(3);
+    // A call answered here ends at `post` too (a 2.1 Reset for one EVSE: 1.6 resets whole stations).
+    expect((await d.call('downstream', 'Reset', { type: 'Immediate', evseId: 1 })).kind).toBe('reply');
+    expect(telemetry.stats()['downstream:Reset']?.count).toBe(1);
     expect(telemetry.abandoned).toBe(0);
   });
 
