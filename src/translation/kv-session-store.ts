@@ -38,6 +38,8 @@ export class KvSessionStore implements ISessionStore {
   }
 
   async set(identity: string, key: string, value: unknown): Promise<void> {
+    // JSON has no undefined: storing it means having no value.
+    if (value === undefined) return this.delete(identity, key);
     await this.bucket.put(entryKey(identity, key), encoder.encode(JSON.stringify(value)));
   }
 

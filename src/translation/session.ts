@@ -24,6 +24,8 @@ export class InMemorySessionStore implements ISessionStore {
   private readonly counters = new Map<string, number>();
 
   async set(identity: string, key: string, value: unknown): Promise<void> {
+    // JSON has no undefined: storing it means having no value.
+    if (value === undefined) return this.delete(identity, key);
     let entries = this.stations.get(identity);
     if (!entries) {
       entries = new Map();

@@ -39,6 +39,13 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await store.get('CP-1/x', 'a')).toBe(4);
   });
 
+  it('setting undefined leaves no value (JSON has no undefined)', async () => {
+    const store = make();
+    await store.set('CP-1', 'k', 1);
+    await store.set('CP-1', 'k', undefined);
+    expect(await store.get('CP-1', 'k')).toBeUndefined();
+  });
+
   it('a value read back is a copy: changing it does not change the store', async () => {
     const store = make();
     await store.set('CP-1', 'k', { n: 1 });
