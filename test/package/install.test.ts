@@ -92,6 +92,7 @@ describe('the packed package', () => {
         'dist/cli/main.js',
         'dist/protocol/index.js',
         'dist/protocol/schemas/ocpp1.6.json',
+        'dist/translation/index.js',
       ]),
     );
     expect(
@@ -101,11 +102,12 @@ describe('the packed package', () => {
     expect(map.sourcesContent?.length).toBe(map.sources.length);
   });
 
-  it('imports both entry points from ESM', () => {
+  it('imports every entry point from ESM', () => {
     writeFileSync(
       join(project, 'esm.mjs'),
       `import { createCsms, createStation } from 'ocpp-actors';
 import { decodeFrame } from 'ocpp-actors/protocol';
+import { presets } from 'ocpp-actors/translation';
 const csms = createCsms();
 const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
 const station = createStation({ url: 'ws://127.0.0.1:' + port, identity: 'CP-ESM', protocols: ['ocpp1.6'] });
@@ -114,23 +116,24 @@ await station.connect();
 const boot = await station.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
 await station.close();
 await csms.close();
-console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok);
+console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21);
 `,
     );
-    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true');
+    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true object');
   });
 
-  it('requires both entry points from CommonJS', () => {
+  it('requires every entry point from CommonJS', () => {
     writeFileSync(
       join(project, 'cjs.cjs'),
       `const { createCsms, RpcError } = require('ocpp-actors');
 const { decodeFrame } = require('ocpp-actors/protocol');
+const { mergePresets } = require('ocpp-actors/translation');
 const csms = createCsms({ protocols: ['ocpp1.6'] });
-console.log(typeof csms.listen, new RpcError('NotSupported').kind, decodeFrame('nope', 'ocpp1.6').ok);
+console.log(typeof csms.listen, new RpcError('NotSupported').kind, decodeFrame('nope', 'ocpp1.6').ok, typeof mergePresets);
 csms.close();
 `,
     );
-    expect(run(process.execPath, ['cjs.cjs'], project).trim()).toBe('function NotSupported false');
+    expect(run(process.execPath, ['cjs.cjs'], project).trim()).toBe('function NotSupported false function');
   });
 
   it('runs the bin', () => {
@@ -179,7 +182,9 @@ csms.close();
 
 const CONSUMER = `import { createCsms, createStation, StationNotConnectedError, type CsmsOptions } from 'ocpp-actors';
 import { decodeFrame, validatePayload, type Ocpp16 } from 'ocpp-actors/protocol';
+import { mergePresets, presets } from 'ocpp-actors/translation';
 
+export const map = mergePresets(presets.ocpp16_to_ocpp21);
 const options: CsmsOptions = { protocols: ['ocpp1.6', 'ocpp2.0.1'], securityProfile: 0 };
 const csms = createCsms(options);
 csms.handle('ocpp1.6', 'StartTransaction', async ({ payload }) => ({
