@@ -1,7 +1,14 @@
 export { type CloseOptions, Csms, createCsms, type ListenOptions } from './actors/csms.js';
 export { registerDefaultHandlers } from './actors/default-handlers.js';
 export * from './actors/errors.js';
-export type { AuthCallback, AuthRequest, AuthResult, CsmsOptions } from './actors/options.js';
+export type {
+  ActorClock,
+  AuthCallback,
+  AuthRequest,
+  AuthResult,
+  CsmsOptions,
+  InspectOption,
+} from './actors/options.js';
 export * from './bus/index.js';
 export * from './client/index.js';
 export * from './hooks/types.js';

@@ -198,15 +198,17 @@ export class Csms {
   /**
    * Handle CALLs of `action` from stations, for every version (`handle(action, fn)`) or for one
    * (`handle('ocpp1.6', action, fn)`); `'*'` catches every action without a handler of its own.
+   * `NoInfer`: the handler is no inference site, so its return is checked against the response type of
+   * the action already inferred and keeps its literal types (`status: 'Accepted'` without `as const`).
    */
   handle<A extends CsmsReceivable>(
     action: A,
-    handler: Handler<AnyVersionRequest<A>, HandlerReply<AnyVersionResponse<A>>>,
+    handler: NoInfer<Handler<AnyVersionRequest<A>, HandlerReply<AnyVersionResponse<A>>>>,
   ): this;
   handle<V extends OcppVersion, A extends CsmsReceivable<V>>(
     version: V,
     action: A,
-    handler: Handler<RequestOf<V, A>, HandlerReply<ResponseOf<V, A>>>,
+    handler: NoInfer<Handler<RequestOf<V, A>, HandlerReply<ResponseOf<V, A>>>>,
   ): this;
   /** Every action without a handler of its own (vendor actions need `strict: false`). */
   handle(action: '*', handler: Handler): this;

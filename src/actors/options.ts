@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
+import type { InspectionEvent, Observer } from 'xstate';
 import * as z from 'zod';
 import type { Bus } from '../bus/types.js';
 import type { OcppPlugin } from '../hooks/types.js';
@@ -34,10 +35,13 @@ export interface ActorClock {
   clearTimeout(id: unknown): void;
 }
 
+/** What XState's `inspect` option takes. */
+export type InspectOption = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `${what} must be a function`);
 const ms = z.number().int().nonnegative();
 
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   /** Subprotocols in the server's order of preference. */
   protocols: z.array(z.enum(OCPP_VERSIONS)).min(1).default(['ocpp2.1', 'ocpp2.0.1', 'ocpp1.6']),
   /** Validate every payload both ways against the official schemas. */
@@ -49,6 +53,7 @@ const optionsSchema = z.object({
    * certificate (mutual TLS). One profile per CSMS, so per port (2.0.1 A00.FR.001).
    */
   securityProfile: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).default(0),
+  /** Profiles 1 and 2 (and optionally 3): decides each handshake; see AuthResult for the HTTP statuses. */
   auth: fn<AuthCallback>('auth').optional(),
   /** Profiles 2 and 3: the server certificate and key (and for 3 the station CA) `listen()` serves with. */
   tls: tlsOptionsSchema.optional(),
@@ -56,18 +61,23 @@ const optionsSchema = z.object({
   certificateIdentity: fn<CertificateIdentity>('certificateIdentity').optional(),
   /** Answer SecurityError to any CALL but BootNotification until the station is Accepted. */
   requireBoot: z.boolean().default(true),
+  /** An outbound CALL unanswered this long fails with CallTimeoutError (and counts toward the breaker). */
   callTimeoutMs: ms.default(30_000),
+  /** A handler running this long is answered InternalError and its `signal` aborted. */
   handlerTimeoutMs: ms.default(30_000),
   /** Outbound calls waiting behind the one in flight, per station; beyond it, CallQueueFullError. */
   maxQueuedCalls: z.number().int().min(0).default(100),
   /** Inbound CALLs waiting behind the one being handled; beyond it, a CALLERROR (flood). */
   maxInboundWaiting: z.number().int().min(0).default(8),
+  /** A frame larger than this closes the socket with 1009. */
   maxPayloadBytes: z
     .number()
     .int()
     .positive()
     .default(1024 * 1024),
+  /** From accept to a completed upgrade (TLS, headers, `auth`); beyond it the socket is cut. */
   handshakeTimeoutMs: ms.default(10_000),
+  /** Open station connections at most; the next handshake gets HTTP 503. */
   maxConnections: z.number().int().positive().default(50_000),
   /**
    * Sockets accepted but not yet upgraded (TLS handshake, request headers, the auth wait), at most;
@@ -77,7 +87,15 @@ const optionsSchema = z.object({
   maxPendingHandshakes: z.number().int().positive().default(2_000),
   /** Connection attempts per remote address; `false` disables. Over the rate: HTTP 429. */
   connectionRateLimit: z
-    .union([z.literal(false), z.object({ burst: z.number().positive(), perSecond: z.number().positive() })])
+    .union([
+      z.literal(false),
+      z.object({
+        /** Attempts allowed at once from one address. */
+        burst: z.number().positive(),
+        /** Attempts per second refilled after the burst. */
+        perSecond: z.number().positive(),
+      }),
+    ])
     .default({ burst: 200, perSecond: 100 }),
   /** Ping a station silent this long; terminate it if the next interval passes without a pong. 0 disables. */
   pingIntervalMs: ms.default(30_000),
@@ -91,7 +109,9 @@ const optionsSchema = z.object({
     .union([
       z.boolean(),
       z.object({
+        /** Messages smaller than this (bytes) are sent uncompressed. */
         threshold: z.number().int().nonnegative().default(1024),
+        /** Reset the compression context per message (memory per station stays flat). */
         serverNoContextTakeover: z.boolean().default(true),
       }),
     ])
@@ -122,30 +142,47 @@ const optionsSchema = z.object({
     )
     .optional(),
   /**
-   * XState inspection observer for every station and breaker actor, e.g. `createBrowserInspector().inspect`
-   * from @statelyai/inspect or any `(event) => void`; each actor's id is its station identity.
+   * XState inspection for every station and breaker actor, as XState takes it: an observer (`{ next }`,
+   * e.g. `createWebSocketInspector({ url }).inspect` of the Stately inspector) or a function. Each actor's
+   * id is its station identity.
    */
   inspect: z
-    .custom<(event: unknown) => void>((v) => typeof v === 'function', 'inspect must be a function')
+    .custom<InspectOption>(
+      (v) =>
+        typeof v === 'function' ||
+        (typeof v === 'object' && v !== null && typeof (v as Observer<InspectionEvent>).next === 'function'),
+      'inspect must be a function or an observer with next()',
+    )
+    // One shape inside; the observer is called as a method, so its `this` stays intact.
+    .transform((v): ((event: unknown) => void) =>
+      typeof v === 'function' ? (v as (event: unknown) => void) : (e) => v.next?.(e as InspectionEvent),
+    )
     .optional(),
+  /** Per-station circuit breaker over outbound calls; `false` turns it off. */
   breaker: z
     .union([
       z.literal(false),
       z.object({
+        /** Timed-out calls in a row that open the breaker (calls then fail fast with BreakerOpenError). */
         failureThreshold: z.number().int().positive().default(5),
+        /** How long it stays open before one probe call is let through. */
         resetTimeoutMs: ms.default(30_000),
       }),
     ])
     .default({ failureThreshold: 5, resetTimeoutMs: 30_000 }),
+  /** A station's unsent bytes over this emit `backpressure` (the socket is slower than what is sent to it). */
   backpressureBytes: z
     .number()
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Send handler exception messages to stations in the CALLERROR (default: a generic description). */
   exposeErrors: z.boolean().default(false),
   /** ± spread applied to every timer so timers armed together do not fire together. */
   jitterRatio: z.number().min(0).max(0.5).default(0.1),
+  /** Emit `telemetry` (connections, message counts, handshakes, memory) this often; 0: never. */
   telemetryIntervalMs: ms.default(0),
+  /** pino-compatible logger (`info`/`warn`/`error`/`debug`); silent without one. */
   logger: z
     .custom<Logger>(
       (v) => typeof v === 'object' && v !== null && typeof (v as Logger).info === 'function',
@@ -154,6 +191,7 @@ const optionsSchema = z.object({
     .optional(),
   /** Log payloads at debug level (off: payloads may hold personal data). */
   logPayloads: z.boolean().default(false),
+  /** Hook objects (`onConnection`, `onMessage`, …, see Plugins and events), run in this order. */
   plugins: z
     .array(
       z.custom<OcppPlugin>(
@@ -162,6 +200,7 @@ const optionsSchema = z.object({
       ),
     )
     .default([]),
+  /** Where offline commands and station ownership live; the embedded in-memory bus by default. */
   bus: z.custom<Bus>((v) => typeof v === 'object' && v !== null, 'bus must be a Bus').optional(),
   /** This node's name on the bus (ownership, event origin). */
   nodeId: z.string().min(1).optional(),

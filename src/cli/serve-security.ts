@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Csms } from '../actors/csms.js';
 import type { AuthCallback, CsmsOptions } from '../actors/options.js';
 import { passwordMatches } from '../transport/handshake.js';
+import { UsageError } from './args.js';
 
 export interface SecurityFlags {
   securityProfile: 0 | 1 | 2 | 3;
@@ -72,7 +73,7 @@ export class ServeSecurity {
 
   static async load(flags: SecurityFlags): Promise<ServeSecurity> {
     const problems = securityFlagProblems(flags);
-    if (problems.length) throw new Error(problems.join('\n'));
+    if (problems.length) throw new UsageError(problems.join('\n'), 'serve');
     const s = new ServeSecurity(flags);
     s.apply(await s.read());
     return s;
@@ -109,19 +110,39 @@ export class ServeSecurity {
   private async read(): Promise<Loaded> {
     const f = this.flags;
     const [cert, key, ca, passwords] = await Promise.all([
-      f.tlsCert ? readFile(f.tlsCert) : undefined,
-      f.tlsKey ? readFile(f.tlsKey) : undefined,
-      f.tlsCa ? readFile(f.tlsCa) : undefined,
-      f.passwordFile ? readFile(f.passwordFile, 'utf8') : undefined,
+      readFlagFile('--tls-cert', f.tlsCert),
+      readFlagFile('--tls-key', f.tlsKey),
+      readFlagFile('--tls-ca', f.tlsCa),
+      readFlagFile('--password-file', f.passwordFile).then((b) => b?.toString('utf8')),
     ]);
     return {
       tls: cert && key ? { cert, key, ...(ca ? { ca } : {}) } : undefined,
-      passwords: passwords === undefined ? undefined : parsePasswordFile(passwords, f.passwordFile),
+      passwords: passwords === undefined ? undefined : parsePasswordFileFlag(passwords, f.passwordFile),
     };
   }
 
   private apply(loaded: Loaded): void {
     if (loaded.tls) this.tls = loaded.tls;
     if (loaded.passwords) this.passwords = loaded.passwords;
+  }
+}
+
+/** A file named by a flag; an unreadable one is a usage error that names the flag, the path and why. */
+async function readFlagFile(flag: string, path: string | undefined): Promise<Buffer | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new UsageError(`${flag} ${path}: cannot read the file (${why})`, 'serve');
+  }
+}
+
+function parsePasswordFileFlag(text: string, path: string | undefined): Map<string, Buffer> {
+  try {
+    return parsePasswordFile(text, path);
+  } catch (error) {
+    throw new UsageError(`--password-file ${error instanceof Error ? error.message : error}`, 'serve');
   }
 }

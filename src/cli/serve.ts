@@ -1,6 +1,7 @@
-import { parseArgs } from 'node:util';
 import { type Csms, createCsms } from '../actors/csms.js';
 import { registerDefaultHandlers } from '../actors/default-handlers.js';
+import { OptionsError } from '../actors/errors.js';
+import { parseFlags, UsageError } from './args.js';
 import { type SecurityFlags, ServeSecurity, securityFlagProblems } from './serve-security.js';
 
 export interface ServeOptions extends SecurityFlags {
@@ -14,55 +15,73 @@ export interface ServeOptions extends SecurityFlags {
   handshakeTimeoutMs?: number;
 }
 
-export const SERVE_USAGE = `  ocpp-actors serve [--port 9000] [--host 0.0.0.0] [--quiet]
+export const SERVE_USAGE = `  ocpp-actors serve [--port 9000] [--host 127.0.0.1] [--quiet]
                     [--security-profile 0|1|2|3] [--tls-cert cert.pem --tls-key key.pem] [--tls-ca ca.pem]
                     [--password-file passwords.txt] [--rate-limit BURST,PER_SECOND|off]
                     [--handshake-timeout MS]
       Start a CSMS speaking OCPP 2.1, 2.0.1 and 1.6 on the embedded bus, with default handlers
-      (accept boots, answer heartbeats, status, meter values, authorize, transactions).
-      Profile 1: HTTP Basic; 2: TLS + HTTP Basic; 3: TLS + client certificates (CN = identity).
-      --password-file has identity:password lines. SIGHUP re-reads the certificate and password files.
-      --rate-limit: connection attempts per remote address (default 200,100: HTTP 429 beyond); 'off' for
-      load tests and simulators connecting thousands of stations from one address.
-      --handshake-timeout: a connection that has not completed its WebSocket handshake this long after
-      accept is cut (default 10000).`;
+      (accept boots, answer heartbeats, status, meter values, authorize, transactions).`;
 
-/** The serve flags, or the reason they are unusable. */
-export function parseServeArgs(args: string[], version: string): ServeOptions | { error: string } {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string', default: '9000' },
-      host: { type: 'string', default: '0.0.0.0' },
-      quiet: { type: 'boolean', default: false },
-      'security-profile': { type: 'string', default: '0' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-ca': { type: 'string' },
-      'password-file': { type: 'string' },
-      'rate-limit': { type: 'string' },
-      'handshake-timeout': { type: 'string' },
-    },
-  });
+export const SERVE_HELP = `Usage:
+${SERVE_USAGE}
+
+Options:
+  --port N                  TCP port (default 9000; 0 picks a free one)
+  --host ADDRESS            address to bind (default 127.0.0.1: this machine only). --host 0.0.0.0 accepts
+                            stations from the network; with --security-profile 0 anyone may connect.
+  --quiet                   print the start banner only, not each station's connects, boots and refusals
+  --security-profile N      0: no authentication (default); 1: HTTP Basic; 2: TLS + HTTP Basic;
+                            3: TLS + client certificates (CN = identity)
+  --tls-cert FILE           PEM certificate (profiles 2 and 3)
+  --tls-key FILE            PEM key of the certificate (profiles 2 and 3)
+  --tls-ca FILE             PEM CA that signs station certificates (profile 3)
+  --password-file FILE      identity:password lines (profiles 1 and 2); unknown identity: 404, wrong password: 401
+  --rate-limit B,R|off      connection attempts per remote address: burst B, then R per second (default
+                            200,100; HTTP 429 beyond); 'off' for simulators connecting thousands from one address
+  --handshake-timeout MS    a connection that has not completed its WebSocket handshake this long after
+                            accept is cut (default 10000)
+  -h, --help                this help
+
+SIGHUP re-reads the certificate, key, CA and password files; stations stay connected.
+SIGINT/SIGTERM close every connection (handlers get 2 s to finish) and exit 0.`;
+
+const SERVE_FLAGS = {
+  port: { type: 'string', default: '9000' },
+  host: { type: 'string', default: '127.0.0.1' },
+  quiet: { type: 'boolean', default: false },
+  'security-profile': { type: 'string', default: '0' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'password-file': { type: 'string' },
+  'rate-limit': { type: 'string' },
+  'handshake-timeout': { type: 'string' },
+} as const;
+
+/** The serve flags, or `'help'`; a UsageError says why they are unusable. */
+export function parseServeArgs(args: string[], version: string): ServeOptions | 'help' {
+  const values = parseFlags('serve', args, SERVE_FLAGS);
+  if (values.help) return 'help';
+  const usage = (message: string) => new UsageError(message, 'serve');
   let rateLimit: ServeOptions['rateLimit'];
   const rl = values['rate-limit'];
   if (rl === 'off') rateLimit = false;
   else if (rl !== undefined) {
     const [burst, perSecond] = rl.split(',').map(Number);
     if (!burst || !perSecond || burst <= 0 || perSecond <= 0)
-      return { error: `--rate-limit must be BURST,PER_SECOND (e.g. 200,100) or off, got ${rl}` };
+      throw usage(`--rate-limit must be BURST,PER_SECOND (e.g. 200,100) or off, got ${rl}`);
     rateLimit = { burst, perSecond };
   }
   const ht = values['handshake-timeout'];
   const handshakeTimeoutMs = ht === undefined ? undefined : Number(ht);
   if (handshakeTimeoutMs !== undefined && (!Number.isInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 0))
-    return { error: `--handshake-timeout must be milliseconds, got ${ht}` };
+    throw usage(`--handshake-timeout must be milliseconds, got ${ht}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    return { error: `--port must be a port number, got ${values.port}` };
+    throw usage(`--port must be a port number, got ${values.port}`);
   const profile = values['security-profile'];
   if (profile !== '0' && profile !== '1' && profile !== '2' && profile !== '3')
-    return { error: `--security-profile must be 0, 1, 2 or 3, got ${profile}` };
+    throw usage(`--security-profile must be 0, 1, 2 or 3, got ${profile}`);
   const options: ServeOptions = {
     port,
     host: values.host,
@@ -77,7 +96,32 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
     ...(handshakeTimeoutMs !== undefined && { handshakeTimeoutMs }),
   };
   const problems = securityFlagProblems(options);
-  return problems.length ? { error: problems.join('\n') } : options;
+  if (problems.length) throw usage(problems.join('\n'));
+  return options;
+}
+
+/** Loopback addresses: only this machine can reach them. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** What the start banner says about who can connect, so an open development server is never a surprise. */
+export function exposureNotes(host: string, securityProfile: number): string[] {
+  if (isLoopback(host)) {
+    return [
+      `  bound to ${host}: only this machine can connect (--host 0.0.0.0 accepts stations from the network)`,
+      ...(securityProfile === 0 ? ['  security profile 0: no authentication'] : []),
+    ];
+  }
+  return [
+    `  WARNING: bound to ${host}: anyone who can reach this machine on the network can connect`,
+    ...(securityProfile === 0
+      ? [
+          '  WARNING: security profile 0: no authentication; anyone who connects may act as any station' +
+            ' (--security-profile 1, 2 or 3 with --password-file or certificates)',
+        ]
+      : []),
+  ];
 }
 
 export interface RunningServer {
@@ -130,10 +174,40 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
     log(`invalid ${direction === 'IN' ? 'message from' : 'answer to'} ${station.identity}: ${error.message}`),
   );
 
-  const { port } = await csms.listen({ port: opts.port, host: opts.host });
+  let port: number;
+  try {
+    ({ port } = await csms.listen({ port: opts.port, host: opts.host }));
+  } catch (error) {
+    await csms.close({ drainMs: 0 });
+    throw listenFailure(error, opts);
+  }
   const scheme = opts.securityProfile >= 2 ? 'wss' : 'ws';
-  const host = opts.host === '0.0.0.0' ? 'localhost' : opts.host;
+  const host = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
   return { csms, port, url: `${scheme}://${host}:${port}`, reload: () => security.reload(csms) };
+}
+
+/** A failed listen, said the way a user can act on. */
+function listenFailure(error: unknown, opts: ServeOptions): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${opts.host}:${opts.port}`;
+  // The files were read, but the certificate, key or CA in them are not usable together.
+  if (error instanceof OptionsError)
+    return new UsageError(`--tls-cert/--tls-key/--tls-ca: ${error.issues.join('; ')}`, 'serve');
+  if (code?.startsWith('ERR_OSSL'))
+    return new UsageError(`--tls-cert/--tls-key/--tls-ca: not usable PEM (${code})`, 'serve');
+  if (code === 'EADDRINUSE')
+    return new Error(
+      `cannot listen on ${where}: the port is in use (EADDRINUSE); stop the other process or pick another --port`,
+    );
+  if (code === 'EACCES')
+    return new Error(
+      `cannot listen on ${where}: permission denied (EACCES); ports below 1024 need privileges`,
+    );
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new Error(
+      `cannot listen on ${where}: --host ${opts.host} is not an address of this machine (${code})`,
+    );
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** The main job: a CSMS on the embedded bus with default handlers, printing stations as they come and go. */
@@ -142,10 +216,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
     if (!opts.quiet) console.log(`${new Date().toISOString()} ${line}`);
   };
   const { csms, url, reload } = await startServer(opts, log);
-  console.log(
-    `ocpp-actors ${opts.version}: CSMS listening on ${url}/<station identity> (${csms.options.protocols.join(', ')}; security profile ${opts.securityProfile})`,
-  );
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -167,4 +237,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
         ),
     );
   });
+  // Printed last: whoever waits for the banner may signal at once.
+  console.log(
+    [
+      `ocpp-actors ${opts.version}: CSMS listening on ${url}/<station identity> (${csms.options.protocols.join(', ')}; security profile ${opts.securityProfile})`,
+      ...exposureNotes(opts.host, opts.securityProfile),
+    ].join('\n'),
+  );
 }

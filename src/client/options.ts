@@ -25,14 +25,16 @@ export interface StationTlsOptions {
 const ms = z.number().int().nonnegative();
 const isObject = (v: unknown) => typeof v === 'object' && v !== null;
 
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   /** The CSMS endpoint; `/<percent-encoded identity>` is appended. */
   url: z.string().regex(/^wss?:\/\/[^/]/i, 'url must be a ws:// or wss:// URL'),
+  /** The station's identity (percent-encoded into the URL; the user name of HTTP Basic). */
   identity: z.string().min(1),
   /** Offered in Sec-WebSocket-Protocol in this order of preference. */
   protocols: z.array(z.enum(OCPP_VERSIONS)).min(1).default(['ocpp2.1', 'ocpp2.0.1', 'ocpp1.6']),
   /** Security profile 1/2: HTTP Basic with the identity as user; may be binary (1.6 AuthorizationKey). */
   password: z.union([z.string(), z.instanceof(Buffer)]).optional(),
+  /** wss:// only: `ca` to trust the CSMS; `cert` + `key` for profile 3 (see StationTlsOptions). */
   tls: z
     .custom<StationTlsOptions>(isObject, 'tls must be an object')
     .refine(
@@ -42,7 +44,9 @@ const optionsSchema = z.object({
     .optional(),
   /** Validate every payload both ways against the official schemas. */
   strict: z.boolean().default(true),
+  /** A CALL unanswered this long fails with CallTimeoutError. */
   callTimeoutMs: ms.default(30_000),
+  /** A handler running this long is answered InternalError and its `signal` aborted. */
   handlerTimeoutMs: ms.default(30_000),
   /** Calls made while connected that may wait behind the one in flight; beyond it, CallQueueFullError. */
   maxQueuedCalls: z.number().int().min(0).default(100),
@@ -50,8 +54,10 @@ const optionsSchema = z.object({
   maxInboundWaiting: z.number().int().min(0).default(8),
   /** Keep calls made while disconnected (and those a dropped connection interrupted) for the next connection. */
   queueWhileOffline: z.boolean().default(true),
+  /** The queue of calls kept for the next connection (`queueWhileOffline`). */
   offlineQueue: z
     .object({
+      /** Calls kept at most. */
       max: z.number().int().min(0).default(1000),
       /** 'drop-oldest': make room and emit `offlineDropped`; 'reject-new': OfflineQueueFullError. */
       overflow: z.enum(['reject-new', 'drop-oldest']).default('drop-oldest'),
@@ -60,9 +66,13 @@ const optionsSchema = z.object({
   /** 2.0.1 RetryBackOff* semantics, in ms; see `retryBackOffMs`. */
   reconnect: z
     .object({
+      /** RetryBackOffWaitMinimum: the first wait, doubled per failed attempt. */
       waitMinimumMs: ms.default(DEFAULT_RETRY_BACK_OFF.waitMinimumMs),
+      /** RetryBackOffRandomRange: up to this much random delay added to each wait. */
       randomRangeMs: ms.default(DEFAULT_RETRY_BACK_OFF.randomRangeMs),
+      /** RetryBackOffRepeatTimes: how many times the wait doubles. */
       repeatTimes: z.number().int().min(0).default(DEFAULT_RETRY_BACK_OFF.repeatTimes),
+      /** Upper bound of one wait. */
       maxDelayMs: ms.default(DEFAULT_RETRY_BACK_OFF.maxDelayMs),
       /** Source of the random part, [0, 1) (tests make it deterministic). */
       random: z.custom<() => number>((v) => typeof v === 'function', 'random must be a function').optional(),
@@ -81,12 +91,14 @@ const optionsSchema = z.object({
   exposeErrors: z.boolean().default(false),
   /** Log every frame at debug level (payloads may hold personal data: off by default). */
   logPayloads: z.boolean().default(false),
+  /** pino-compatible logger (`info`/`warn`/`error`/`debug`); silent without one. */
   logger: z
     .custom<Logger>(
       (v) => isObject(v) && typeof (v as Logger).info === 'function',
       'logger must be pino-compatible (info/warn/error/debug)',
     )
     .optional(),
+  /** Hook objects, as on the CSMS side, run in this order. */
   plugins: z
     .array(
       z.custom<OcppPlugin>(

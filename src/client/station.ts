@@ -181,13 +181,17 @@ export class Station<V extends OcppVersion = OcppVersion> {
   /**
    * Handle CALLs of `action` from the CSMS, for every version (`handle(action, fn)`) or one
    * (`handle('ocpp1.6', action, fn)`); `'*'` catches every action without a handler of its own. Actions
-   * without any handler are answered NotSupported (NotImplemented when unknown in the version).
+   * without any handler are answered NotSupported (NotImplemented when unknown in the version). The
+   * handler is `NoInfer` so that its return keeps literal types (see `Csms.handle`).
    */
-  handle<A extends StationHandled<V>>(action: A, handler: Handler<RequestIn<V, A>, ResponseIn<V, A>>): this;
+  handle<A extends StationHandled<V>>(
+    action: A,
+    handler: NoInfer<Handler<RequestIn<V, A>, ResponseIn<V, A>>>,
+  ): this;
   handle<W extends V, A extends CsmsCallable<W>>(
     version: W,
     action: A,
-    handler: Handler<RequestOf<W, A>, ResponseOf<W, A>>,
+    handler: NoInfer<Handler<RequestOf<W, A>, ResponseOf<W, A>>>,
   ): this;
   handle(action: '*', handler: Handler): this;
   handle(a: string, b: unknown, c?: unknown): this {

@@ -44,6 +44,7 @@ export const tlsOptionsSchema = z.strictObject({
   ca: pems.optional(),
   /** Certificate revocation list(s), PEM. */
   crl: pems.optional(),
+  /** Of an encrypted `key`. */
   passphrase: z.string().optional(),
   /** OpenSSL cipher list; default `DEFAULT_CIPHERS`. */
   ciphers: z.string().min(1).optional(),

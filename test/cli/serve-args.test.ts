@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/args.js';
 import { parseServeArgs } from '../../src/cli/serve.js';
 
 describe('serve --rate-limit', () => {
@@ -11,9 +12,9 @@ describe('serve --rate-limit', () => {
   });
 
   it('refuses a malformed value with a readable error', () => {
-    expect(parseServeArgs(['--rate-limit', 'lots'], '0')).toEqual({
-      error: expect.stringContaining('--rate-limit must be BURST,PER_SECOND'),
-    });
-    expect(parseServeArgs(['--rate-limit', '0,5'], '0')).toHaveProperty('error');
+    expect(() => parseServeArgs(['--rate-limit', 'lots'], '0')).toThrow(
+      new UsageError('--rate-limit must be BURST,PER_SECOND (e.g. 200,100) or off, got lots', 'serve'),
+    );
+    expect(() => parseServeArgs(['--rate-limit', '0,5'], '0')).toThrow(UsageError);
   });
 });

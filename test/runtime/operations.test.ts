@@ -106,7 +106,7 @@ describe('default handlers', () => {
 describe('inspection', () => {
   it('streams every station actor to an XState inspection observer', async () => {
     const seen: { type: string; actorRef?: { id: string }; snapshot?: { value?: unknown } }[] = [];
-    const t = await startCsms({ inspect: (e) => seen.push(e as (typeof seen)[number]) });
+    const t = await startCsms({ inspect: (e) => seen.push(e as unknown as (typeof seen)[number]) });
     await t.boot('CP1');
     expect(seen.some((e) => e.type === '@xstate.actor' && e.actorRef?.id === 'CP1')).toBe(true);
     const last = seen.filter((e) => e.type === '@xstate.snapshot' && e.actorRef?.id === 'CP1').at(-1);

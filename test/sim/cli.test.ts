@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSummary, simulate } from '../../src/cli/simulate.js';
 import type { SimulationSummary } from '../../src/sim/index.js';
 import { startCsms, type TestCsms } from './helpers.js';
@@ -86,16 +87,23 @@ describe('ocpp-actors simulate', () => {
     expect(t.boots.get('INT-0003')).toBe(1);
   });
 
-  it('refuses bad flags with exit code 2', async () => {
-    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      expect(await simulate(['--stations', '0', '--protocol', 'ocpp3', '--duration', 'x'])).toBe(2);
-      expect(error.mock.calls[0]![0]).toMatch(
-        /--stations must be a positive integer[\s\S]*--duration[\s\S]*--protocol/,
-      );
-    } finally {
-      error.mockRestore();
-    }
+  it.concurrent('exits 1 when more stations than --max-failures never booted', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const args = ['--url', `ws://127.0.0.1:${port}`, '--stations', '2', '--duration', '0.5', '--json'];
+    const failed = await cli(args);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('2 of 2 stations never booted (--max-failures 0)');
+    expect(JSON.parse(failed.stdout)).toMatchObject({ stations: 2, booted: 0 });
+    expect((await cli([...args, '--max-failures', '2'])).code).toBe(0);
+  });
+
+  it('refuses bad flags with a usage error naming each', async () => {
+    await expect(simulate(['--stations', '0', '--protocol', 'ocpp3', '--duration', 'x'])).rejects.toThrow(
+      /--stations must be a positive integer[\s\S]*--duration[\s\S]*--protocol/,
+    );
   });
 
   it('formats the summary for people', () => {

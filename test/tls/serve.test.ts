@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/args.js';
 import { parseServeArgs, type RunningServer, type ServeOptions, startServer } from '../../src/cli/serve.js';
 import { parsePasswordFile } from '../../src/cli/serve-security.js';
 import { connectExpectingHttpError } from '../support/station-socket.js';
@@ -48,7 +49,15 @@ describe('serve flags', () => {
   });
 
   it('explains unusable combinations', () => {
-    const error = (...args: string[]) => (parse(...args) as { error?: string }).error;
+    const error = (...args: string[]) => {
+      try {
+        parse(...args);
+        return undefined;
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        return (e as UsageError).message;
+      }
+    };
     expect(error('--security-profile', '4')).toMatch(/0, 1, 2 or 3/);
     expect(error('--security-profile', '2', '--password-file', 'pw')).toMatch(/--tls-cert and --tls-key/);
     expect(error('--security-profile', '2', '--tls-cert', 'c', '--tls-key', 'k')).toMatch(/--password-file/);
