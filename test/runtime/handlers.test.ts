@@ -172,8 +172,10 @@ describe('handler outcomes', () => {
     const s = await t.boot('CP1');
     const other = await t.boot('CP2');
     let slow = true;
+    const never = gate();
     t.csms.handle('Heartbeat', async ({ station }) => {
-      if (slow && station.identity === 'CP1') await new Promise((r) => setTimeout(r, 1_000));
+      // Ignores its signal and never finishes on its own: only the time limit answers the station.
+      if (slow && station.identity === 'CP1') await never.promise;
       return { currentTime: new Date().toISOString() };
     });
     const failed = nextEvent(t.csms, 'handlerError');
@@ -184,6 +186,7 @@ describe('handler outcomes', () => {
     await expectServed(other);
     slow = false;
     await expectServed(s);
+    never.open();
   });
 
   it('NOREPLY sends no answer at all', async () => {
