@@ -8,7 +8,7 @@ import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
 import { Dispatcher } from '../hooks/dispatcher.js';
 import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
-import { breakerMachine } from '../machines/breaker.js';
+import { breakerMachineWith } from '../machines/breaker.js';
 import type { Payload } from '../protocol/frames.js';
 import type {
   AnyVersionRequest,
@@ -129,8 +129,8 @@ export class Csms {
         // Stopping an actor from inside its own transition is not allowed: after it.
         this.forget(station, 'expired', true);
       },
-      breakerMachine: o.breaker ? breakerMachine : undefined,
-      breakerInput: o.breaker ? { ...o.breaker, jitter: spread } : {},
+      breakerMachine: o.breaker ? breakerMachineWith(spread) : undefined,
+      breakerInput: o.breaker || {},
       ready: (station) => this.queues.stationReady(station.identity),
       gone: (station) => this.queues.stationGone(station.identity),
       remember: (station) => this.remembered.disconnected(station.identity, station),

@@ -1,7 +1,13 @@
 import { type Actor, createActor, fromPromise } from 'xstate';
 import type { Bus, CommandInput, EnqueueAck } from '../bus/types.js';
 import type { Dispatcher } from '../hooks/dispatcher.js';
-import { type DeliveryResult, type ReplayMachine, replayMachine, replayStateOf } from '../machines/replay.js';
+import {
+  type DeliveryResult,
+  type ReplayMachine,
+  replayDelaysWith,
+  replayMachine,
+  replayStateOf,
+} from '../machines/replay.js';
 import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
 import type { Jitter } from '../util/jitter.js';
@@ -28,9 +34,10 @@ export class OfflineQueues {
     private readonly stationOf: (identity: string) => StationSession | undefined,
     private readonly dispatcher: Dispatcher,
     private readonly logger: Logger,
-    private readonly jitter: Jitter,
+    readonly jitter: Jitter,
   ) {
     this.machine = replayMachine.provide({
+      delays: replayDelaysWith(jitter),
       actors: { deliverNext: fromPromise(({ input, signal }) => this.deliverNext(input.identity, signal)) },
       actions: {
         notifyReplayProgress: ({ context }, p) => {
@@ -97,7 +104,7 @@ export class OfflineQueues {
   }
 
   private start(identity: string): void {
-    const actor = createActor(this.machine, { id: identity, input: { identity, jitter: this.jitter } });
+    const actor = createActor(this.machine, { id: identity, input: { identity } });
     this.actors.set(identity, actor);
     actor.start();
     actor.send({ type: 'STATION_READY' });

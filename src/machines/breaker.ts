@@ -27,7 +27,6 @@ export interface BreakerInput {
   resetTimeoutMs?: number;
   /** Safety net: a probe whose result is never reported would otherwise keep the breaker shut for good. */
   probeTimeoutMs?: number;
-  jitter?: Jitter;
 }
 
 export interface BreakerContext {
@@ -36,7 +35,6 @@ export interface BreakerContext {
   failureThreshold: number;
   resetTimeoutMs: number;
   probeTimeoutMs: number;
-  jitter: Jitter;
 }
 
 export type BreakerEvent = { type: 'CALL_FAILED' } | { type: 'CALL_SUCCEEDED' } | { type: 'PROBE_STARTED' };
@@ -72,8 +70,8 @@ export const breakerMachine = setup({
     hasFailures: ({ context }) => context.failures > 0,
   },
   delays: {
-    resetTimeout: ({ context }) => context.jitter(context.resetTimeoutMs),
-    probeTimeout: ({ context }) => context.jitter(context.probeTimeoutMs),
+    resetTimeout: ({ context }) => context.resetTimeoutMs,
+    probeTimeout: ({ context }) => context.probeTimeoutMs,
   },
 }).createMachine({
   id: 'breaker',
@@ -83,7 +81,6 @@ export const breakerMachine = setup({
     failureThreshold: Math.max(1, input.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD),
     resetTimeoutMs: input.resetTimeoutMs ?? DEFAULT_RESET_TIMEOUT_MS,
     probeTimeoutMs: input.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
-    jitter: input.jitter ?? ((ms) => ms),
   }),
   states: {
     closed: {
@@ -147,3 +144,12 @@ export function breakerNeedsSuccess(snapshot: BreakerSnapshot): boolean {
   if (value === 'closed') return snapshot.context.failures > 0;
   return value !== 'open' && value.halfOpen === 'probing';
 }
+
+/** The breaker with its timeouts spread by `jitter` (injected: the context stays data). */
+export const breakerMachineWith = (jitter: Jitter): BreakerMachine =>
+  breakerMachine.provide({
+    delays: {
+      resetTimeout: ({ context }) => jitter(context.resetTimeoutMs),
+      probeTimeout: ({ context }) => jitter(context.probeTimeoutMs),
+    },
+  });

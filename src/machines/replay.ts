@@ -20,7 +20,6 @@ export interface ReplayInput {
   identity: string;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  jitter?: Jitter;
 }
 
 export interface ReplayContext {
@@ -32,7 +31,6 @@ export interface ReplayContext {
   enqueuedMeanwhile: boolean;
   retryBaseMs: number;
   retryMaxMs: number;
-  jitter: Jitter;
 }
 
 export type ReplayEvent =
@@ -101,8 +99,7 @@ export const replayMachine = setup({
     enqueuedMeanwhile: ({ context }) => context.enqueuedMeanwhile,
   },
   delays: {
-    retryBackoff: ({ context }) =>
-      context.jitter(replayBackoffMs(context.attempt, context.retryBaseMs, context.retryMaxMs)),
+    retryBackoff: ({ context }) => replayBackoffMs(context.attempt, context.retryBaseMs, context.retryMaxMs),
   },
 }).createMachine({
   id: 'replay',
@@ -115,7 +112,6 @@ export const replayMachine = setup({
     enqueuedMeanwhile: false,
     retryBaseMs: input.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
     retryMaxMs: input.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
-    jitter: input.jitter ?? ((ms) => ms),
   }),
   states: {
     // Not ready yet; the queue may already hold commands, which the first flush finds.
@@ -177,3 +173,9 @@ export function replayStateOf(snapshot: ReplaySnapshot): ReplayState {
   const { value } = snapshot;
   return typeof value === 'string' ? value : `paused.${value.paused}`;
 }
+
+/** The replay back-off spread by `jitter`, for `provide({ delays })` (injected: the context stays data). */
+export const replayDelaysWith = (jitter: Jitter) => ({
+  retryBackoff: ({ context }: { context: ReplayContext }) =>
+    jitter(replayBackoffMs(context.attempt, context.retryBaseMs, context.retryMaxMs)),
+});

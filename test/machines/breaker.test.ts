@@ -5,6 +5,7 @@ import {
   type BreakerInput,
   breakerAdmits,
   breakerMachine,
+  breakerMachineWith,
   breakerNeedsSuccess,
   breakerStateOf,
   DEFAULT_FAILURE_THRESHOLD,
@@ -12,10 +13,13 @@ import {
   DEFAULT_RESET_TIMEOUT_MS,
 } from '../../src/machines/breaker.js';
 
-function start(input: BreakerInput = { failureThreshold: 3, resetTimeoutMs: 1_000, probeTimeoutMs: 5_000 }) {
+function start(
+  input: BreakerInput = { failureThreshold: 3, resetTimeoutMs: 1_000, probeTimeoutMs: 5_000 },
+  jitter?: (ms: number) => number,
+) {
   const clock = new SimulatedClock();
   const changes: string[] = [];
-  const actor = createActor(breakerMachine, { clock, input });
+  const actor = createActor(jitter ? breakerMachineWith(jitter) : breakerMachine, { clock, input });
   actor.on('breakerChanged', (c: BreakerChange) => void changes.push(`${c.from}>${c.to}`));
   actor.start();
   const fail = (n = 1) => {
@@ -130,11 +134,7 @@ describe('breakerMachine', () => {
   });
 
   it('jitters the reset timeout', () => {
-    const { clock, fail, admits } = start({
-      failureThreshold: 1,
-      resetTimeoutMs: 1_000,
-      jitter: (ms) => ms + 250,
-    });
+    const { clock, fail, admits } = start({ failureThreshold: 1, resetTimeoutMs: 1_000 }, (ms) => ms + 250);
     fail();
     clock.increment(1_000);
     expect(admits()).toBe('no');

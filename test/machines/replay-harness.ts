@@ -4,6 +4,7 @@ import {
   type DeliveryResult,
   type ReplayInput,
   type ReplayProgress,
+  replayDelaysWith,
   replayMachine,
   replayStateOf,
 } from '../../src/machines/replay.js';
@@ -25,6 +26,7 @@ export function startReplay(options: {
   mode?: 'auto' | 'manual';
   queue?: string[];
   input?: Partial<ReplayInput>;
+  jitter?: (ms: number) => number;
 }) {
   const clock = new SimulatedClock();
   const queue = [...(options.queue ?? [])];
@@ -78,6 +80,7 @@ export function startReplay(options: {
   });
 
   const machine = replayMachine.provide({
+    ...(options.jitter && { delays: replayDelaysWith(options.jitter) }),
     actors: { deliverNext },
     actions: { notifyReplayProgress: (_, p) => void progress.push(p) },
   });

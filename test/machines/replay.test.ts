@@ -171,7 +171,7 @@ describe('replayMachine', () => {
   });
 
   it('jitters the back-off', async () => {
-    const r = startReplay({ queue: ['a'], input: { jitter: (ms) => ms / 2 } });
+    const r = startReplay({ queue: ['a'], jitter: (ms) => ms / 2 });
     r.station.failures = 1;
     r.actor.send({ type: 'STATION_READY' });
     await settle();
