@@ -10,6 +10,19 @@
  * their own stop method, or `Bus.close()`; an ended iterator yields `done` and never throws.
  */
 
+import type {
+  BusStats,
+  CallClaim,
+  DurableConsumer,
+  DurableOptions,
+  KvBucket,
+  RequestHandler,
+  RequestOptions,
+  Service,
+} from './types-extra.js';
+
+export type * from './types-extra.js';
+
 /** Event payload: raw bytes pass through untouched; any other object travels as JSON. */
 export type BusData = Uint8Array | object;
 
@@ -53,6 +66,11 @@ export interface IteratorOptions {
  * state it tracks again) rather than assume continuity.
  */
 export interface BufferedIterator<T> extends AsyncIterableIterator<T> {
+  /**
+   * Resolves once the iterator is registered on the bus: items produced on ANY node after that are
+   * seen. Items produced by this node after the call are always seen (the memory bus is ready at once).
+   */
+  readonly ready: Promise<void>;
   /** Items buffered, not yet read. */
   readonly pending: number;
   /** Items discarded because the buffer was full. */
@@ -236,6 +254,47 @@ export interface Bus {
   release(station: string, nodeId: string, revision: number): Promise<boolean>;
   /** Ownership changes on every node, buffered like subscriptions. */
   watch(opts?: WatchOptions): BufferedIterator<OwnershipChange>;
+
+  // ---- request/reply (routing) ----
+
+  /**
+   * Sends `data` to one service of `subject` on any node and resolves with its answer. Rejects with
+   * `NoRespondersError` when no node serves the subject (at once), `RequestTimeoutError` when none
+   * answered in time, `BusRemoteError` when the handler threw.
+   */
+  request(subject: string, data: BusData, opts?: RequestOptions): Promise<BusData>;
+  /** Answers requests on `subject` (wildcards allowed); several services share the load. */
+  serve(subject: string, handler: RequestHandler): Service;
+
+  // ---- durable event consumers: at least once, explicit ack, survive restarts ----
+
+  /**
+   * Reads events matching `subjectPattern` through the consumer `name`, which lives on the bus: it
+   * keeps what its readers have not acked while they are gone (within the bus's event retention),
+   * and readers of one name on several nodes share its events. The pattern of an existing name is
+   * fixed; another pattern rejects with `BusError`.
+   */
+  durable(name: string, subjectPattern: string, opts?: DurableOptions): DurableConsumer;
+  /** Removes a durable consumer and what it kept; false if there was none. */
+  deleteDurable(name: string): Promise<boolean>;
+
+  // ---- key-value ----
+
+  /** A bucket shared by every node (created on first use). Keys are free-form strings. */
+  kv(bucket: string): Promise<KvBucket>;
+
+  // ---- de-duplication of CALLs, keeping the answer ----
+
+  /**
+   * Claims the handling of a station's CALL for `windowMs` (see {@link CallClaim}). Rejects with
+   * `BusUnavailableError` when the bus cannot tell: the caller decides, the bus never fails open.
+   */
+  claimCall(station: string, messageId: string, windowMs: number): Promise<CallClaim>;
+  /** Stores the answer sent for a claimed CALL, for retries inside its window. */
+  recordAnswer(station: string, messageId: string, answer: string): Promise<void>;
+
+  /** Counters of this node. */
+  stats(): BusStats;
 
   // ---- lifecycle ----
 

@@ -124,6 +124,7 @@ export function queueConformance(get: () => Ctx): void {
   it('drops commands past their ttl instead of sending them late, and reports them', async () => {
     const { a, b, fx } = get();
     const expired = b.subscribe(COMMAND_EXPIRED_SUBJECT);
+    await expired.ready;
     await a.enqueue('cs6', cmd(1, { ttlMs: 500 }));
     await a.enqueue('cs6', cmd(2));
     await fx.advance(1_000);

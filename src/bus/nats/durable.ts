@@ -1,0 +1,160 @@
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg, nanos } from 'nats';
+import { Deque } from '../deque.js';
+import { BusError } from '../errors.js';
+import { compilePattern } from '../subject.js';
+import type { DurableConsumer, DurableOptions, EventDelivery } from '../types.js';
+import { decodeData, parseMeta } from './codec.js';
+import type { NatsContext } from './context.js';
+import { apiErrorCode, JsErr, toBusError } from './errors.js';
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A reader of a durable consumer on the events stream (explicit ack, `max_ack_pending` bounding
+ * what is out across all readers). Messages are pulled in batches into a local queue that the
+ * server's `max_ack_pending` bounds; what this reader holds when it ends is nacked for the next one.
+ */
+export class NatsDurable implements DurableConsumer {
+  readonly ready: Promise<void>;
+  private ended = false;
+  private messages: ConsumerMessages | undefined;
+  private readonly local = new Deque<JsMsg>();
+  private readonly held = new Set<JsMsg>();
+  private readonly readers: ((r: IteratorResult<EventDelivery, undefined>) => void)[] = [];
+  private readonly detachSignal: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: NatsContext,
+    readonly name: string,
+    readonly pattern: string,
+    private readonly opts: DurableOptions,
+    private readonly onEnd: (d: NatsDurable) => void,
+  ) {
+    compilePattern(pattern);
+    const signal = opts.signal;
+    if (signal?.aborted) {
+      this.ended = true;
+      this.ready = Promise.resolve();
+      return;
+    }
+    if (signal) {
+      const stop = () => void this.return();
+      signal.addEventListener('abort', stop, { once: true });
+      this.detachSignal = () => signal.removeEventListener('abort', stop);
+    }
+    this.ready = this.start();
+    this.ready.catch(() => void this.return());
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  next(): Promise<IteratorResult<EventDelivery, undefined>> {
+    const m = this.local.shift();
+    if (m) return Promise.resolve({ done: false, value: this.delivery(m) });
+    if (this.ended) return Promise.resolve(DONE);
+    return new Promise((resolve) => this.readers.push(resolve));
+  }
+
+  async return(): Promise<IteratorResult<EventDelivery, undefined>> {
+    if (this.ended) return DONE;
+    this.ended = true;
+    this.detachSignal?.();
+    this.messages?.stop();
+    for (const r of this.readers.splice(0)) r(DONE);
+    for (const m of this.local) m.nak();
+    for (const m of this.held) m.nak();
+    this.local.clear();
+    this.held.clear();
+    this.onEnd(this);
+    await this.ctx.nc.flush().catch(() => undefined);
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private async start(): Promise<void> {
+    const { jsm, js, names } = this.ctx;
+    const consumerName = names.durableConsumer(this.name);
+    const filter = `${names.eventRoot}.${this.pattern}`;
+    const maxAckPending = this.opts.maxAckPending ?? 256;
+    try {
+      const info = await jsm.consumers.info(names.events, consumerName).catch((err: unknown) => {
+        if (apiErrorCode(err) === JsErr.ConsumerNotFound) return undefined;
+        throw err;
+      });
+      if (info && info.config.filter_subject !== filter) {
+        throw new BusError(
+          'BUS_FAILED',
+          `durable ${this.name} reads ${info.config.filter_subject}, not ${filter}`,
+        );
+      }
+      if (!info) {
+        await jsm.consumers.add(names.events, {
+          durable_name: consumerName,
+          filter_subject: filter,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: this.opts.deliver === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
+          max_ack_pending: maxAckPending,
+          ack_wait: nanos(this.opts.ackWaitMs ?? 30_000),
+        });
+      }
+      if (this.ended) return;
+      const consumer = await js.consumers.get(names.events, consumerName);
+      this.messages = await consumer.consume({ max_messages: Math.min(maxAckPending, 64) });
+    } catch (err) {
+      this.ctx.counters.errors++;
+      throw toBusError(`durable ${this.name}`, err);
+    }
+    const messages = this.messages;
+    if (this.ended) return void messages.stop();
+    void (async () => {
+      for await (const m of messages) {
+        if (this.ended) m.nak();
+        else {
+          const reader = this.readers.shift();
+          if (reader) reader({ done: false, value: this.delivery(m) });
+          else this.local.push(m);
+        }
+      }
+    })().catch(() => {
+      this.ctx.counters.errors++;
+      void this.return();
+    });
+  }
+
+  private delivery(m: JsMsg): EventDelivery {
+    this.held.add(m);
+    const meta = parseMeta(m.headers);
+    const msgId = m.headers?.get('Nats-Msg-Id');
+    const take = () => this.held.delete(m);
+    const base = {
+      subject: m.subject.slice(this.ctx.names.eventRoot.length + 1),
+      data: decodeData(m.data, meta.kind),
+      seq: m.seq,
+      origin: meta.origin,
+      publishedAt: meta.publishedAt,
+      deliveryCount: m.info.deliveryCount,
+      ack: async () => {
+        if (take()) m.ack();
+      },
+      nack: async (delayMs?: number) => {
+        if (take()) m.nak(delayMs !== undefined && delayMs > 0 ? delayMs : undefined);
+      },
+    };
+    return msgId ? { ...base, msgId } : base;
+  }
+}
+
+export async function deleteDurable(ctx: NatsContext, name: string): Promise<boolean> {
+  try {
+    return await ctx.jsm.consumers.delete(ctx.names.events, ctx.names.durableConsumer(name));
+  } catch (err) {
+    if (apiErrorCode(err) === JsErr.ConsumerNotFound) return false;
+    ctx.counters.errors++;
+    throw toBusError('deleteDurable', err);
+  }
+}

@@ -1,0 +1,80 @@
+import {
+  DiscardPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type KV,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from 'nats';
+import { apiErrorCode } from './errors.js';
+import type { Names } from './names.js';
+import type { ResolvedOptions } from './options.js';
+
+/** Stream "name already in use" with another configuration: another node made it first. */
+const STREAM_NAME_IN_USE = 10058;
+
+/**
+ * Creates the bus's streams and buckets if they do not exist; an existing one is used as it is
+ * (the first node to start decides its limits). Needs NATS 2.9+: stream republish,
+ * `discard_new_per_subject`, direct get.
+ */
+export async function ensureStreams(jsm: JetStreamManager, names: Names, o: ResolvedOptions): Promise<void> {
+  const storage = o.storage === 'memory' ? StorageType.Memory : StorageType.File;
+  await ensureStream(jsm, {
+    name: names.events,
+    subjects: [`${names.eventRoot}.>`],
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_msgs: o.eventMaxMsgs,
+    max_age: nanos(o.eventMaxAgeMs),
+    max_bytes: o.eventMaxBytes,
+    duplicate_window: nanos(o.duplicateWindowMs),
+    storage,
+    // Subscribers read the republished copy: stored (so de-duplicated) events only, with their seq.
+    republish: { src: `${names.eventRoot}.>`, dest: `${names.republishRoot}.>` },
+  });
+  await ensureStream(jsm, {
+    name: names.commands,
+    subjects: [`${names.commandRoot}.*`],
+    retention: RetentionPolicy.Workqueue,
+    // The default (discard old) would silently drop a station's oldest command when it is full.
+    discard: DiscardPolicy.New,
+    max_msgs_per_subject: o.maxPerStation,
+    discard_new_per_subject: true,
+    duplicate_window: nanos(o.duplicateWindowMs),
+    storage,
+  });
+}
+
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  try {
+    await jsm.streams.add(config);
+  } catch (err) {
+    if (apiErrorCode(err) !== STREAM_NAME_IN_USE) throw err;
+    await jsm.streams.info(config.name);
+  }
+}
+
+export async function openBucket(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  name: string,
+  o: ResolvedOptions,
+  maxKeys?: number,
+): Promise<KV> {
+  const kv = await js.views.kv(name, {
+    history: 1,
+    storage: o.storage === 'memory' ? StorageType.Memory : StorageType.File,
+  });
+  if (maxKeys !== undefined) {
+    // Bounded like the memory bus's window: past maxKeys the oldest key is forgotten first.
+    const stream = `KV_${name}`;
+    const info = await jsm.streams.info(stream);
+    if (info.config.max_msgs !== maxKeys) {
+      await jsm.streams.update(stream, { ...info.config, max_msgs: maxKeys, discard: DiscardPolicy.Old });
+    }
+  }
+  return kv;
+}
