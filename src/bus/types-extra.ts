@@ -20,8 +20,9 @@ export interface Service {
   readonly ready: Promise<void>;
   readonly closed: boolean;
   /**
-   * Stops taking requests; handlers already running still send their answer when they finish
-   * (stop does not wait for them). Idempotent.
+   * Stops taking requests: once resolved, requests from any node no longer reach it. Handlers
+   * already running still send their answer when they finish (stop does not wait for them).
+   * Idempotent.
    */
   stop(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusConnectError } from '../../src/bus/errors.js';
+import { BusConnectError, BusUnavailableError } from '../../src/bus/errors.js';
 import { createNatsBus, type NatsBus } from '../../src/bus/nats/index.js';
 import type { NatsBusOptions } from '../../src/bus/nats/options.js';
 import { deleteStreams, freePort, type NatsServer, startNatsServer } from '../support/nats-server.js';
@@ -122,6 +122,40 @@ describe('NATS server restarted mid-traffic', () => {
       for (const n of acked) expect(got.has(n)).toBe(true);
       await a.close();
       await b.close();
+    } finally {
+      await own.dispose();
+    }
+  }, 60_000);
+});
+
+describe('NATS server lost while serving', () => {
+  it('reports the outage with BusUnavailableError (never a guessed answer) and recovers', async () => {
+    const own = await startNatsServer();
+    try {
+      const bus = await createNatsBus({ servers: own.url, prefix: 'O', nodeId: 'a', apiTimeoutMs: 300 });
+      expect(await bus.claimCall('cs', 'm-1', 60_000)).toEqual({ first: true });
+      const durable = bus.durable('audit', 'o.>');
+      await durable.ready;
+      await bus.publish('o.before', { n: 1 });
+      await own.stop();
+      // A CALL de-duplication that cannot ask the bus must not claim "first" (fail open).
+      await expect(bus.claimCall('cs', 'm-2', 60_000)).rejects.toBeInstanceOf(BusUnavailableError);
+      await expect(bus.publish('o.during', { n: 2 })).rejects.toBeInstanceOf(BusUnavailableError);
+      await expect(bus.enqueue('cs', { action: 'Reset', payload: {} })).rejects.toBeInstanceOf(
+        BusUnavailableError,
+      );
+      expect(bus.stats().errors).toBeGreaterThanOrEqual(3);
+      await own.start();
+      await until(
+        async () => (await bus.claimCall('cs', 'm-1', 60_000).catch(() => undefined)) !== undefined,
+        10_000,
+      );
+      expect(await bus.claimCall('cs', 'm-1', 60_000)).toEqual({ first: false }); // kept across the restart
+      await bus.publish('o.after', { n: 3 });
+      const seen = [await nextOf(durable, 10_000), await nextOf(durable, 10_000)];
+      expect(seen.map((d) => d.subject)).toEqual(['o.before', 'o.after']);
+      for (const d of seen) await d.ack();
+      await bus.close();
     } finally {
       await own.dispose();
     }

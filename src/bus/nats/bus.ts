@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type JetStreamManager, type KV, type NatsConnection } from 'nats';
-import { BusClosedError, BusConnectError, BusError } from '../errors.js';
+import { BusBackpressureError, BusClosedError, BusConnectError, BusError } from '../errors.js';
 import { assertPublishSubject } from '../subject.js';
 import {
   type BufferedIterator,
@@ -32,7 +32,7 @@ import {
   type Subscription,
   type WatchOptions,
 } from '../types.js';
-import { encodeData, metaHeaders } from './codec.js';
+import { encodeData } from './codec.js';
 import { NatsCommandConsumer } from './consumer.js';
 import type { Counters, NatsContext } from './context.js';
 import { NatsDedup } from './dedup.js';
@@ -42,7 +42,7 @@ import { NatsKvBucket } from './kv.js';
 import { Names } from './names.js';
 import { type NatsBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { OwnershipRegistry } from './ownership.js';
-import { Publisher } from './publisher.js';
+import { eventHeaders, Publisher } from './publisher.js';
 import { CommandQueues } from './queue.js';
 import { NatsService, request } from './rpc.js';
 import { ensureStreams, openBucket } from './setup.js';
@@ -112,6 +112,8 @@ export class NatsBus implements Bus {
   private readonly dedupe: NatsDedup;
   private readonly buckets = new Map<string, Promise<KvBucket>>();
   private readonly open = new Set<Endable>();
+  /** `ready` of subscriptions still being created on the server. */
+  private readonly starting = new Set<Promise<void>>();
 
   /** @internal use createNatsBus */
   constructor(
@@ -133,7 +135,7 @@ export class NatsBus implements Bus {
       counters: this.counters,
       reportExpired: (station, seq, command) => this.reportExpired(station, seq, command),
     };
-    this.publisher = new Publisher(js, o.maxInFlight, o.maxBuffered);
+    this.publisher = new Publisher(nc, o.maxInFlight, o.maxBuffered, o.apiTimeoutMs);
     this.queues = new CommandQueues(this.ctx);
     this.ownership = new OwnershipRegistry(this.ctx, ownersKv);
     this.dedupe = new NatsDedup(this.ctx, dedupKv);
@@ -146,19 +148,16 @@ export class NatsBus implements Bus {
   async publish(subject: string, data: BusData, opts?: PublishOptions): Promise<PublishAck> {
     this.guard();
     assertPublishSubject(subject);
+    await this.started();
     const { payload, kind } = encodeData(data);
-    const headers = metaHeaders(kind, this.o.now(), this.nodeId);
-    const msgID = opts?.msgId;
+    const headers = eventHeaders(`${kind} ${this.o.now()} ${this.nodeId}`, opts?.msgId);
     try {
-      const ack = await this.publisher.publish(`${this.ctx.names.eventRoot}.${subject}`, payload, {
-        headers,
-        ...(msgID === undefined ? {} : { msgID }),
-      });
+      const ack = await this.publisher.publish(`${this.ctx.names.eventRoot}.${subject}`, payload, headers);
       if (ack.duplicate) this.counters.deduplicated++;
       else this.counters.published++;
       return { seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
-      if (err instanceof BusError) throw err;
+      if (err instanceof BusBackpressureError) throw err; // counted as bufferFull
       this.counters.errors++;
       throw toBusError('publish', err);
     }
@@ -167,14 +166,13 @@ export class NatsBus implements Bus {
   subscribe(subjectPattern: string, opts?: IteratorOptions): Subscription {
     this.guard();
     const sub: NatsSubscription = new NatsSubscription(
-      this.nc,
-      this.ctx.names,
+      this.ctx,
       subjectPattern,
       opts?.bufferSize ?? this.o.bufferSize,
       () => this.open.delete(sub),
       opts?.signal,
     );
-    return this.track(sub);
+    return this.track(this.starts(sub));
   }
 
   async remember(key: string, ttlMs: number): Promise<boolean> {
@@ -221,11 +219,13 @@ export class NatsBus implements Bus {
 
   async claim(station: string, nodeId: string, opts?: ClaimOptions): Promise<ClaimResult> {
     this.guard();
+    await this.started();
     return this.ownership.claim(station, nodeId, opts?.expectRevision, opts?.leaseMs);
   }
 
   async renew(station: string, nodeId: string, revision: number, opts?: { leaseMs?: number }) {
     this.guard();
+    await this.started();
     return this.ownership.renew(station, nodeId, revision, opts?.leaseMs);
   }
 
@@ -236,6 +236,7 @@ export class NatsBus implements Bus {
 
   async release(station: string, nodeId: string, revision: number): Promise<boolean> {
     this.guard();
+    await this.started();
     return this.ownership.release(station, nodeId, revision);
   }
 
@@ -249,7 +250,7 @@ export class NatsBus implements Bus {
       () => this.open.delete(watcher),
       opts?.signal,
     );
-    return this.track(watcher);
+    return this.track(this.starts(watcher));
   }
 
   async request(subject: string, data: BusData, opts?: RequestOptions): Promise<BusData> {
@@ -266,7 +267,7 @@ export class NatsBus implements Bus {
   durable(name: string, subjectPattern: string, opts: DurableOptions = {}): DurableConsumer {
     this.guard();
     const d: NatsDurable = new NatsDurable(this.ctx, name, subjectPattern, opts, () => this.open.delete(d));
-    return this.track(d);
+    return this.track(this.starts(d));
   }
 
   async deleteDurable(name: string): Promise<boolean> {
@@ -311,6 +312,7 @@ export class NatsBus implements Bus {
     this.isClosed = true;
     await Promise.all([...this.open].map((it) => (it.return ? it.return() : it.stop?.())));
     await this.publisher.idle();
+    this.publisher.stop();
     await this.nc.flush().catch(() => undefined);
     await this.nc.close();
   }
@@ -320,6 +322,24 @@ export class NatsBus implements Bus {
     await this.publish(COMMAND_EXPIRED_SUBJECT, event, {
       msgId: `expired:${this.ctx.names.commandSubject(station)}:${seq}`,
     });
+  }
+
+  /**
+   * Iterators of this node see what this node does after making them (as in memory): publishes and
+   * ownership writes wait while any is still being created on the server (a size test otherwise).
+   */
+  private starts<T extends { readonly ready: Promise<void> }>(it: T): T {
+    const ready = it.ready;
+    this.starting.add(ready);
+    void ready.then(
+      () => this.starting.delete(ready),
+      () => this.starting.delete(ready),
+    );
+    return it;
+  }
+
+  private async started(): Promise<void> {
+    if (this.starting.size > 0) await Promise.allSettled([...this.starting]);
   }
 
   private track<T extends Endable>(it: T): T {

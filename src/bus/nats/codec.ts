@@ -1,4 +1,4 @@
-import { type MsgHdrs, headers as natsHeaders } from 'nats';
+import type { MsgHdrs } from 'nats';
 import type { BusData } from '../types.js';
 
 /**
@@ -18,12 +18,6 @@ export function decodeData(payload: Uint8Array, kind: string | undefined): BusDa
   // A copy: the client's read buffer is shared and would be pinned by a view.
   if (kind === 'b') return payload.slice();
   return JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
-}
-
-export function metaHeaders(kind: 'j' | 'b', publishedAt: number, origin: string): MsgHdrs {
-  const h = natsHeaders();
-  h.set(META, `${kind} ${publishedAt} ${origin}`);
-  return h;
 }
 
 export interface Meta {

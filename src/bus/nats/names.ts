@@ -9,8 +9,6 @@ export class Names {
   readonly dedup: string;
   /** Where events are published (and stored). */
   readonly eventRoot: string;
-  /** Where the events stream republishes what it stored, de-duplicated, to subscribers. */
-  readonly republishRoot: string;
   readonly commandRoot: string;
   readonly rpcRoot: string;
 
@@ -20,7 +18,6 @@ export class Names {
     this.owners = `${prefix}_OWNERS`;
     this.dedup = `${prefix}_DEDUP`;
     this.eventRoot = `${prefix}.evt`;
-    this.republishRoot = `${prefix}.rep`;
     this.commandRoot = `${prefix}.cmd`;
     this.rpcRoot = `${prefix}.rpc`;
   }

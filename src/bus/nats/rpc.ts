@@ -47,7 +47,7 @@ export class NatsService implements Service {
   readonly ready: Promise<void>;
 
   constructor(
-    ctx: NatsContext,
+    private readonly ctx: NatsContext,
     readonly subject: string,
     handler: RequestHandler,
     private readonly onEnd: (s: NatsService) => void,
@@ -73,6 +73,8 @@ export class NatsService implements Service {
     this.stopped = true;
     this.sub.unsubscribe();
     this.onEnd(this);
+    // Once the server has the unsubscription, requests from any node no longer reach this service.
+    await this.ctx.nc.flush().catch(() => undefined);
   }
 }
 

@@ -17,8 +17,8 @@ const STREAM_NAME_IN_USE = 10058;
 
 /**
  * Creates the bus's streams and buckets if they do not exist; an existing one is used as it is
- * (the first node to start decides its limits). Needs NATS 2.9+: stream republish,
- * `discard_new_per_subject`, direct get.
+ * (the first node to start decides its limits). Needs NATS 2.9+ (`discard_new_per_subject`,
+ * `next_by_subj` gets, durable `inactive_threshold`).
  */
 export async function ensureStreams(jsm: JetStreamManager, names: Names, o: ResolvedOptions): Promise<void> {
   const storage = o.storage === 'memory' ? StorageType.Memory : StorageType.File;
@@ -32,8 +32,7 @@ export async function ensureStreams(jsm: JetStreamManager, names: Names, o: Reso
     max_bytes: o.eventMaxBytes,
     duplicate_window: nanos(o.duplicateWindowMs),
     storage,
-    // Subscribers read the republished copy: stored (so de-duplicated) events only, with their seq.
-    republish: { src: `${names.eventRoot}.>`, dest: `${names.republishRoot}.>` },
+    // No `republish` for subscribers: on 2.9.10 it cut stored publishes from ~12k/s to ~1.5k/s here.
   });
   await ensureStream(jsm, {
     name: names.commands,

@@ -1,21 +1,21 @@
-import type { Msg, NatsConnection, Subscription as NatsSub } from 'nats';
+import { consumerOpts, type JetStreamSubscription, type JsMsg } from 'nats';
 import { BufferedChannel } from '../channel.js';
 import { compilePattern } from '../subject.js';
 import type { BusMessage, Subscription } from '../types.js';
 import { decodeData, parseMeta } from './codec.js';
-import type { Names } from './names.js';
+import type { NatsContext } from './context.js';
 
 /**
- * An at-most-once subscription: a plain NATS subscription on the events stream's republished
- * copies, so it sees only stored events (duplicates never) with their stream seq, and costs the
- * server no consumer. `ready` is the subscription's round trip to the server.
+ * An at-most-once subscription: an ordered consumer (ephemeral, in server memory, no acks) on the
+ * events stream from "new", so it sees only stored events (a de-duplicated publish never), in
+ * stream order with their seq. `ready` is the consumer's creation; a networked subscriber misses
+ * what was published before that (the contract's "only events after subscribing").
  */
 export class NatsSubscription extends BufferedChannel<BusMessage> implements Subscription {
-  private sub: NatsSub | undefined;
+  private sub: JetStreamSubscription | undefined;
 
   constructor(
-    nc: NatsConnection,
-    names: Names,
+    ctx: NatsContext,
     readonly pattern: string,
     bufferSize: number,
     onEnd: () => void,
@@ -31,28 +31,40 @@ export class NatsSubscription extends BufferedChannel<BusMessage> implements Sub
     );
     if (this.closed) return;
     compilePattern(pattern); // the memory bus's rules, so both refuse the same patterns
-    const strip = names.republishRoot.length + 1;
-    this.sub = nc.subscribe(`${names.republishRoot}.${pattern}`, {
-      callback: (err, msg) => {
-        if (!err) this.push(toBusMessage(msg, strip));
-      },
+    this.ready = this.start(ctx);
+    this.ready.catch(() => {
+      ctx.counters.errors++;
+      this.end();
     });
-    this.ready = nc.flush();
   }
 
   unsubscribe(): void {
     this.end();
   }
+
+  private async start(ctx: NatsContext): Promise<void> {
+    const { names } = ctx;
+    const strip = names.eventRoot.length + 1;
+    const opts = consumerOpts();
+    opts.orderedConsumer();
+    opts.deliverNew();
+    opts.bindStream(names.events);
+    opts.callback((err, m) => {
+      if (!err && m) this.push(toBusMessage(m, strip));
+    });
+    const sub = await ctx.js.subscribe(`${names.eventRoot}.${this.pattern}`, opts);
+    if (this.closed) sub.unsubscribe();
+    else this.sub = sub;
+  }
 }
 
-function toBusMessage(msg: Msg, strip: number): BusMessage {
-  const h = msg.headers;
-  const meta = parseMeta(h);
-  const msgId = h?.get('Nats-Msg-Id');
+function toBusMessage(m: JsMsg, strip: number): BusMessage {
+  const meta = parseMeta(m.headers);
+  const msgId = m.headers?.get('Nats-Msg-Id');
   const base = {
-    subject: msg.subject.slice(strip),
-    data: decodeData(msg.data, meta.kind),
-    seq: Number(h?.get('Nats-Sequence') ?? 0),
+    subject: m.subject.slice(strip),
+    data: decodeData(m.data, meta.kind),
+    seq: m.seq,
     origin: meta.origin,
     publishedAt: meta.publishedAt,
   };

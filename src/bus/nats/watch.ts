@@ -44,12 +44,11 @@ export class OwnershipWatch extends BufferedChannel<OwnershipChange> {
   }
 
   private async start(kv: KV, includeCurrent: boolean): Promise<void> {
-    let initial = includeCurrent;
+    // What the watch delivers up to this revision is the current state (reported as claims); the
+    // client's "initialized" callback can fire before those entries are read, so it is not used.
+    const currentUpTo = includeCurrent ? (await kv.status()).streamInfo.state.last_seq : 0;
     const iter = await kv.watch({
       include: includeCurrent ? KvWatchInclude.LastValue : KvWatchInclude.UpdatesOnly,
-      initializedFn: () => {
-        initial = false;
-      },
     });
     if (this.closed) return void iter.stop();
     this.iter = iter;
@@ -58,6 +57,7 @@ export class OwnershipWatch extends BufferedChannel<OwnershipChange> {
     void (async () => {
       for await (const e of iter) {
         const station = decodeToken(e.key);
+        const initial = e.revision <= currentUpTo;
         if (e.operation !== 'PUT') {
           this.leases.delete(e.key);
           if (!initial) this.push({ op: 'release', station, owner: undefined, revision: e.revision });
