@@ -260,8 +260,9 @@ class MemoryBusImpl implements MemoryBus {
   async recordAnswer(station: string, messageId: string, answer: string): Promise<void> {
     this.guard();
     const key = `c\0${station}\0${messageId}`;
-    const live = this.cluster.dedup.seen(key) ?? this.cluster.dedup.add(key, this.cluster.duplicateWindowMs);
-    const entry = live ?? this.cluster.dedup.seen(key);
+    // Not claimed (or its window passed): keep the answer for a window from now.
+    if (!this.cluster.dedup.seen(key)) this.cluster.dedup.add(key, this.cluster.duplicateWindowMs);
+    const entry = this.cluster.dedup.seen(key);
     if (entry) entry.answer = answer;
   }
 

@@ -148,6 +148,21 @@ export function extrasConformance(get: () => Ctx): void {
     expect(await b.claimCall('cs1', 'm-1', 1_000)).toEqual({ first: true });
   });
 
+  it('racing nodes: one claimCall is first, one claim wins', async () => {
+    const { a, b } = get();
+    const calls = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).claimCall('race', 'm-1', 60_000)),
+    );
+    expect(calls.filter((c) => c.first)).toHaveLength(1);
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).claim('race', i % 2 ? 'a' : 'b')),
+    );
+    const owner = (await a.owner('race'))?.owner;
+    // Renewals by the winner may succeed too; a claim by the other node never does.
+    expect(claims.filter((c, i) => c.ok && (i % 2 ? 'a' : 'b') !== owner)).toHaveLength(0);
+    expect(claims.some((c) => c.ok)).toBe(true);
+  });
+
   it('stats count what this node published and de-duplicated', async () => {
     const { a } = get();
     const before = a.stats();
