@@ -1,3 +1,4 @@
+import { onAbort } from './abort.js';
 import { Deque } from './deque.js';
 import { BusError } from './errors.js';
 import { type CompiledPattern, compilePattern } from './subject.js';
@@ -92,12 +93,8 @@ export class MemoryDurable implements DurableConsumer {
     private readonly onEnd: (d: MemoryDurable) => void,
     signal?: AbortSignal,
   ) {
-    if (signal?.aborted) this.ended = true;
-    else if (signal) {
-      const stop = () => void this.return();
-      signal.addEventListener('abort', stop, { once: true });
-      this.detachSignal = () => signal.removeEventListener('abort', stop);
-    }
+    this.detachSignal = onAbort(signal, () => void this.return());
+    if (!this.detachSignal) this.ended = true;
   }
 
   get closed(): boolean {

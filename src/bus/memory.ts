@@ -281,6 +281,8 @@ class MemoryBusImpl implements MemoryBus {
       inFlight: 0,
       buffered: 0,
       errors: 0,
+      connected: !this.isClosed,
+      disconnects: 0,
     };
   }
 

@@ -33,7 +33,8 @@ export interface DurableOptions {
   signal?: AbortSignal;
   /**
    * Where a consumer that does not exist yet starts: `new` (default), events published after it
-   * is created; `all`, every event the bus still retains. An existing consumer resumes where it was.
+   * is created; `all`, every event the bus still retains (the memory bus retains none before a
+   * durable exists, so there it is `new`). An existing consumer resumes where it was.
    */
   deliver?: 'new' | 'all';
   /** Un-acked deliveries handed out at once across all readers of this name. Default 256. */
@@ -117,4 +118,8 @@ export interface BusStats {
   readonly buffered: number;
   /** Operations that failed because the bus could not do them (not refusals like QueueFullError). */
   readonly errors: number;
+  /** False while the connection to the bus is lost (NATS: reconnecting); the memory bus is always connected. */
+  readonly connected: boolean;
+  /** Times the connection was lost. */
+  readonly disconnects: number;
 }

@@ -171,6 +171,6 @@ export function extrasConformance(get: () => Ctx): void {
     const after = a.stats();
     expect(after.published - before.published).toBe(1);
     expect(after.deduplicated - before.deduplicated).toBe(1);
-    expect(after).toMatchObject({ bufferFull: 0, inFlight: 0, buffered: 0 });
+    expect(after).toMatchObject({ bufferFull: 0, inFlight: 0, buffered: 0, connected: true });
   });
 }

@@ -144,6 +144,7 @@ describe('NATS server lost while serving', () => {
       await expect(bus.enqueue('cs', { action: 'Reset', payload: {} })).rejects.toBeInstanceOf(
         BusUnavailableError,
       );
+      expect(bus.stats()).toMatchObject({ connected: false, disconnects: 1 });
       expect(bus.stats().errors).toBeGreaterThanOrEqual(3);
       await own.start();
       await until(
@@ -151,6 +152,7 @@ describe('NATS server lost while serving', () => {
         10_000,
       );
       expect(await bus.claimCall('cs', 'm-1', 60_000)).toEqual({ first: false }); // kept across the restart
+      expect(bus.stats().connected).toBe(true);
       await bus.publish('o.after', { n: 3 });
       const seen = [await nextOf(durable, 10_000), await nextOf(durable, 10_000)];
       expect(seen.map((d) => d.subject)).toEqual(['o.before', 'o.after']);

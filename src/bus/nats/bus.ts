@@ -112,6 +112,8 @@ export class NatsBus implements Bus {
   private readonly dedupe: NatsDedup;
   private readonly buckets = new Map<string, Promise<KvBucket>>();
   private readonly open = new Set<Endable>();
+  private connected = true;
+  private disconnects = 0;
   /** `ready` of subscriptions still being created on the server. */
   private readonly starting = new Set<Promise<void>>();
 
@@ -139,6 +141,17 @@ export class NatsBus implements Bus {
     this.queues = new CommandQueues(this.ctx);
     this.ownership = new OwnershipRegistry(this.ctx, ownersKv);
     this.dedupe = new NatsDedup(this.ctx, dedupKv);
+    void this.followStatus();
+  }
+
+  /** Connection state for stats: operations during an outage reject with BusUnavailableError. */
+  private async followStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') {
+        if (this.connected) this.disconnects++;
+        this.connected = false;
+      } else if (s.type === 'reconnect') this.connected = true;
+    }
   }
 
   get closed(): boolean {
@@ -301,6 +314,8 @@ export class NatsBus implements Bus {
   stats(): BusStats {
     return {
       ...this.counters,
+      connected: this.connected,
+      disconnects: this.disconnects,
       bufferFull: this.publisher.bufferFull,
       inFlight: this.publisher.inFlight,
       buffered: this.publisher.buffered,

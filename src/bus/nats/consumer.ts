@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerMessages, JsMsg } from 'nats';
+import { onAbort } from '../abort.js';
 import type { Command, CommandConsumer, Delivery } from '../types.js';
 import { parseJson } from './codec.js';
 import { isExpired, type NatsContext } from './context.js';
@@ -30,12 +31,8 @@ export class NatsCommandConsumer implements CommandConsumer {
     private readonly onEnd: (c: NatsCommandConsumer) => void,
     signal?: AbortSignal,
   ) {
-    if (signal?.aborted) this.ended = true;
-    else if (signal) {
-      const stop = () => void this.return();
-      signal.addEventListener('abort', stop, { once: true });
-      this.detachSignal = () => signal.removeEventListener('abort', stop);
-    }
+    this.detachSignal = onAbort(signal, () => void this.return());
+    if (!this.detachSignal) this.ended = true;
   }
 
   get closed(): boolean {

@@ -1,4 +1,5 @@
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg, nanos } from 'nats';
+import { onAbort } from '../abort.js';
 import { Deque } from '../deque.js';
 import { BusError } from '../errors.js';
 import { compilePattern } from '../subject.js';
@@ -31,16 +32,11 @@ export class NatsDurable implements DurableConsumer {
     private readonly onEnd: (d: NatsDurable) => void,
   ) {
     compilePattern(pattern);
-    const signal = opts.signal;
-    if (signal?.aborted) {
+    this.detachSignal = onAbort(opts.signal, () => void this.return());
+    if (!this.detachSignal) {
       this.ended = true;
       this.ready = Promise.resolve();
       return;
-    }
-    if (signal) {
-      const stop = () => void this.return();
-      signal.addEventListener('abort', stop, { once: true });
-      this.detachSignal = () => signal.removeEventListener('abort', stop);
     }
     this.ready = this.start();
     this.ready.catch(() => void this.return());
