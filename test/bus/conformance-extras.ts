@@ -132,6 +132,10 @@ export function extrasConformance(get: () => Ctx): void {
     await expect(ka.update(key, bytes('v4'), r2)).rejects.toBeInstanceOf(KvConflictError);
     expect(await ka.create(key, bytes('again'))).toBeGreaterThan(r2);
     expect(await (await a.kv('elsewhere')).get('cp/2')).toBeUndefined();
+    const odd = await b.kv('sessions/ü x.*');
+    await odd.put('k', bytes('z'));
+    expect(text((await (await a.kv('sessions/ü x.*')).get('k'))?.value ?? new Uint8Array())).toBe('z');
+    expect(await ka.get('k')).toBeUndefined();
   });
 
   it('claimCall runs a CALL once per window and gives retries the recorded answer, on any node', async () => {

@@ -7,8 +7,12 @@ import { apiErrorCode, JsErr } from './errors.js';
 import type { CommandQueues } from './queue.js';
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
-/** How long one pull waits at the server before it is renewed. */
-const PULL_EXPIRES_MS = 5_000;
+/**
+ * How long one pull waits at the server before it is renewed: long, so idle readers cost the
+ * server little. A stopped pull's inbox is unsubscribed and the server skips pull requests nobody
+ * listens to (conformance: "a reader that stopped while waiting takes nothing from the next one").
+ */
+const PULL_EXPIRES_MS = 30_000;
 
 /**
  * Reads one station's commands. A command is pulled only when `next()` asks for one, never ahead:
