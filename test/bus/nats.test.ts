@@ -135,7 +135,9 @@ describe('NATS server lost while serving', () => {
       const bus = await createNatsBus({ servers: own.url, prefix: 'O', nodeId: 'a', apiTimeoutMs: 300 });
       expect(await bus.claimCall('cs', 'm-1', 60_000)).toEqual({ first: true });
       const durable = bus.durable('audit', 'o.>');
-      await durable.ready;
+      const live = bus.subscribe('o.>');
+      const watch = bus.watch();
+      await Promise.all([durable.ready, live.ready, watch.ready]);
       await bus.publish('o.before', { n: 1 });
       await own.stop();
       // A CALL de-duplication that cannot ask the bus must not claim "first" (fail open).
@@ -157,6 +159,12 @@ describe('NATS server lost while serving', () => {
       const seen = [await nextOf(durable, 10_000), await nextOf(durable, 10_000)];
       expect(seen.map((d) => d.subject)).toEqual(['o.before', 'o.after']);
       for (const d of seen) await d.ack();
+      // The subscription and the watch continue on the restarted server at once, not after the
+      // client's missed-heartbeat detection (~14 s with the defaults).
+      expect((await nextOf(live, 3_000)).subject).toBe('o.before');
+      expect((await nextOf(live, 3_000)).subject).toBe('o.after');
+      await bus.claim('after', 'a');
+      expect((await nextOf(watch, 3_000)).station).toBe('after');
       await bus.close();
     } finally {
       await own.dispose();

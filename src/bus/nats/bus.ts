@@ -150,7 +150,12 @@ export class NatsBus implements Bus {
       if (s.type === 'disconnect') {
         if (this.connected) this.disconnects++;
         this.connected = false;
-      } else if (s.type === 'reconnect') this.connected = true;
+      } else if (s.type === 'reconnect') {
+        this.connected = true;
+        for (const it of this.open) {
+          if (it instanceof OwnershipWatch || it instanceof NatsSubscription) it.resume();
+        }
+      }
     }
   }
 

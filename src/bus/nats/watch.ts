@@ -20,6 +20,9 @@ export class OwnershipWatch extends BufferedChannel<OwnershipChange> {
   private iter: QueuedIterator<NatsKvEntry> | undefined;
   private readonly leases = new Map<string, Lease>();
   private timer: NodeJS.Timeout | undefined;
+  private kv: KV | undefined;
+  /** Highest revision reported: where a resumed watch continues. */
+  private lastRevision = 0;
 
   constructor(
     private readonly ctx: NatsContext,
@@ -43,35 +46,58 @@ export class OwnershipWatch extends BufferedChannel<OwnershipChange> {
     this.ready.catch(() => this.end());
   }
 
+  /**
+   * After a reconnect the server may have lost the watch's ordered consumer (a restarted server
+   * keeps none); the client would notice only after missed heartbeats (~14 s measured). The bus
+   * calls this on reconnect: a new watch continues right after the last revision seen.
+   */
+  resume(): void {
+    if (this.closed || !this.kv) return;
+    this.iter?.stop();
+    this.iter = undefined;
+    void this.open(this.kv, KvWatchInclude.AllHistory, 0, this.lastRevision + 1).catch(() => this.end());
+  }
+
   private async start(kv: KV, includeCurrent: boolean): Promise<void> {
-    // What the watch delivers up to this revision is the current state (reported as claims); the
-    // client's "initialized" callback can fire before those entries are read, so it is not used.
-    const currentUpTo = includeCurrent ? (await kv.status()).streamInfo.state.last_seq : 0;
-    const iter = await kv.watch({
-      include: includeCurrent ? KvWatchInclude.LastValue : KvWatchInclude.UpdatesOnly,
-    });
-    if (this.closed) return void iter.stop();
-    this.iter = iter;
+    // Entries up to this revision are the current state (reported as claims); the client's
+    // "initialized" callback can fire before those entries are read, so it is not used.
+    this.lastRevision = (await kv.status()).streamInfo.state.last_seq;
+    const include = includeCurrent ? KvWatchInclude.LastValue : KvWatchInclude.UpdatesOnly;
+    await this.open(kv, include, includeCurrent ? this.lastRevision : 0, undefined);
+    this.kv = kv;
     this.timer = setInterval(() => this.sweep(), this.ctx.o.sweepIntervalMs);
     this.timer.unref?.();
+  }
+
+  private async open(kv: KV, include: KvWatchInclude, currentUpTo: number, from: number | undefined) {
+    const iter = await kv.watch(from === undefined ? { include } : { include, resumeFromRevision: from });
+    if (this.closed) return void iter.stop();
+    this.iter = iter;
     void (async () => {
       for await (const e of iter) {
-        const station = decodeToken(e.key);
-        const initial = e.revision <= currentUpTo;
-        if (e.operation !== 'PUT') {
-          this.leases.delete(e.key);
-          if (!initial) this.push({ op: 'release', station, owner: undefined, revision: e.revision });
-          continue;
-        }
-        const live = liveValue(e, this.ctx.o.now());
-        if (initial && !live) continue;
-        const value = live ?? parseJson<OwnerValue>(e.value);
-        if (value.expiresAt === undefined) this.leases.delete(e.key);
-        else this.leases.set(e.key, { revision: e.revision, expiresAt: value.expiresAt });
-        const op = initial ? 'claim' : value.op;
-        this.push(withExpiry({ op, station, owner: value.owner, revision: e.revision }, value.expiresAt));
+        if (e.revision <= this.lastRevision && !(e.revision <= currentUpTo)) continue; // seen already
+        this.lastRevision = Math.max(this.lastRevision, e.revision);
+        this.entry(e, e.revision <= currentUpTo);
       }
-    })().catch(() => this.end());
+    })().catch(() => {
+      if (this.iter === iter) this.end();
+    });
+  }
+
+  private entry(e: NatsKvEntry, initial: boolean): void {
+    const station = decodeToken(e.key);
+    if (e.operation !== 'PUT') {
+      this.leases.delete(e.key);
+      if (!initial) this.push({ op: 'release', station, owner: undefined, revision: e.revision });
+      return;
+    }
+    const live = liveValue(e, this.ctx.o.now());
+    if (initial && !live) return;
+    const value = live ?? parseJson<OwnerValue>(e.value);
+    if (value.expiresAt === undefined) this.leases.delete(e.key);
+    else this.leases.set(e.key, { revision: e.revision, expiresAt: value.expiresAt });
+    const op = initial ? 'claim' : value.op;
+    this.push(withExpiry({ op, station, owner: value.owner, revision: e.revision }, value.expiresAt));
   }
 
   private sweep(): void {
