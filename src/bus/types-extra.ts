@@ -39,7 +39,10 @@ export interface DurableOptions {
   deliver?: 'new' | 'all';
   /** Un-acked deliveries handed out at once across all readers of this name. Default 256. */
   maxAckPending?: number;
-  /** A delivery neither acked nor nacked within this is delivered again. Default 30_000. */
+  /**
+   * A delivery neither acked nor nacked within this is delivered again. Default 30_000. (Memory
+   * bus: no such timer; what a reader holds comes back when it stops.)
+   */
   ackWaitMs?: number;
 }
 

@@ -2,8 +2,8 @@
  * The cross-node bus: how runtime nodes exchange events, share de-duplication, queue CALLs for
  * stations and agree on which node holds each station. Two implementations share this contract and
  * one conformance suite: the embedded in-memory bus (one node, or simulated nodes in one process)
- * and NATS JetStream (streams with `Nats-Msg-Id` de-duplication, a work-queue stream per station,
- * a KV bucket for ownership). Where the two could differ, the JetStream behaviour is the contract.
+ * and NATS JetStream (src/bus/nats: an events stream with `Nats-Msg-Id` de-duplication, a
+ * work-queue stream with one subject per station, KV buckets for ownership and de-duplication). Where the two could differ, the JetStream behaviour is the contract.
  *
  * Station ids are opaque strings: implementations encode them wherever they must become subject
  * tokens. Iterators are ended by `return()` (what `break` in `for await` calls), an `AbortSignal`,
@@ -182,6 +182,10 @@ export interface OwnershipChange {
   readonly station: string;
   /** Owner after the change: undefined for release and expire. */
   readonly owner: string | undefined;
+  /**
+   * Revision after the change. An `expire` writes nothing on NATS (2.9 has no per-key TTL): it
+   * carries the lapsed claim's revision there, a new one in memory.
+   */
   readonly revision: number;
   readonly expiresAt?: number;
 }

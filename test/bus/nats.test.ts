@@ -60,6 +60,15 @@ describe('NATS bus specifics', () => {
     await bus.close();
   });
 
+  it('bounds the de-duplication keys on the server, forgetting the oldest first', async () => {
+    const bus = await natsFixture({ maxDedupKeys: 3 }).node('d');
+    for (const k of ['k1', 'k2', 'k3', 'k4']) expect(await bus.remember(k, 60_000)).toBe(true);
+    expect(await bus.remember('k4', 60_000)).toBe(false);
+    expect(await bus.remember('k1', 60_000)).toBe(true); // forgotten: the price of the bound
+    await expect(bus.remember('k', 0)).rejects.toBeInstanceOf(RangeError);
+    await bus.close();
+  });
+
   it('pipelines publishes: many in flight, none lost, bounded', async () => {
     const bus = (await natsFixture({ maxInFlight: 64, maxBuffered: 100_000 }).node('p')) as NatsBus;
     const sub = bus.subscribe('load.>', { bufferSize: 20_000 });
