@@ -82,9 +82,11 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
   );
 }
 
+/** An open iterator (`return`) or service (`stop`) of this node. */
 interface Endable {
   readonly closed: boolean;
-  return(): Promise<unknown>;
+  return?(): Promise<unknown>;
+  stop?(): Promise<unknown>;
 }
 
 class MemoryBusImpl implements MemoryBus {
@@ -210,15 +212,8 @@ class MemoryBusImpl implements MemoryBus {
 
   serve(subject: string, handler: RequestHandler): Service {
     this.guard();
-    const service: Service = this.cluster.services.serve(subject, handler, () => this.open.delete(endable));
-    const endable = {
-      get closed() {
-        return service.closed;
-      },
-      return: () => service.stop(),
-    };
-    this.open.add(endable);
-    return service;
+    const service: Service = this.cluster.services.serve(subject, handler, () => this.open.delete(service));
+    return this.track(service);
   }
 
   durable(name: string, subjectPattern: string, opts: DurableOptions = {}): DurableConsumer {
@@ -293,7 +288,7 @@ class MemoryBusImpl implements MemoryBus {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    await Promise.all([...this.open].map((it) => it.return()));
+    await Promise.all([...this.open].map((it) => (it.return ? it.return() : it.stop?.())));
     this.cluster.detach();
   }
 

@@ -66,6 +66,9 @@ export function extrasConformance(get: () => Ctx): void {
     expect(echo.closed).toBe(true);
     await expect(a.request('route.cs1', {})).rejects.toBeInstanceOf(NoRespondersError);
     await slow.stop();
+    await b.close(); // stops its services: nobody answers any more
+    await expect(a.request('fail.x', {})).rejects.toBeInstanceOf(NoRespondersError);
+    expect(failing.closed).toBe(true);
   });
 
   it('a durable consumer keeps un-acked events for the next reader, on any node', async () => {
