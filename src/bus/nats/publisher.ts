@@ -28,7 +28,9 @@ interface PubAckJson {
  * acknowledgements by id; one timer per node fails what was not acknowledged within `timeoutMs`.
  * Up to `maxInFlight` publishes await their acknowledgement, up to `maxBuffered` more wait for a
  * slot, and past that a publish is refused with BusBackpressureError and counted: memory stays
- * bounded however slow the server is.
+ * bounded however slow the server is. A publish that timed out (BusUnavailableError) may still be
+ * stored once the connection is back (the client sends what it buffered): publish again with the
+ * same `msgId` to have it exactly once.
  */
 export class Publisher {
   bufferFull = 0;
