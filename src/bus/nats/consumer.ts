@@ -3,7 +3,7 @@ import { onAbort } from '../abort.js';
 import type { Command, CommandConsumer, Delivery } from '../types.js';
 import { parseJson } from './codec.js';
 import { isExpired, type NatsContext } from './context.js';
-import { apiErrorCode, JsErr } from './errors.js';
+import { apiErrorCode, JsErr, toBusError } from './errors.js';
 import type { CommandQueues } from './queue.js';
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
@@ -142,14 +142,23 @@ export class NatsCommandConsumer implements CommandConsumer {
       deliveryCount: msg.info.deliveryCount,
       ack: async () => {
         if (!take()) return;
-        await msg.ackAck();
+        try {
+          await msg.ackAck();
+        } catch (err) {
+          // Unknown whether the server removed it: if not, it is delivered again after the ack-wait.
+          counters.errors++;
+          throw toBusError('ack', err);
+        }
         counters.acked++;
       },
       nack: async (delayMs?: number) => {
         if (!take()) return;
         msg.nak(delayMs !== undefined && delayMs > 0 ? delayMs : undefined);
         counters.redelivered++;
-        await nc.flush();
+        await nc.flush().catch((err: unknown) => {
+          counters.errors++;
+          throw toBusError('nack', err);
+        });
       },
       // No reason on the wire: NATS 2.9 ignores `+TERM <reason>` entirely (the command would come
       // back after the ack-wait); plain `+TERM` removes it from the work queue.
@@ -157,7 +166,10 @@ export class NatsCommandConsumer implements CommandConsumer {
         if (!take()) return;
         msg.term();
         counters.terminated++;
-        await nc.flush();
+        await nc.flush().catch((err: unknown) => {
+          counters.errors++;
+          throw toBusError('term', err);
+        });
       },
     };
   }
