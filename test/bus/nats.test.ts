@@ -16,10 +16,12 @@ afterAll(async () => {
 });
 
 /** Each fixture is a fresh cluster on the shared server: its own prefix, so its own streams. */
-function natsFixture(extra: Partial<NatsBusOptions> = {}): BusFixture {
+function natsFixture(
+  extra: Partial<NatsBusOptions> = {},
+): BusFixture & { node(nodeId: string, more?: Partial<NatsBusOptions>): Promise<NatsBus> } {
   const prefix = `T${++fixtures}_`;
   return {
-    node: (nodeId) =>
+    node: (nodeId: string, more: Partial<NatsBusOptions> = {}) =>
       createNatsBus({
         servers: server.url,
         nodeId,
@@ -29,6 +31,7 @@ function natsFixture(extra: Partial<NatsBusOptions> = {}): BusFixture {
         storage: 'memory',
         eventRetention: { maxBytes: 8 * 1024 ** 2 },
         ...extra,
+        ...more,
       }),
     advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     maxPerStation: 5,
@@ -49,7 +52,8 @@ describe('NATS bus specifics', () => {
   });
 
   it('the per-station bound holds on the server: discard_new_per_subject, not dropping the oldest', async () => {
-    const bus = await natsFixture().node('solo');
+    const fx = natsFixture();
+    const bus = await fx.node('solo');
     for (let n = 1; n <= 5; n++) await bus.enqueue('cs', { action: 'Reset', payload: { n } });
     await expect(bus.enqueue('cs', { action: 'Reset', payload: { n: 6 } })).rejects.toMatchObject({
       code: 'QUEUE_FULL',

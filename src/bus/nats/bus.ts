@@ -62,7 +62,7 @@ interface Endable {
  * BusUnavailableError after `apiTimeoutMs`.
  */
 export async function createNatsBus(options: NatsBusOptions): Promise<NatsBus> {
-  const o = resolveOptions(options, randomUUID);
+  let o = resolveOptions(options, randomUUID);
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -79,7 +79,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<NatsBus> {
     const jsm = await nc.jetstreamManager({ timeout: o.apiTimeoutMs });
     const js = nc.jetstream({ timeout: o.apiTimeoutMs });
     const names = new Names(o.prefix);
-    await ensureStreams(jsm, names, o);
+    o = await ensureStreams(jsm, names, o);
     const owners = await openBucket(js, jsm, names.owners, o);
     const dedup = await openBucket(js, jsm, names.dedup, o, o.maxDedupKeys);
     return new NatsBus(nc, jsm, o, names, owners, dedup);

@@ -20,7 +20,12 @@ const STREAM_NAME_IN_USE = 10058;
  * (the first node to start decides its limits). Needs NATS 2.9+ (`discard_new_per_subject`,
  * `next_by_subj` gets, durable `inactive_threshold`).
  */
-export async function ensureStreams(jsm: JetStreamManager, names: Names, o: ResolvedOptions): Promise<void> {
+/** Returns the options as the server has them (an existing command stream keeps its bound). */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  names: Names,
+  o: ResolvedOptions,
+): Promise<ResolvedOptions> {
   const storage = o.storage === 'memory' ? StorageType.Memory : StorageType.File;
   await ensureStream(jsm, {
     name: names.events,
@@ -34,7 +39,7 @@ export async function ensureStreams(jsm: JetStreamManager, names: Names, o: Reso
     storage,
     // No `republish` for subscribers: on 2.9.10 it cut stored publishes from ~12k/s to ~1.5k/s here.
   });
-  await ensureStream(jsm, {
+  const commands = await ensureStream(jsm, {
     name: names.commands,
     subjects: [`${names.commandRoot}.*`],
     retention: RetentionPolicy.Workqueue,
@@ -45,14 +50,19 @@ export async function ensureStreams(jsm: JetStreamManager, names: Names, o: Reso
     duplicate_window: nanos(o.duplicateWindowMs),
     storage,
   });
+  const maxPerStation = commands.max_msgs_per_subject;
+  return maxPerStation > 0 && maxPerStation !== o.maxPerStation ? { ...o, maxPerStation } : o;
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<StreamConfig> {
   try {
-    await jsm.streams.add(config);
+    return (await jsm.streams.add(config)).config;
   } catch (err) {
     if (apiErrorCode(err) !== STREAM_NAME_IN_USE) throw err;
-    await jsm.streams.info(config.name);
+    return (await jsm.streams.info(config.name)).config;
   }
 }
 
