@@ -81,14 +81,15 @@ export class NatsCommandConsumer implements CommandConsumer {
     if (this.ended) return DONE;
     this.ended = true;
     this.detachSignal?.();
-    for (const pull of this.pulls) pull.stop();
     for (const wake of this.waiters) wake();
+    if (this.held.size > 0) this.ctx.counters.redelivered++;
     for (const msg of this.held) msg.nak();
-    const naked = this.held.size > 0;
     this.held.clear();
-    if (naked) this.ctx.counters.redelivered++;
+    // A command the server sent before this round trip still arrives and is nacked by next(); only
+    // then are the pulls stopped (a command arriving after that would wait out the ack-wait).
+    await this.ctx.nc.flush().catch(() => undefined);
+    for (const pull of this.pulls) pull.stop();
     this.onEnd(this);
-    if (naked) await this.ctx.nc.flush().catch(() => undefined);
     return DONE;
   }
 

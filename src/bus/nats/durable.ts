@@ -1,4 +1,4 @@
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg, nanos } from 'nats';
+import { consumerOpts, type JetStreamSubscription, type JsMsg } from 'nats';
 import { onAbort } from '../abort.js';
 import { Deque } from '../deque.js';
 import { BusError } from '../errors.js';
@@ -12,13 +12,13 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 
 /**
  * A reader of a durable consumer on the events stream (explicit ack, `max_ack_pending` bounding
- * what is out across all readers). Messages are pulled in batches into a local queue that the
- * server's `max_ack_pending` bounds; what this reader holds when it ends is nacked for the next one.
+ * what is out across all readers). The server pushes to the readers' queue group; what waits here
+ * is bounded by `max_ack_pending`; what this reader holds when it ends is nacked for the next one.
  */
 export class NatsDurable implements DurableConsumer {
   readonly ready: Promise<void>;
   private ended = false;
-  private messages: ConsumerMessages | undefined;
+  private sub: JetStreamSubscription | undefined;
   private readonly local = new Deque<JsMsg>();
   private readonly held = new Set<JsMsg>();
   private readonly readers: ((r: IteratorResult<EventDelivery, undefined>) => void)[] = [];
@@ -57,8 +57,10 @@ export class NatsDurable implements DurableConsumer {
     if (this.ended) return DONE;
     this.ended = true;
     this.detachSignal?.();
-    this.messages?.stop();
     for (const r of this.readers.splice(0)) r(DONE);
+    // Drain: the server stops routing to this reader, and what it sent before that still arrives
+    // and is nacked by the callback (ended) instead of being dropped.
+    await this.sub?.drain().catch(() => undefined);
     for (const m of this.local) m.nak();
     for (const m of this.held) m.nak();
     this.local.clear();
@@ -73,10 +75,9 @@ export class NatsDurable implements DurableConsumer {
   }
 
   private async start(): Promise<void> {
-    const { jsm, js, names } = this.ctx;
+    const { jsm, js, names, nc } = this.ctx;
     const consumerName = names.durableConsumer(this.name);
     const filter = `${names.eventRoot}.${this.pattern}`;
-    const maxAckPending = this.opts.maxAckPending ?? 256;
     try {
       const info = await jsm.consumers.info(names.events, consumerName).catch((err: unknown) => {
         if (apiErrorCode(err) === JsErr.ConsumerNotFound) return undefined;
@@ -88,38 +89,36 @@ export class NatsDurable implements DurableConsumer {
           `durable ${this.name} reads ${info.config.filter_subject}, not ${filter}`,
         );
       }
-      if (!info) {
-        await jsm.consumers.add(names.events, {
-          durable_name: consumerName,
-          filter_subject: filter,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: this.opts.deliver === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
-          max_ack_pending: maxAckPending,
-          ack_wait: nanos(this.opts.ackWaitMs ?? 30_000),
-        });
-      }
+      const opts = consumerOpts();
+      opts.durable(consumerName);
+      // A push consumer with a queue group: the server hands each event, and each redelivery, to
+      // one reader that is subscribed NOW (core routing). Pull requests outlive a reader that
+      // stopped, and NATS 2.9.10 hands redeliveries to them (the event then waits out ack-wait).
+      opts.deliverTo(`${names.prefix}.dlv.${consumerName}`);
+      opts.queue(consumerName);
+      opts.filterSubject(filter);
+      opts.manualAck();
+      opts.ackExplicit();
+      opts.maxAckPending(this.opts.maxAckPending ?? 256);
+      opts.ackWait(this.opts.ackWaitMs ?? 30_000);
+      if (this.opts.deliver === 'all') opts.deliverAll();
+      else opts.deliverNew();
+      opts.bindStream(names.events);
+      opts.callback((err, m) => {
+        if (err || !m) return;
+        if (this.ended) return void m.nak();
+        const reader = this.readers.shift();
+        if (reader) reader({ done: false, value: this.delivery(m) });
+        else this.local.push(m);
+      });
       if (this.ended) return;
-      const consumer = await js.consumers.get(names.events, consumerName);
-      this.messages = await consumer.consume({ max_messages: Math.min(maxAckPending, 64) });
+      this.sub = await js.subscribe(filter, opts);
+      if (this.ended) return void this.sub.unsubscribe();
+      await nc.flush();
     } catch (err) {
       this.ctx.counters.errors++;
       throw toBusError(`durable ${this.name}`, err);
     }
-    const messages = this.messages;
-    if (this.ended) return void messages.stop();
-    void (async () => {
-      for await (const m of messages) {
-        if (this.ended) m.nak();
-        else {
-          const reader = this.readers.shift();
-          if (reader) reader({ done: false, value: this.delivery(m) });
-          else this.local.push(m);
-        }
-      }
-    })().catch(() => {
-      this.ctx.counters.errors++;
-      void this.return();
-    });
   }
 
   private delivery(m: JsMsg): EventDelivery {
