@@ -8,11 +8,12 @@ import type { CommandQueues } from './queue.js';
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 /**
- * How long one pull waits at the server before it is renewed: long, so idle readers cost the
- * server little. A stopped pull's inbox is unsubscribed and the server skips pull requests nobody
- * listens to (conformance: "a reader that stopped while waiting takes nothing from the next one").
+ * How long one pull waits at the server before it is renewed. A stopped pull's inbox is
+ * unsubscribed and the server skips it for new commands (conformance: "a reader that stopped while
+ * waiting takes nothing from the next one"), but NATS 2.9.10 still hands it REDELIVERIES until it
+ * expires (the command then waits out the ack-wait): short, so that window stays small.
  */
-const PULL_EXPIRES_MS = 30_000;
+const PULL_EXPIRES_MS = 5_000;
 
 /**
  * Reads one station's commands. A command is pulled only when `next()` asks for one, never ahead:
