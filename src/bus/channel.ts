@@ -4,6 +4,7 @@ import type { BufferedIterator } from './types.js';
 export const DEFAULT_BUFFER_SIZE = 10_000;
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+const READY: Promise<void> = Promise.resolve();
 
 /**
  * The push side of a {@link BufferedIterator}: `push` never waits. A waiting reader gets the item
@@ -13,6 +14,8 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 export class BufferedChannel<T> implements BufferedIterator<T> {
   private readonly buffer = new Deque<T>();
   private readonly readers: ((result: IteratorResult<T, undefined>) => void)[] = [];
+  /** In memory an iterator is registered when made; a networked feeder replaces this. */
+  ready: Promise<void> = READY;
   private droppedCount = 0;
   private ended = false;
   private readonly detachSignal: (() => void) | undefined;

@@ -9,6 +9,8 @@ interface Entry {
   readonly expiresAt: number;
   /** What the first sighting returned (publish/enqueue seq), so a duplicate can report it. */
   readonly seq: number;
+  /** The answer recorded for a de-duplicated CALL (claimCall/recordAnswer). */
+  answer?: string;
 }
 
 /** Expired keys looked at per insert: bounds the work any single call does. */

@@ -6,4 +6,5 @@ export {
   type MemoryClusterOptions,
   type MemoryClusterStats,
 } from './memory-cluster.js';
+export { decodeToken, encodeToken, stationSubject } from './subject.js';
 export * from './types.js';

@@ -1,7 +1,10 @@
 import { BufferedChannel } from './channel.js';
 import { DedupWindow } from './dedup.js';
+import type { DurableState } from './memory-durable.js';
 import { OwnershipTable } from './memory-kv.js';
+import type { MemoryKvBucket } from './memory-kv-buckets.js';
 import { type QueueCounters, StationQueues, type Stored } from './memory-queue.js';
+import { MemoryServices } from './memory-services.js';
 import { assertPublishSubject, type CompiledPattern, compilePattern } from './subject.js';
 import {
   type BusData,
@@ -26,6 +29,8 @@ export interface MemoryClusterOptions {
   duplicateWindowMs?: number;
   /** Default ownership lease; undefined: claims do not expire. */
   leaseMs?: number;
+  /** Events one durable consumer keeps un-acked before dropping its oldest. Default 100_000. */
+  maxRetained?: number;
   /** Period of the expiry sweep while any bus is attached; 0: only explicit `sweep()`. Default 1_000. */
   sweepIntervalMs?: number;
 }
@@ -52,6 +57,11 @@ export class MemoryCluster {
   readonly dedup: DedupWindow;
   readonly queues: StationQueues;
   readonly ownership: OwnershipTable;
+  readonly services = new MemoryServices();
+  readonly durables = new Map<string, DurableState>();
+  readonly buckets = new Map<string, MemoryKvBucket>();
+  /** Events a durable consumer keeps before dropping its oldest (the NATS stream's max_msgs). */
+  readonly maxRetained: number;
   private readonly exact = new Map<string, Set<SubEntry>>();
   private readonly wildcard = new Set<SubEntry>();
   private readonly watchers = new Set<BufferedChannel<OwnershipChange>>();
@@ -66,6 +76,7 @@ export class MemoryCluster {
     this.now = opts.now ?? Date.now;
     this.duplicateWindowMs = opts.duplicateWindowMs ?? 120_000;
     this.sweepIntervalMs = opts.sweepIntervalMs ?? 1_000;
+    this.maxRetained = opts.maxRetained ?? 100_000;
     this.dedup = new DedupWindow(opts.maxDedupKeys ?? 100_000, this.now);
     this.queues = new StationQueues(opts.maxPerStation ?? 1_000, this.now, (s) => this.reportExpired(s));
     this.ownership = new OwnershipTable(this.now, opts.leaseMs, (change) => {
@@ -113,6 +124,7 @@ export class MemoryCluster {
     const exact = this.exact.get(subject);
     if (exact) for (const sub of exact) sub.channel.push(message);
     for (const sub of this.wildcard) if (sub.compiled.matches(subject)) sub.channel.push(message);
+    for (const durable of this.durables.values()) durable.offer(message);
     return { seq, duplicate: false };
   }
 

@@ -2,22 +2,32 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_BUFFER_SIZE } from './channel.js';
 import { BusClosedError } from './errors.js';
 import { MemoryCluster, type MemoryClusterOptions } from './memory-cluster.js';
+import { durableState, MemoryDurable } from './memory-durable.js';
+import { MemoryKvBucket } from './memory-kv-buckets.js';
 import type {
   BufferedIterator,
   Bus,
   BusData,
+  BusStats,
+  CallClaim,
   ClaimOptions,
   ClaimResult,
   CommandConsumer,
   CommandInput,
   ConsumeOptions,
+  DurableConsumer,
+  DurableOptions,
   EnqueueAck,
   IteratorOptions,
+  KvBucket,
   Ownership,
   OwnershipChange,
   PublishAck,
   PublishOptions,
   QueuedCommand,
+  RequestHandler,
+  RequestOptions,
+  Service,
   Subscription,
   WatchOptions,
 } from './types.js';
@@ -32,6 +42,8 @@ export interface MemoryBusOptions extends MemoryClusterOptions {
   nodeId?: string;
   /** Default buffer of subscriptions and watchers. Default 10_000. */
   bufferSize?: number;
+  /** Default request timeout. Default 5_000. */
+  requestTimeoutMs?: number;
 }
 
 export interface MemoryBus extends Bus {
@@ -49,6 +61,7 @@ const CLUSTER_KEYS = [
   'duplicateWindowMs',
   'leaseMs',
   'sweepIntervalMs',
+  'maxRetained',
 ];
 
 /**
@@ -56,7 +69,7 @@ const CLUSTER_KEYS = [
  * bus; several sharing one `cluster` stand in for NATS-connected nodes in tests.
  */
 export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
-  const { cluster, nodeId, bufferSize, ...clusterOpts } = opts;
+  const { cluster, nodeId, bufferSize, requestTimeoutMs, ...clusterOpts } = opts;
   if (cluster) {
     const clash = CLUSTER_KEYS.filter((k) => (clusterOpts as Record<string, unknown>)[k] !== undefined);
     if (clash.length > 0) throw new TypeError(`set ${clash.join(', ')} on the cluster, not the bus`);
@@ -65,12 +78,15 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
     cluster ?? new MemoryCluster(clusterOpts),
     nodeId ?? `node-${randomUUID()}`,
     bufferSize ?? DEFAULT_BUFFER_SIZE,
+    requestTimeoutMs ?? 5_000,
   );
 }
 
+/** An open iterator (`return`) or service (`stop`) of this node. */
 interface Endable {
   readonly closed: boolean;
-  return(): Promise<unknown>;
+  return?(): Promise<unknown>;
+  stop?(): Promise<unknown>;
 }
 
 class MemoryBusImpl implements MemoryBus {
@@ -82,6 +98,7 @@ class MemoryBusImpl implements MemoryBus {
     readonly cluster: MemoryCluster,
     readonly nodeId: string,
     private readonly bufferSize: number,
+    private readonly requestTimeoutMs: number,
   ) {
     cluster.attach();
   }
@@ -188,6 +205,82 @@ class MemoryBusImpl implements MemoryBus {
     return this.track(watcher);
   }
 
+  async request(subject: string, data: BusData, opts?: RequestOptions): Promise<BusData> {
+    this.guard();
+    return this.cluster.services.request(subject, data, opts?.timeoutMs ?? this.requestTimeoutMs);
+  }
+
+  serve(subject: string, handler: RequestHandler): Service {
+    this.guard();
+    const service: Service = this.cluster.services.serve(subject, handler, () => this.open.delete(service));
+    return this.track(service);
+  }
+
+  durable(name: string, subjectPattern: string, opts: DurableOptions = {}): DurableConsumer {
+    this.guard();
+    const state = durableState(this.cluster.durables, name, subjectPattern, opts, this.cluster.maxRetained);
+    const d: MemoryDurable = new MemoryDurable(
+      name,
+      subjectPattern,
+      state,
+      () => this.open.delete(d),
+      opts.signal,
+    );
+    return this.track(d);
+  }
+
+  async deleteDurable(name: string): Promise<boolean> {
+    this.guard();
+    return this.cluster.durables.delete(name);
+  }
+
+  async kv(bucket: string): Promise<KvBucket> {
+    this.guard();
+    let b = this.cluster.buckets.get(bucket);
+    if (!b) {
+      b = new MemoryKvBucket();
+      this.cluster.buckets.set(bucket, b);
+    }
+    return b;
+  }
+
+  async claimCall(station: string, messageId: string, windowMs: number): Promise<CallClaim> {
+    this.guard();
+    const live = this.cluster.dedup.add(`c\0${station}\0${messageId}`, windowMs);
+    if (!live) return { first: true };
+    this.cluster.duplicates++;
+    return live.answer === undefined ? { first: false } : { first: false, answer: live.answer };
+  }
+
+  async recordAnswer(station: string, messageId: string, answer: string): Promise<void> {
+    this.guard();
+    const key = `c\0${station}\0${messageId}`;
+    // Not claimed (or its window passed): keep the answer for a window from now.
+    if (!this.cluster.dedup.seen(key)) this.cluster.dedup.add(key, this.cluster.duplicateWindowMs);
+    const entry = this.cluster.dedup.seen(key);
+    if (entry) entry.answer = answer;
+  }
+
+  /** Counters of the whole memory cluster (normally a single node); publishing never waits here. */
+  stats(): BusStats {
+    const s = this.cluster.stats;
+    return {
+      published: s.published,
+      deduplicated: s.duplicates,
+      enqueued: s.enqueued,
+      acked: s.acked,
+      terminated: s.terminated,
+      redelivered: s.redelivered,
+      expired: s.expired,
+      bufferFull: 0,
+      inFlight: 0,
+      buffered: 0,
+      errors: 0,
+      connected: !this.isClosed,
+      disconnects: 0,
+    };
+  }
+
   sweep(): void {
     this.cluster.sweep();
   }
@@ -195,7 +288,7 @@ class MemoryBusImpl implements MemoryBus {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    await Promise.all([...this.open].map((it) => it.return()));
+    await Promise.all([...this.open].map((it) => (it.return ? it.return() : it.stop?.())));
     this.cluster.detach();
   }
 

@@ -57,3 +57,44 @@ export function compilePattern(pattern: string): CompiledPattern {
   const re = new RegExp(`^${parts.join('\\.')}$`);
   return { pattern, literal: undefined, matches: (subject) => re.test(subject) };
 }
+
+/**
+ * Station identities (and other free-form names: durable names, KV keys and buckets) as ONE subject
+ * token, the same on every bus: letters, digits and `-` stay as they are, every other character
+ * becomes `_` and the hex of its UTF-8 bytes (`_` itself too), the empty string is `_`. The result
+ * is also a valid NATS KV key, stream, consumer and bucket name part, and decodes back exactly.
+ * Plain identities (`CP-001`) cost a regex test and no allocation.
+ */
+const PLAIN = /^[A-Za-z0-9-]+$/;
+const PLAIN_CHAR = /[A-Za-z0-9-]/;
+
+export function encodeToken(name: string): string {
+  if (PLAIN.test(name)) return name;
+  if (name.length === 0) return '_';
+  let out = '';
+  for (const ch of name) {
+    if (PLAIN_CHAR.test(ch)) out += ch;
+    else
+      for (const byte of Buffer.from(ch, 'utf8'))
+        out += `_${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export function decodeToken(token: string): string {
+  if (PLAIN.test(token)) return token;
+  if (token === '_') return '';
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; ) {
+    if (token[i] === '_') {
+      bytes.push(Number.parseInt(token.slice(i + 1, i + 3), 16));
+      i += 3;
+    } else bytes.push(token.charCodeAt(i++));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** `<prefix>.<station token>.<rest…>`: where a station's name goes into a subject. */
+export function stationSubject(prefix: string, station: string, ...rest: string[]): string {
+  return [prefix, encodeToken(station), ...rest].join('.');
+}

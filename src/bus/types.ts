@@ -2,13 +2,26 @@
  * The cross-node bus: how runtime nodes exchange events, share de-duplication, queue CALLs for
  * stations and agree on which node holds each station. Two implementations share this contract and
  * one conformance suite: the embedded in-memory bus (one node, or simulated nodes in one process)
- * and NATS JetStream (streams with `Nats-Msg-Id` de-duplication, a work-queue stream per station,
- * a KV bucket for ownership). Where the two could differ, the JetStream behaviour is the contract.
+ * and NATS JetStream (src/bus/nats: an events stream with `Nats-Msg-Id` de-duplication, a
+ * work-queue stream with one subject per station, KV buckets for ownership and de-duplication). Where the two could differ, the JetStream behaviour is the contract.
  *
  * Station ids are opaque strings: implementations encode them wherever they must become subject
  * tokens. Iterators are ended by `return()` (what `break` in `for await` calls), an `AbortSignal`,
  * their own stop method, or `Bus.close()`; an ended iterator yields `done` and never throws.
  */
+
+import type {
+  BusStats,
+  CallClaim,
+  DurableConsumer,
+  DurableOptions,
+  KvBucket,
+  RequestHandler,
+  RequestOptions,
+  Service,
+} from './types-extra.js';
+
+export type * from './types-extra.js';
 
 /** Event payload: raw bytes pass through untouched; any other object travels as JSON. */
 export type BusData = Uint8Array | object;
@@ -53,6 +66,11 @@ export interface IteratorOptions {
  * state it tracks again) rather than assume continuity.
  */
 export interface BufferedIterator<T> extends AsyncIterableIterator<T> {
+  /**
+   * Resolves once the iterator is registered on the bus: items produced on ANY node after that are
+   * seen. Items produced by this node after the call are always seen (the memory bus is ready at once).
+   */
+  readonly ready: Promise<void>;
   /** Items buffered, not yet read. */
   readonly pending: number;
   /** Items discarded because the buffer was full. */
@@ -164,6 +182,10 @@ export interface OwnershipChange {
   readonly station: string;
   /** Owner after the change: undefined for release and expire. */
   readonly owner: string | undefined;
+  /**
+   * Revision after the change. An `expire` writes nothing on NATS (2.9 has no per-key TTL): it
+   * carries the lapsed claim's revision there, a new one in memory.
+   */
   readonly revision: number;
   readonly expiresAt?: number;
 }
@@ -236,6 +258,47 @@ export interface Bus {
   release(station: string, nodeId: string, revision: number): Promise<boolean>;
   /** Ownership changes on every node, buffered like subscriptions. */
   watch(opts?: WatchOptions): BufferedIterator<OwnershipChange>;
+
+  // ---- request/reply (routing) ----
+
+  /**
+   * Sends `data` to one service of `subject` on any node and resolves with its answer. Rejects with
+   * `NoRespondersError` when no node serves the subject (at once), `RequestTimeoutError` when none
+   * answered in time, `BusRemoteError` when the handler threw.
+   */
+  request(subject: string, data: BusData, opts?: RequestOptions): Promise<BusData>;
+  /** Answers requests on `subject` (wildcards allowed); several services share the load. */
+  serve(subject: string, handler: RequestHandler): Service;
+
+  // ---- durable event consumers: at least once, explicit ack, survive restarts ----
+
+  /**
+   * Reads events matching `subjectPattern` through the consumer `name`, which lives on the bus: it
+   * keeps what its readers have not acked while they are gone (within the bus's event retention),
+   * and readers of one name on several nodes share its events. The pattern of an existing name is
+   * fixed; another pattern rejects with `BusError`.
+   */
+  durable(name: string, subjectPattern: string, opts?: DurableOptions): DurableConsumer;
+  /** Removes a durable consumer and what it kept; false if there was none. */
+  deleteDurable(name: string): Promise<boolean>;
+
+  // ---- key-value ----
+
+  /** A bucket shared by every node (created on first use). Keys are free-form strings. */
+  kv(bucket: string): Promise<KvBucket>;
+
+  // ---- de-duplication of CALLs, keeping the answer ----
+
+  /**
+   * Claims the handling of a station's CALL for `windowMs` (see {@link CallClaim}). Rejects with
+   * `BusUnavailableError` when the bus cannot tell: the caller decides, the bus never fails open.
+   */
+  claimCall(station: string, messageId: string, windowMs: number): Promise<CallClaim>;
+  /** Stores the answer sent for a claimed CALL, for retries inside its window. */
+  recordAnswer(station: string, messageId: string, answer: string): Promise<void>;
+
+  /** Counters of this node. */
+  stats(): BusStats;
 
   // ---- lifecycle ----
 

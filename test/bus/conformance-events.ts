@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { InvalidSubjectError } from '../../src/bus/errors.js';
 import type { BusMessage } from '../../src/bus/types.js';
-import { type Ctx, nextOf, stillPending } from './conformance.js';
+import { type Ctx, nextOf, stillPending, until } from './conformance.js';
 
 const subjects = (ms: BusMessage[]) => ms.map((m) => m.subject);
 
@@ -11,6 +11,7 @@ export function eventConformance(get: () => Ctx): void {
     const exact = b.subscribe('ocpp.cs1.in');
     const star = b.subscribe('ocpp.*.in');
     const rest = a.subscribe('ocpp.>');
+    await Promise.all([exact.ready, star.ready, rest.ready]);
     for (const s of ['ocpp.cs1.in', 'ocpp.cs2.in', 'ocpp.cs1.out', 'ocpp.cs1.in.deep', 'other.cs1.in']) {
       await a.publish(s, { s });
     }
@@ -25,6 +26,7 @@ export function eventConformance(get: () => Ctx): void {
   it('delivers data, origin and increasing seq; `>` needs at least one token', async () => {
     const { a, b, fx } = get();
     const sub = b.subscribe('ev.>');
+    await sub.ready;
     const bytes = Uint8Array.of(1, 2, 3);
     const first = await a.publish('ev.x', { n: 1 });
     await a.publish('ev', { n: 0 }); // not matched by ev.>
@@ -49,6 +51,7 @@ export function eventConformance(get: () => Ctx): void {
   it('drops a repeated msgId inside the duplicate window, on any node', async () => {
     const { a, b, fx } = get();
     const sub = b.subscribe('dup.x');
+    await sub.ready;
     const first = await a.publish('dup.x', { n: 1 }, { msgId: 'm-1' });
     const again = await b.publish('dup.x', { n: 2 }, { msgId: 'm-1' });
     expect(first.duplicate).toBe(false);
@@ -71,6 +74,7 @@ export function eventConformance(get: () => Ctx): void {
     const { a } = get();
     const slow = a.subscribe('flood', { bufferSize: 3 });
     for (let n = 1; n <= 1_000; n++) await a.publish('flood', { n });
+    await until(() => slow.pending + slow.dropped === 1_000);
     expect(slow.pending).toBe(3);
     expect(slow.dropped).toBe(997);
     const got = [await nextOf(slow), await nextOf(slow), await nextOf(slow)].map((m) => m.data);

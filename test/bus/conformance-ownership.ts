@@ -61,6 +61,7 @@ export function ownershipConformance(get: () => Ctx): void {
     await a.claim('old', 'a');
     const w = b.watch();
     const withCurrent = a.watch({ includeCurrent: true });
+    await Promise.all([w.ready, withCurrent.ready]);
     expect(summary(await nextOf(withCurrent))).toEqual(['claim', 'old', 'a']);
     const rev = revisionOf(await a.claim('cs5', 'a'));
     const renewed = revisionOf(await a.renew('cs5', 'a', rev));
@@ -78,6 +79,7 @@ export function ownershipConformance(get: () => Ctx): void {
   it('leases expire unless renewed, and the expiry is watched', async () => {
     const { a, b, fx } = get();
     const w = b.watch();
+    await w.ready;
     const rev = revisionOf(await a.claim('cs6', 'a', { leaseMs: 1_000 }));
     const kept = revisionOf(await a.claim('cs7', 'a', { leaseMs: 1_000 }));
     await fx.advance(600);

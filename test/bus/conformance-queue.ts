@@ -102,6 +102,19 @@ export function queueConformance(get: () => Ctx): void {
     expect(await b.size('cs4')).toBe(1);
   });
 
+  it('a reader that stopped while waiting takes nothing from the next one', async () => {
+    const { a, b } = get();
+    const gone = a.consume('cs4b');
+    const waiting = gone.next();
+    await gone.return();
+    expect((await waiting).done).toBe(true);
+    const next = b.consume('cs4b').next();
+    await a.enqueue('cs4b', cmd(1));
+    const d = (await within(next, 1_000)) as IteratorResult<Delivery>;
+    expect(d).not.toBe(TIMEOUT);
+    expect([nOf(d.value), d.value.deliveryCount]).toEqual([1, 1]);
+  });
+
   it('refuses with QueueFullError at maxPerStation and loses nothing', async () => {
     const { a, b, fx } = get();
     const max = fx.maxPerStation;
@@ -124,6 +137,7 @@ export function queueConformance(get: () => Ctx): void {
   it('drops commands past their ttl instead of sending them late, and reports them', async () => {
     const { a, b, fx } = get();
     const expired = b.subscribe(COMMAND_EXPIRED_SUBJECT);
+    await expired.ready;
     await a.enqueue('cs6', cmd(1, { ttlMs: 500 }));
     await a.enqueue('cs6', cmd(2));
     await fx.advance(1_000);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Bus } from '../../src/bus/types.js';
 import { eventConformance } from './conformance-events.js';
+import { extrasConformance } from './conformance-extras.js';
 import { ownershipConformance } from './conformance-ownership.js';
 import { queueConformance } from './conformance-queue.js';
 
@@ -50,6 +51,7 @@ export function busConformance(name: string, makeBus: () => BusFixture | Promise
     describe('events', () => eventConformance(get));
     describe('command queue', () => queueConformance(get));
     describe('ownership and lifecycle', () => ownershipConformance(get));
+    describe('request/reply, durable consumers, kv, CALL de-duplication', () => extrasConformance(get));
   });
 }
 
@@ -75,6 +77,15 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof T
 /** True if `promise` is still pending after the fixture's quiet period. */
 export async function stillPending(fx: BusFixture, promise: Promise<unknown>): Promise<boolean> {
   return (await within(promise, fx.quietMs ?? 20)) === TIMEOUT;
+}
+
+/** Waits until `check()` holds, failing after `ms`: for state a networked bus reaches asynchronously. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 2_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 export { TIMEOUT };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BufferedChannel } from '../../src/bus/channel.js';
 import { Deque } from '../../src/bus/deque.js';
 import { InvalidSubjectError } from '../../src/bus/errors.js';
-import { assertPublishSubject, compilePattern } from '../../src/bus/subject.js';
+import { assertPublishSubject, compilePattern, decodeToken, encodeToken } from '../../src/bus/subject.js';
 
 describe('compilePattern', () => {
   const cases: [string, string, boolean][] = [
@@ -38,6 +38,31 @@ describe('compilePattern', () => {
     expect(() => assertPublishSubject('a.*')).toThrow(InvalidSubjectError);
     expect(() => assertPublishSubject('>')).toThrow(InvalidSubjectError);
     expect(() => assertPublishSubject('a.b')).not.toThrow();
+  });
+});
+
+describe('subject token codec', () => {
+  it('round-trips any identity into one token of safe characters, keeping prefixes', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.string({ maxLength: 10 }),
+        (id, more) => {
+          const token = encodeToken(id);
+          expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+          expect(decodeToken(token)).toBe(id);
+          expect(() => assertPublishSubject(`ocpp.${token}.in`)).not.toThrow();
+          expect(encodeToken(id + more).startsWith(id === '' ? '' : token)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('leaves plain identities as they are and keeps look-alikes apart', () => {
+    expect(encodeToken('CP-001')).toBe('CP-001');
+    const odd = ['a.b', 'a_2Eb', '*', '>', ' ', '', '_', '_5F', 'ü'];
+    expect(new Set(odd.map(encodeToken)).size).toBe(odd.length);
+    expect(encodeToken('a.b')).toBe('a_2Eb');
   });
 });
 

@@ -1,0 +1,2 @@
+export { createNatsBus, NatsBus } from './bus.js';
+export type { NatsBusOptions } from './options.js';

@@ -1,0 +1,98 @@
+import { ErrorCode, headers, type Msg, NatsError, type Subscription as NatsSub } from 'nats';
+import { BusRemoteError, NoRespondersError, RequestTimeoutError } from '../errors.js';
+import { assertPublishSubject, compilePattern } from '../subject.js';
+import type { BusData, RequestHandler, Service } from '../types.js';
+import { decodeData, ERROR_HEADER, encodeData } from './codec.js';
+import type { NatsContext } from './context.js';
+import { toBusError } from './errors.js';
+
+const KIND = 'Bus-Kind';
+/** Services of one subject on several nodes share requests (one answers each). */
+const QUEUE = 'bus';
+
+export async function request(
+  ctx: NatsContext,
+  subject: string,
+  data: BusData,
+  timeoutMs: number,
+): Promise<BusData> {
+  assertPublishSubject(subject);
+  const { payload, kind } = encodeData(data);
+  const h = headers();
+  h.set(KIND, kind);
+  let reply: Msg;
+  try {
+    reply = await ctx.nc.request(`${ctx.names.rpcRoot}.${subject}`, payload, {
+      timeout: timeoutMs,
+      headers: h,
+    });
+  } catch (err) {
+    if (err instanceof NatsError && err.code === ErrorCode.NoResponders) throw new NoRespondersError(subject);
+    if (err instanceof NatsError && err.code === ErrorCode.Timeout)
+      throw new RequestTimeoutError(subject, timeoutMs);
+    ctx.counters.errors++;
+    throw toBusError('request', err);
+  }
+  const failure = reply.headers?.get(ERROR_HEADER);
+  if (failure) {
+    const { name, code, message } = JSON.parse(failure) as { name: string; code?: string; message: string };
+    throw new BusRemoteError(subject, name, code, message);
+  }
+  return decodeData(reply.data, reply.headers?.get(KIND));
+}
+
+export class NatsService implements Service {
+  private readonly sub: NatsSub;
+  private stopped = false;
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly ctx: NatsContext,
+    readonly subject: string,
+    handler: RequestHandler,
+    private readonly onEnd: (s: NatsService) => void,
+  ) {
+    compilePattern(subject);
+    const strip = ctx.names.rpcRoot.length + 1;
+    this.sub = ctx.nc.subscribe(`${ctx.names.rpcRoot}.${subject}`, {
+      queue: QUEUE,
+      callback: (err, msg) => {
+        if (err) return;
+        void answer(msg, strip, handler);
+      },
+    });
+    this.ready = ctx.nc.flush();
+  }
+
+  get closed(): boolean {
+    return this.stopped;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sub.unsubscribe();
+    this.onEnd(this);
+    // Once the server has the unsubscription, requests from any node no longer reach this service.
+    await this.ctx.nc.flush().catch(() => undefined);
+  }
+}
+
+async function answer(msg: Msg, strip: number, handler: RequestHandler): Promise<void> {
+  try {
+    const result = await handler(decodeData(msg.data, msg.headers?.get(KIND)), msg.subject.slice(strip));
+    const { payload, kind } = encodeData(result);
+    const h = headers();
+    h.set(KIND, kind);
+    msg.respond(payload, { headers: h });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = (e as { code?: unknown }).code;
+    const h = headers();
+    h.set(
+      ERROR_HEADER,
+      JSON.stringify({ name: e.name, code: typeof code === 'string' ? code : undefined, message: e.message }),
+    );
+    msg.respond(new Uint8Array(0), { headers: h });
+  }
+}
