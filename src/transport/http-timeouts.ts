@@ -8,7 +8,8 @@ import type { ServerOptions } from 'node:http';
 
 export function handshakeTimeoutOptions(handshakeTimeoutMs: number): ServerOptions {
   if (handshakeTimeoutMs <= 0) return {};
-  const backstop = handshakeTimeoutMs + Math.max(1_000, Math.floor(handshakeTimeoutMs / 2));
+  // Twice ours and a second: even a sweep delayed by a stalled event loop cuts first.
+  const backstop = 2 * handshakeTimeoutMs + 1_000;
   return {
     headersTimeout: backstop,
     requestTimeout: backstop,
