@@ -22,6 +22,8 @@ export interface PendingCall {
   preparedFor: OcppVersion | undefined;
   /** Bumped at every transmission, so a late settlement of an earlier one is recognised as stale. */
   sends: number;
+  /** Made while connected and still waiting (CallQueue's bookkeeping of its two bounds). */
+  queuedOnline?: boolean;
   resolve(payload: Payload | undefined): void;
   reject(error: Error): void;
 }
@@ -38,15 +40,21 @@ export interface CallQueueOptions {
 }
 
 /**
- * The station client's outbound calls: one in flight, then the offline backlog, then the calls made
- * while connected, always in that order. Separate bounds, because they protect different things:
- * `maxWaiting` keeps a connected app from outrunning the link (CallQueueFullError, as on the CSMS side);
+ * The station client's one outbound queue: the call in flight, then the others in the order they were
+ * made. Calls made while disconnected (the offline backlog) are older than any made since the link came
+ * back, so one FIFO keeps both in order; two bounds, because they protect different things:
+ * `maxWaiting` keeps a connected app from outrunning the link (CallQueueFullError, as on the CSMS side),
  * `offlineMax` bounds what piles up while there is no link, with an explicit overflow policy.
+ *
+ * The RPC layer below (`OutboundCalls`) only ever holds the one call in flight that this queue handed it:
+ * its timer and the matching of the answer by message id. This queue decides what goes next, and what
+ * survives a dropped connection.
  */
 export class CallQueue {
-  private backlog = new Deque<PendingCall>();
-  private waiting = new Deque<PendingCall>();
+  private queue = new Deque<PendingCall>();
   private inFlight: PendingCall | undefined;
+  /** Of `queue`, how many were made while connected (the rest, at the front, are the offline backlog). */
+  private online = 0;
 
   constructor(private readonly opts: CallQueueOptions) {}
 
@@ -54,35 +62,40 @@ export class CallQueue {
     return this.inFlight;
   }
 
+  /** Calls waiting from before the link (re)opened. */
   get backlogCount(): number {
-    return this.backlog.length;
+    return this.queue.length - this.online;
   }
 
+  /** Calls made while connected, waiting for their turn. */
   get waitingCount(): number {
-    return this.waiting.length;
+    return this.online;
   }
 
   /** Connected: wait behind the backlog; throws CallQueueFullError beyond `maxWaiting`. */
   addOnline(call: PendingCall): void {
-    if (this.waiting.length >= this.opts.maxWaiting)
+    if (this.online >= this.opts.maxWaiting)
       throw new CallQueueFullError(this.opts.identity, this.opts.maxWaiting);
-    this.waiting.push(call);
+    call.queuedOnline = true;
+    this.online++;
+    this.queue.push(call);
   }
 
   /** Disconnected: into the backlog; a full backlog applies the overflow policy. */
   addOffline(call: PendingCall): void {
-    if (this.backlog.length >= this.opts.offlineMax) {
+    // Offline, every queued call is backlog (requeue made it so).
+    if (this.queue.length >= this.opts.offlineMax) {
       if (this.opts.overflow === 'reject-new' || this.opts.offlineMax === 0)
         throw new OfflineQueueFullError(this.opts.identity, call.action, this.opts.offlineMax);
-      this.drop(this.backlog.shift()!);
+      this.drop(this.shift()!);
     }
-    this.backlog.push(call);
+    this.queue.push(call);
   }
 
-  /** The next call to transmit, which becomes the one in flight; the backlog goes first. */
+  /** The next call to transmit, which becomes the one in flight. */
   take(): PendingCall | undefined {
     if (this.inFlight) return undefined;
-    const call = this.backlog.shift() ?? this.waiting.shift();
+    const call = this.shift();
     this.inFlight = call;
     return call;
   }
@@ -101,30 +114,42 @@ export class CallQueue {
    * Calls that may not wait offline are rejected with `lost(call, sent)`.
    */
   requeue(lost: (call: PendingCall, sent: boolean) => Error): void {
-    const all: PendingCall[] = [];
     const inFlight = this.inFlight;
-    this.inFlight = undefined;
-    for (const c of [...(inFlight ? [inFlight] : []), ...this.backlog, ...this.waiting]) {
+    const all: PendingCall[] = [];
+    for (const c of this.drain()) {
       if (c.keepOffline) all.push(c);
       else c.reject(lost(c, c === inFlight));
     }
-    this.backlog = new Deque(all.length);
-    this.waiting = new Deque();
     const excess = Math.max(0, all.length - this.opts.offlineMax);
     const oldest = this.opts.overflow === 'drop-oldest';
     const kept = oldest ? all.slice(excess) : all.slice(0, all.length - excess);
     const dropped = oldest ? all.slice(0, excess) : all.slice(all.length - excess);
-    for (const c of kept) this.backlog.push(c);
+    for (const c of kept) this.queue.push(c);
     for (const c of dropped) this.drop(c);
   }
 
   /** Settle everything with `error` (close()). */
   rejectAll(error: (call: PendingCall) => Error): void {
-    const all = [...(this.inFlight ? [this.inFlight] : []), ...this.backlog, ...this.waiting];
+    for (const c of this.drain()) c.reject(error(c));
+  }
+
+  /** Everything, the call in flight first, leaving the queue empty and every call counted as backlog. */
+  private drain(): PendingCall[] {
+    const all = this.inFlight ? [this.inFlight, ...this.queue] : [...this.queue];
     this.inFlight = undefined;
-    this.backlog = new Deque();
-    this.waiting = new Deque();
-    for (const c of all) c.reject(error(c));
+    this.queue = new Deque(all.length);
+    this.online = 0;
+    for (const c of all) c.queuedOnline = false;
+    return all;
+  }
+
+  private shift(): PendingCall | undefined {
+    const call = this.queue.shift();
+    if (call?.queuedOnline) {
+      call.queuedOnline = false;
+      this.online--;
+    }
+    return call;
   }
 
   private drop(call: PendingCall): void {

@@ -50,6 +50,22 @@ function queue(overflow: OverflowPolicy = 'drop-oldest', offlineMax = 3, maxWait
 }
 
 describe('CallQueue', () => {
+  it('is one FIFO with two bounds: a large backlog never counts against calls made while connected', () => {
+    const { q, drain } = queue('drop-oldest', 5, 2);
+    for (let n = 1; n <= 5; n++) q.addOffline(make(n));
+    // The link is back: the backlog drains first, calls made now wait behind it, bounded on their own.
+    q.addOnline(make(6));
+    q.addOnline(make(7));
+    expect(() => q.addOnline(make(8))).toThrow(CallQueueFullError);
+    expect([q.backlogCount, q.waitingCount]).toEqual([5, 2]);
+    const first = q.take()!;
+    expect(first.action).toBe('A1');
+    // Dropped again: everything left, the interrupted call first, is backlog now.
+    q.requeue((c) => new Error(c.action));
+    expect([q.backlogCount, q.waitingCount]).toEqual([5, 0]);
+    expect(drain()).toEqual(['A3', 'A4', 'A5', 'A6', 'A7']);
+  });
+
   it('keeps one call in flight and sends the backlog before calls made online', () => {
     const { q, drain } = queue();
     q.addOffline(make(1));
