@@ -5,7 +5,7 @@ import type { Dispatcher } from '../hooks/dispatcher.js';
 import {
   type BackingOff,
   type ClientConnectionMachine,
-  clientConnectionMachine,
+  clientConnectionMachineWith,
   clientConnectionOf,
   clientRegistrationOf,
 } from '../machines/client-connection.js';
@@ -81,12 +81,11 @@ export class ClientEndpoint extends RpcEndpoint {
           policy: o.offlineQueue.overflow,
         }),
     });
-    const machine = clientConnectionMachine.provide({ actions: { openSocket: () => this.openSocket() } });
     const { random, ...backOff } = o.reconnect;
-    this.actor = createActor(machine, {
-      id: o.identity,
-      input: { identity: o.identity, ...backOff, random },
+    const machine = clientConnectionMachineWith({ random }).provide({
+      actions: { openSocket: () => this.openSocket() },
     });
+    this.actor = createActor(machine, { id: o.identity, input: { identity: o.identity, ...backOff } });
     this.actor.on('backingOff', (b) => this.backingOff(b));
     this.actor.on('registered', ({ status }) =>
       client.dispatcher.emit('registered', { station: this.handle, status }),

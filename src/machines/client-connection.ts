@@ -51,15 +51,21 @@ export function retryBackOffMs(attempt: number, b: RetryBackOff, random: () => n
 
 export interface ClientConnectionInput extends Partial<RetryBackOff> {
   identity: string;
-  random?: () => number;
-  now?: () => number;
+}
+
+/**
+ * Where the machine's time and randomness come from: injected with `clientConnectionMachineWith`, never
+ * kept in context, so a snapshot is plain data.
+ */
+export interface ClientConnectionEnv {
+  now: () => number;
+  /** [0, 1), for the random part of the back-off. */
+  random: () => number;
 }
 
 export interface ClientConnectionContext {
   identity: string;
   backOff: RetryBackOff;
-  random: () => number;
-  now: () => number;
   /** Failed attempts since the link was last open; the back-off grows with it. */
   attempt: number;
   /** The wait chosen when entering `backingOff`. */
@@ -102,7 +108,7 @@ export type ClientConnectionEmitted =
   | ({ type: 'backingOff' } & BackingOff)
   | ({ type: 'registered' } & RegistrationChange);
 
-export const clientConnectionMachine = setup({
+const base = setup({
   types: {
     context: {} as ClientConnectionContext,
     events: {} as ClientConnectionEvent,
@@ -115,23 +121,10 @@ export const clientConnectionMachine = setup({
     // Params are resolved before context is updated; listeners hear them after the transition.
     notifyBackingOff: emit((_, b: BackingOff) => ({ type: 'backingOff' as const, ...b })),
     notifyRegistered: emit((_, c: RegistrationChange) => ({ type: 'registered' as const, ...c })),
-    recordOpen: assign(({ context, event }) => ({
-      attempt: 0,
-      connections: context.connections + 1,
-      openedAt: context.now(),
-      protocol: event.type === 'OPENED' ? event.protocol : context.protocol,
-    })),
-    // A failed attempt counts towards the doubling; a drop starts over at WaitMinimum (§5.3 "first
-    // reconnection attempt").
-    planRetry: assign(({ context, event }) => {
-      const attempt = event.type === 'FAILED' ? context.attempt + 1 : 0;
-      return { attempt, delayMs: retryBackOffMs(Math.max(1, attempt), context.backOff, context.random) };
-    }),
-    recordBoot: assign(({ context, event }) =>
-      event.type === 'BOOT_RESULT'
-        ? bootRecord(event.status, event.interval, context.now(), context.heartbeatInterval)
-        : {},
-    ),
+    // Placeholders for the clock- and randomness-reading actions `clientConnectionMachineWith` provides.
+    recordOpen: () => {},
+    planRetry: () => {},
+    recordBoot: () => {},
   },
   guards: {
     bootStatusIs: ({ event }, params: { status: BootStatus }) =>
@@ -151,8 +144,6 @@ export const clientConnectionMachine = setup({
       repeatTimes: input.repeatTimes ?? DEFAULT_RETRY_BACK_OFF.repeatTimes,
       maxDelayMs: input.maxDelayMs ?? DEFAULT_RETRY_BACK_OFF.maxDelayMs,
     },
-    random: input.random ?? Math.random,
-    now: input.now ?? Date.now,
     attempt: 0,
     delayMs: 0,
     connections: 0,
@@ -254,7 +245,38 @@ export const clientConnectionMachine = setup({
   },
 });
 
-export type ClientConnectionMachine = typeof clientConnectionMachine;
+type Ctx = { context: ClientConnectionContext; event: ClientConnectionEvent };
+
+/** The machine with its clock and randomness; the runtime uses the defaults, tests a SimulatedClock. */
+export function clientConnectionMachineWith(env: Partial<ClientConnectionEnv>): ClientConnectionMachine {
+  const now = env.now ?? Date.now;
+  const random = env.random ?? Math.random;
+  return base.provide({
+    actions: {
+      recordOpen: assign(({ context, event }: Ctx) => ({
+        attempt: 0,
+        connections: context.connections + 1,
+        openedAt: now(),
+        protocol: event.type === 'OPENED' ? event.protocol : context.protocol,
+      })),
+      // A failed attempt counts towards the doubling; a drop starts over at WaitMinimum (§5.3 "first
+      // reconnection attempt").
+      planRetry: assign(({ context, event }: Ctx) => {
+        const attempt = event.type === 'FAILED' ? context.attempt + 1 : 0;
+        return { attempt, delayMs: retryBackOffMs(Math.max(1, attempt), context.backOff, random) };
+      }),
+      recordBoot: assign(({ context, event }: Ctx) =>
+        event.type === 'BOOT_RESULT'
+          ? bootRecord(event.status, event.interval, now(), context.heartbeatInterval)
+          : {},
+      ),
+    },
+  });
+}
+
+export type ClientConnectionMachine = typeof base;
+/** With the real clock and Math.random. */
+export const clientConnectionMachine: ClientConnectionMachine = clientConnectionMachineWith({});
 export type ClientConnectionSnapshot = SnapshotFrom<ClientConnectionMachine>;
 
 export const clientConnectionOf = (s: ClientConnectionSnapshot): ClientConnectionState => s.value.connection;

@@ -4,7 +4,7 @@ import {
   type BackingOff,
   type ClientConnectionInput,
   type ClientRegistrationChange,
-  clientConnectionMachine,
+  clientConnectionMachineWith,
   clientConnectionOf,
   clientRegistrationOf,
   DEFAULT_RETRY_BACK_OFF,
@@ -13,18 +13,18 @@ import {
 
 const BACK_OFF = { waitMinimumMs: 1_000, randomRangeMs: 500, repeatTimes: 2, maxDelayMs: 60_000 };
 
-function start(input: Partial<ClientConnectionInput> = {}) {
+function start(input: Partial<ClientConnectionInput> = {}, random: () => number = () => 0.5) {
   const clock = new SimulatedClock();
   clock.set(1_000_000);
   const log = { opens: 0, backingOff: [] as BackingOff[], registered: [] as ClientRegistrationChange[] };
-  const machine = clientConnectionMachine.provide({
+  const machine = clientConnectionMachineWith({ random, now: () => clock.now() }).provide({
     actions: {
       openSocket: () => void log.opens++,
     },
   });
   const actor = createActor(machine, {
     clock,
-    input: { identity: 'CS-1', ...BACK_OFF, random: () => 0.5, now: () => clock.now(), ...input },
+    input: { identity: 'CS-1', ...BACK_OFF, ...input },
   });
   actor.on('backingOff', ({ type: _, ...b }) => void log.backingOff.push(b));
   actor.on('registered', ({ type: _, ...change }) => void log.registered.push(change));
@@ -60,6 +60,14 @@ describe('retryBackOffMs', () => {
 });
 
 describe('clientConnectionMachine', () => {
+  it('keeps only data in its context: a snapshot survives structuredClone', () => {
+    const { actor, fail, context } = start();
+    actor.send({ type: 'CONNECT' });
+    fail();
+    expect(structuredClone(context())).toEqual(context());
+    expect(Object.values(context()).some((v) => typeof v === 'function')).toBe(false);
+  });
+
   it('waits in idle until CONNECT, then opens a socket', () => {
     const { actor, log, state } = start();
     expect(state()).toBe('idle');
@@ -88,7 +96,7 @@ describe('clientConnectionMachine', () => {
 
   it('draws a new random part for every delay', () => {
     const randoms = [0, 0.2, 0.9];
-    const { actor, log, clock, fail } = start({ random: () => randoms.shift() ?? 0 });
+    const { actor, log, clock, fail } = start({}, () => randoms.shift() ?? 0);
     actor.send({ type: 'CONNECT' });
     for (let i = 0; i < 3; i++) {
       fail();
