@@ -35,8 +35,19 @@ import {
 import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
+import { dedupHandler } from './cluster/call-dedup.js';
+import type { ClusterHost } from './cluster/host.js';
+import { ClusterNode } from './cluster/index.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
-import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { reportExpiredCommands } from './expired-commands.js';
+import {
+  type AuthCallback,
+  type CsmsOptions,
+  clusterOptionsOf,
+  type ResolvedClusterOptions,
+  type ResolvedCsmsOptions,
+  resolveCsmsOptions,
+} from './options.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
 import { emitTlsRefusal } from './refusals.js';
 import { RememberedStations } from './remembered-stations.js';
@@ -82,6 +93,10 @@ export class Csms {
   readonly bus: Bus;
   private readonly ownsBus: boolean;
   private readonly queues: OfflineQueues;
+  /** Cluster settings when this node runs on a cluster bus; the node itself starts with listen/attach. */
+  private readonly clusterOptions: ResolvedClusterOptions | undefined;
+  private cluster: ClusterNode | undefined;
+  private stopExpiredReports: (() => void) | undefined;
   /** Failed TLS handshakes on our servers and on attached https servers. */
   private readonly tlsEvents: TlsServerEvents = {
     refused: (r) => emitTlsRefusal(this.dispatcher, r),
@@ -100,6 +115,11 @@ export class Csms {
     this.system = createStationSystem(logger, o.clock, o.inspect);
     this.ownsBus = !o.bus;
     this.bus = o.bus ?? createMemoryBus({ nodeId: this.nodeId });
+    this.clusterOptions = clusterOptionsOf(o, this.bus);
+    const restoreRegistration = this.clusterOptions
+      ? (identity: string) =>
+          this.cluster?.restoredRegistration(identity) ?? o.restoreRegistration?.(identity)
+      : o.restoreRegistration;
 
     this.runtime = {
       side: 'csms',
@@ -111,7 +131,7 @@ export class Csms {
       stats: newRuntimeStats(),
       requireBoot: o.requireBoot,
       forgetAfterMs: o.forgetAfterMs,
-      restoreRegistration: o.restoreRegistration,
+      restoreRegistration,
       clock: o.clock,
       inspect: o.inspect,
       system: this.system,
@@ -119,6 +139,7 @@ export class Csms {
       stationActors: stationActorTemplate(spread),
       registered: (station, status) => {
         this.dispatcher.emit('registered', { station: station.handle, status });
+        this.cluster?.registered(station.identity, station.actor.getSnapshot().context);
         // Emitted after the transition: `ready` reads the recorded boot.
         if (status === 'Accepted' && station.ready && this.queues.mayHaveWork(station.identity))
           this.queues.stationReady(station.identity);
@@ -146,7 +167,7 @@ export class Csms {
       dispatcher: this.dispatcher,
       connectedCount: () => this.live.size,
       isClosing: () => this.closing,
-      auth: () => this.current.auth,
+      auth: () => (this.clusterOptions ? this.clusterAuth : this.current.auth),
       accepted: (ws, handshake) => this.accept(ws, handshake),
     });
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
@@ -213,12 +234,24 @@ export class Csms {
   /** Every action without a handler of its own (vendor actions need `strict: false`). */
   handle(action: '*', handler: Handler): this;
   handle(a: string, b: unknown, c?: unknown): this {
-    this.handlers.register(a, b, c);
+    const window = this.clusterOptions?.callDedupWindowMs;
+    if (!window) {
+      this.handlers.register(a, b, c);
+      return this;
+    }
+    const report = (op: string, identity: string, error: unknown) => this.clusterError(op, identity, error);
+    const wrap = (h: unknown) =>
+      typeof h === 'function' ? dedupHandler(this.bus, window, h as Handler, report) : h;
+    if (typeof b === 'function') this.handlers.register(a, wrap(b));
+    else this.handlers.register(a, b, wrap(c));
     return this;
   }
 
   // --- stations -----------------------------------------------------------------------------------
-  /** Send a CALL to a connected station; resolves with its CALLRESULT payload. */
+  /**
+   * Send a CALL to a connected station; resolves with its CALLRESULT payload. In a cluster, a station
+   * connected to another node is reached through that node (same answer, same typed errors).
+   */
   call<A extends StationHandled>(
     identity: string,
     action: A,
@@ -226,7 +259,13 @@ export class Csms {
     options?: CallOptions,
   ): Promise<AnyVersionResponse<A>> {
     const station = this.stations.get(identity);
-    if (!station?.connected) return Promise.reject(new StationNotConnectedError(identity));
+    if (!station?.connected) {
+      if (this.cluster)
+        return this.cluster.call(identity, action, payload as Payload, options ?? {}) as Promise<
+          AnyVersionResponse<A>
+        >;
+      return Promise.reject(new StationNotConnectedError(identity));
+    }
     return station.call(action, payload as Payload, options) as Promise<AnyVersionResponse<A>>;
   }
 
@@ -241,7 +280,12 @@ export class Csms {
     payload: AnyVersionRequest<A>,
     options: { ttlMs?: number; messageId?: string } = {},
   ): Promise<EnqueueAck> {
-    return this.queues.enqueue(identity, { action, payload: payload as Payload, ...options });
+    const ack = this.queues.enqueue(identity, { action, payload: payload as Payload, ...options });
+    if (!this.cluster) return ack;
+    return ack.then((a) => {
+      this.cluster?.enqueued(identity);
+      return a;
+    });
   }
 
   /** Commands waiting in a station's offline queue. */
@@ -332,6 +376,14 @@ export class Csms {
   }
 
   private async started(port: number | undefined): Promise<void> {
+    this.stopExpiredReports ??= reportExpiredCommands(this.bus, this.dispatcher);
+    if (this.clusterOptions && !this.cluster)
+      this.cluster = await ClusterNode.start(
+        this.clusterHost(this.clusterOptions.leaseMs),
+        this.dispatcher,
+        this.clusterOptions,
+        () => this.current.callTimeoutMs,
+      );
     this.keepalive.start();
     this.telemetry.start(this.current.telemetryIntervalMs);
     await this.dispatcher.emitAndWait('init', { port });
@@ -341,9 +393,46 @@ export class Csms {
   private forget(station: StationSession, reason: 'expired' | 'capacity', deferStop: boolean): void {
     if (this.stations.get(station.identity) !== station) return;
     this.stations.delete(station.identity);
+    void this.cluster?.forgotten(station.identity);
     if (deferStop) queueMicrotask(() => station.stop());
     else station.stop();
     this.dispatcher.emit('forgotten', { identity: station.identity, reason });
+  }
+
+  /** Cluster mode: the user's auth, then (accepted) the claim on the station and its stored registration. */
+  private readonly clusterAuth: AuthCallback = async (req) => {
+    const auth = this.current.auth;
+    const verdict = auth ? await auth(req) : true;
+    if (verdict === true && this.cluster) await this.cluster.admit(req.identity);
+    return verdict;
+  };
+
+  /** What the cluster parts see of this node. */
+  private clusterHost(leaseMs: number): ClusterHost {
+    return {
+      nodeId: this.nodeId,
+      bus: this.bus,
+      leaseMs,
+      localCall: (identity, action, payload, options) => {
+        const station = this.stations.get(identity);
+        if (!station?.connected) return Promise.reject(new StationNotConnectedError(identity));
+        return station.call(action, payload, options);
+      },
+      // Another node holds the station now: close our socket, naming that node.
+      evict: (identity, owner) => {
+        const station = this.stations.get(identity);
+        if (station?.connected) void station.close(4000, `evicted: connected to node ${owner ?? '?'}`);
+      },
+      flush: (identity) => {
+        if (this.stations.get(identity)?.ready) this.queues.stationReady(identity);
+      },
+      busError: (operation, identity, error) => this.clusterError(operation, identity, error),
+    };
+  }
+
+  private clusterError(operation: string, identity: string | undefined, error: unknown): undefined {
+    this.dispatcher.emit('clusterError', { operation, identity, error });
+    return undefined;
   }
 
   private accept(ws: WebSocket, h: AcceptedHandshake): void {
@@ -379,6 +468,8 @@ export class Csms {
     await drained([...this.live], options.drainMs ?? 5_000);
     await Promise.all([...this.live].map((s) => s.close(1001, 'CSMS shutting down')));
     this.queues.stop();
+    this.stopExpiredReports?.();
+    await this.cluster?.stop();
     for (const s of this.stations.values()) s.stop();
     this.stations.clear();
     this.system.stop();

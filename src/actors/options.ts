@@ -204,7 +204,38 @@ export const optionsSchema = z.object({
   bus: z.custom<Bus>((v) => typeof v === 'object' && v !== null, 'bus must be a Bus').optional(),
   /** This node's name on the bus (ownership, event origin). */
   nodeId: z.string().min(1).optional(),
+  /**
+   * Run as one node of a cluster on `bus` (on by default when `bus` is a cluster bus such as
+   * `createNatsBus`; `false` keeps a shared bus for queues only). See README "Running several nodes".
+   */
+  cluster: z
+    .union([
+      z.literal(false),
+      z.object({
+        /** A node's claim on a station lapses this long after its last renewal (renewed every third of it). */
+        leaseMs: ms.default(15_000),
+        /** A CALL retried within this long (same id, action and payload) gets the first answer; 0: off. */
+        callDedupWindowMs: z.number().int().nonnegative().default(120_000),
+        /** Publish every runtime event to `ocpp.evt.<identity>.<kind>` on the bus. */
+        publishEvents: z.boolean().default(true),
+        /** Leave OCPP payloads out of published events. */
+        redactPayloads: z.boolean().default(false),
+        /** Publish `message` events with a de-duplication id (the same OCPP message is stored once). */
+        dedupEvents: z.boolean().default(true),
+      }),
+    ])
+    .optional(),
 });
+
+export type ClusterOptions = Exclude<z.input<typeof optionsSchema>['cluster'], false | undefined>;
+export type ResolvedClusterOptions = Exclude<ResolvedCsmsOptions['cluster'], false | undefined>;
+
+/** The cluster settings in force: explicit ones, else the defaults when the bus says it is shared. */
+export function clusterOptionsOf(o: ResolvedCsmsOptions, bus: Bus): ResolvedClusterOptions | undefined {
+  if (o.cluster === false) return undefined;
+  if (o.cluster) return o.cluster;
+  return bus.shared ? (optionsSchema.shape.cluster.parse({}) as ResolvedClusterOptions) : undefined;
+}
 
 export type CsmsOptions = z.input<typeof optionsSchema>;
 export type ResolvedCsmsOptions = z.output<typeof optionsSchema>;
