@@ -418,6 +418,7 @@ export class Csms {
         if (!station?.connected) return Promise.reject(new StationNotConnectedError(identity));
         return station.call(action, payload, options);
       },
+      isConnected: (identity) => this.stations.get(identity)?.connected === true,
       // Another node holds the station now: close our socket, naming that node.
       evict: (identity, owner) => {
         const station = this.stations.get(identity);

@@ -11,7 +11,8 @@ export function reportExpiredCommands(bus: Bus, dispatcher: Dispatcher<CsmsEvent
   const sub = bus.subscribe(COMMAND_EXPIRED_SUBJECT);
   void (async () => {
     for await (const m of sub) {
-      if (m.origin !== bus.nodeId) continue;
+      // NATS names the node whose consumer dropped it; the memory bus reports as '_bus' (one process).
+      if (m.origin !== bus.nodeId && m.origin !== '_bus') continue;
       const e = m.data as CommandExpiredEvent;
       dispatcher.emit('commandExpired', {
         identity: e.station,

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createNatsBus } from '../../src/bus/nats/index.js';
+import type { EventDelivery } from '../../src/bus/types.js';
 import { type NatsServer, startNatsServer } from '../support/nats-server.js';
 import { NodeProcess, RawStation, type RemoteError } from './harness.js';
 
@@ -157,4 +159,61 @@ describe('a cluster of CSMS nodes on NATS', () => {
       )
       .toEqual({ status: 'Accepted' });
   }, 45_000);
+
+  it('NATS lost while serving: local stations keep being served, bus work is refused and reported, then resumes', async () => {
+    const [a, b] = await twoNodes();
+    const id = `CP-lost-${seq}`;
+    const s = await bootedOn(a, id);
+    await nats.stop();
+    try {
+      // Served by A without the bus: the CALL is answered and its de-duplication reported as skipped.
+      const answered = await s.call('DataTransfer', { vendorId: 'V', data: 'offline' });
+      expect(answered[2]).toEqual({ status: 'Accepted', data: `${a.nodeId}:1` });
+      await a.waitFor((e) => e.event === 'clusterError' && e.operation === 'claimCall');
+      // Nothing is acknowledged that the bus did not store.
+      const refused = await a
+        .request('enqueue', { identity: id, action: 'ClearCache', payload: {} })
+        .catch((e: RemoteError) => e);
+      expect(refused).toMatchObject({ name: 'BusUnavailableError' });
+    } finally {
+      await nats.start();
+    }
+    await expect
+      .poll(
+        () => b.request('call', { identity: id, action: 'Reset', payload: { type: 'Soft' } }).catch((e) => e),
+        {
+          timeout: 15_000,
+          interval: 250,
+        },
+      )
+      .toEqual({ status: 'Accepted' });
+  }, 45_000);
+
+  it('publishes runtime events to ocpp.evt.<identity>.<kind> for a durable reader on any node', async () => {
+    const [a] = await twoNodes();
+    const id = `CP-events-${seq}`;
+    const reader = await createNatsBus({ servers: nats.url, nodeId: 'reader' });
+    try {
+      const audit = reader.durable(`audit-${seq}`, `ocpp.evt.${id}.>`);
+      await audit.ready;
+      const s = await bootedOn(a, id);
+      s.close();
+      const seen: EventDelivery[] = [];
+      for await (const e of audit) {
+        seen.push(e);
+        await e.ack();
+        if (e.subject.endsWith('.disconnected')) break;
+      }
+      const kinds = seen.map((e) => e.subject.split('.').at(-1));
+      expect(kinds).toEqual(['connected', 'message', 'message', 'registered', 'disconnected']);
+      expect(seen.every((e) => e.origin === a.nodeId)).toBe(true);
+      expect(seen[1]!.data).toMatchObject({
+        station: { identity: id, protocol: 'ocpp1.6' },
+        direction: 'IN',
+        message: { type: 2, action: 'BootNotification', payload: { chargePointVendor: 'V' } },
+      });
+    } finally {
+      await reader.close();
+    }
+  }, 30_000);
 });

@@ -12,7 +12,13 @@ import { createNatsBus } from '../../src/bus/nats/index.js';
 const [url, nodeId] = process.argv.slice(2) as [string, string];
 const out = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-const bus = await createNatsBus({ servers: url, nodeId, ackWaitMs: 1_500, requestTimeoutMs: 3_000 });
+const bus = await createNatsBus({
+  servers: url,
+  nodeId,
+  ackWaitMs: 1_500,
+  requestTimeoutMs: 3_000,
+  apiTimeoutMs: 2_000,
+});
 const csms = registerDefaultHandlers(
   createCsms({ bus, nodeId, callTimeoutMs: 1_000, cluster: { leaseMs: 3_000 }, pingIntervalMs: 0 }),
 );

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BusUnavailableError } from '../../bus/errors.js';
 import type { Bus, CallClaim } from '../../bus/types.js';
 import { RpcError } from '../../protocol/errors.js';
 import type { Payload } from '../../protocol/frames.js';
@@ -31,6 +32,11 @@ export function dedupHandler(
     const identity = ctx.station.identity;
     const key = `${ctx.messageId}|${ctx.action}|${digest(ctx.payload)}`;
     let claim: CallClaim;
+    // Known to be cut off: serve now rather than after the bus's timeout, and say so.
+    if (!bus.stats().connected) {
+      report('claimCall', identity, new BusUnavailableError('claimCall'));
+      return handler(ctx);
+    }
     try {
       claim = await bus.claimCall(identity, key, windowMs);
     } catch (error) {

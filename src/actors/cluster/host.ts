@@ -9,6 +9,8 @@ export interface ClusterHost {
   readonly leaseMs: number;
   /** Call a station connected to this node (the routed call's last hop). */
   localCall(identity: string, action: string, payload: Payload, options: CallOptions): Promise<Payload>;
+  /** Is the station connected to this node? */
+  isConnected(identity: string): boolean;
   /** Close this node's socket of a station `owner` now holds (4000). */
   evict(identity: string, owner: string | undefined): void;
   /** Commands were queued for a station this node serves: flush them. */

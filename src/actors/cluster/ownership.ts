@@ -1,3 +1,4 @@
+import { BusUnavailableError } from '../../bus/errors.js';
 import type { Bus, KvBucket, OwnershipChange } from '../../bus/types.js';
 import type { RestoredRegistration } from '../../machines/station.js';
 import type { ClusterHost } from './host.js';
@@ -20,6 +21,8 @@ export class Ownerships {
   private readonly held = new Map<string, number>();
   /** Every node's stations, as the watch last said. */
   private readonly owners = new Map<string, string>();
+  /** Stations served here whose claim failed (bus outage): claimed again on the next renewal tick. */
+  private readonly unclaimed = new Set<string>();
   /** Registrations read during the handshake, taken by the actor when it is created. */
   private readonly prefetched = new Map<string, RestoredRegistration>();
   private renewTimer: NodeJS.Timeout | undefined;
@@ -65,6 +68,12 @@ export class Ownerships {
    * the station: this node serves it, and claims again on its next renewal.
    */
   async admit(identity: string): Promise<void> {
+    // Known to be cut off: do not hold the handshake for the bus's timeout; claim once it is back.
+    if (!this.bus.stats().connected) {
+      this.unclaimed.add(identity);
+      this.host.busError('claim', identity, new BusUnavailableError('claim'));
+      return;
+    }
     const [, registration] = await Promise.all([
       this.claim(identity),
       this.registrations.get(identity).then(
@@ -89,11 +98,13 @@ export class Ownerships {
       // A claim held elsewhere is taken over with compare-and-set: exactly one of two racing nodes wins.
       for (let i = 0; !r.ok && i < 3; i++)
         r = await this.bus.claim(identity, this.nodeId, { leaseMs, expectRevision: r.revision });
+      this.unclaimed.delete(identity);
       if (!r.ok) return false;
       this.held.set(identity, r.revision);
       this.owners.set(identity, this.nodeId);
       return true;
     } catch (error) {
+      this.unclaimed.add(identity);
       this.host.busError('claim', identity, error);
       return false;
     }
@@ -108,6 +119,7 @@ export class Ownerships {
 
   /** Forgotten here: give the station up; its registration goes with it unless another node holds it. */
   async forgotten(identity: string): Promise<void> {
+    this.unclaimed.delete(identity);
     const revision = this.held.get(identity);
     if (revision === undefined) return;
     this.held.delete(identity);
@@ -139,6 +151,11 @@ export class Ownerships {
 
   private async renewAll(): Promise<void> {
     const leaseMs = this.host.leaseMs;
+    if (!this.bus.stats().connected) return;
+    for (const identity of this.unclaimed) {
+      if (this.host.isConnected(identity)) await this.claim(identity);
+      else this.unclaimed.delete(identity);
+    }
     for (const [identity, revision] of this.held) {
       let r: Awaited<ReturnType<Bus['renew']>>;
       try {
