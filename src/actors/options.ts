@@ -8,6 +8,7 @@ import type { RestoredRegistration } from '../machines/station.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
 import { type CertificateIdentity, tlsOptionsSchema } from '../transport/tls.js';
 import type { Logger } from '../util/logger.js';
+import { PUBLISHED_EVENTS } from './cluster/events-out.js';
 import { OptionsError } from './errors.js';
 
 /** What the auth callback learns about a connecting station. */
@@ -216,8 +217,11 @@ export const optionsSchema = z.object({
         leaseMs: ms.default(15_000),
         /** A CALL retried within this long (same id, action and payload) gets the first answer; 0: off. */
         callDedupWindowMs: z.number().int().nonnegative().default(120_000),
-        /** Publish every runtime event to `ocpp.evt.<identity>.<kind>` on the bus. */
-        publishEvents: z.boolean().default(true),
+        /**
+         * Publish runtime events to `ocpp.evt.<identity>.<kind>` on the bus: all (true), none, or the kinds
+         * listed. `message` events (two JetStream publishes per call) cost the most; see bench:cluster.
+         */
+        publishEvents: z.union([z.boolean(), z.array(z.enum(PUBLISHED_EVENTS))]).default(true),
         /** Leave OCPP payloads out of published events. */
         redactPayloads: z.boolean().default(false),
         /** Publish `message` events with a de-duplication id (the same OCPP message is stored once). */

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
-const ROOT = resolve(__dirname, '../..');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface NodeEvent {
   readonly event: string;
@@ -49,12 +49,16 @@ export class NodeProcess {
     });
   }
 
-  static async start(natsUrl: string, nodeId: string): Promise<NodeProcess> {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/cluster/node-process.ts', natsUrl, nodeId],
-      { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
-    );
+  /** `script`: the node program, relative to the repository (bench/cluster/node.ts for the benchmark). */
+  static async start(
+    natsUrl: string,
+    nodeId: string,
+    script = 'test/cluster/node-process.ts',
+  ): Promise<NodeProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, natsUrl, nodeId], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const node = new NodeProcess(nodeId, child);
     const ready = await node.waitFor((e) => e.event === 'ready', 20_000);
     node.port = ready.port as number;

@@ -30,7 +30,10 @@ export const PUBLISHED_EVENTS = [
   'handshakeRejected',
 ] as const satisfies readonly CsmsEventName[];
 
+export type PublishedEvent = (typeof PUBLISHED_EVENTS)[number];
+
 export interface EventsOutOptions {
+  readonly kinds: readonly PublishedEvent[];
   /** Leave OCPP payloads out of `message` and `commandDelivered` events (they may hold personal data). */
   redactPayloads: boolean;
   /**
@@ -67,7 +70,7 @@ export class EventsOut {
     private readonly options: EventsOutOptions,
     private readonly report: (error: unknown) => void,
   ) {
-    for (const kind of PUBLISHED_EVENTS)
+    for (const kind of options.kinds)
       this.off.push(
         dispatcher.on(kind, (event) => this.publish(kind, event as unknown as Record<string, unknown>)),
       );

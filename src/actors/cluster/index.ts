@@ -6,7 +6,7 @@ import type { Payload } from '../../protocol/frames.js';
 import type { Handler } from '../../rpc/handlers.js';
 import type { CallOptions } from '../../rpc/runtime.js';
 import { dedupHandler } from './call-dedup.js';
-import { EventsOut } from './events-out.js';
+import { EventsOut, PUBLISHED_EVENTS, type PublishedEvent } from './events-out.js';
 import type { ClusterHost } from './host.js';
 import { Ownerships } from './ownership.js';
 import { Routing } from './routing.js';
@@ -16,7 +16,7 @@ export type { ClusterHost } from './host.js';
 export interface ClusterSettings {
   leaseMs: number;
   callDedupWindowMs: number;
-  publishEvents: boolean;
+  publishEvents: boolean | readonly PublishedEvent[];
   redactPayloads: boolean;
   dedupEvents: boolean;
 }
@@ -44,14 +44,20 @@ export class ClusterNode {
     const ownerships = await Ownerships.start(host);
     const routing = new Routing(host, ownerships, callTimeoutMs);
     await routing.ready;
-    const events = settings.publishEvents
-      ? new EventsOut(
-          host.bus,
-          dispatcher,
-          { redactPayloads: settings.redactPayloads, dedup: settings.dedupEvents },
-          (error) => host.busError('publish', undefined, error),
-        )
-      : undefined;
+    const events =
+      settings.publishEvents !== false &&
+      (settings.publishEvents === true || settings.publishEvents.length > 0)
+        ? new EventsOut(
+            host.bus,
+            dispatcher,
+            {
+              kinds: settings.publishEvents === true ? PUBLISHED_EVENTS : settings.publishEvents,
+              redactPayloads: settings.redactPayloads,
+              dedup: settings.dedupEvents,
+            },
+            (error) => host.busError('publish', undefined, error),
+          )
+        : undefined;
     return new ClusterNode(ownerships, routing, events, settings, host);
   }
 
