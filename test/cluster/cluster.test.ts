@@ -131,6 +131,28 @@ describe('a cluster of CSMS nodes on NATS', () => {
     expect(onB.received.filter((f) => f[0] === 2 && f[2] === 'Reset')).toHaveLength(1);
   }, 30_000);
 
+  it("a killed node's stations: calls for them fail fast, and its leases lapse within leaseMs", async () => {
+    const [a, b] = await twoNodes();
+    const id = `CP-lapse-${seq}`;
+    await bootedOn(a, id);
+    await expect
+      .poll(() => b.request('owner', { identity: id }).then((o) => (o as { owner: string }).owner))
+      .toBe(a.nodeId);
+    await a.kill('SIGKILL');
+    const killedAt = Date.now();
+    const started = Date.now();
+    const missing = await b
+      .request('call', { identity: id, action: 'Reset', payload: { type: 'Soft' } })
+      .catch((e: RemoteError) => e);
+    expect(missing).toMatchObject({ name: 'StationNotConnectedError' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // node-process.ts sets leaseMs 3 s: the claim reads as gone after it, without the dead node's help.
+    await expect
+      .poll(() => b.request('owner', { identity: id }), { timeout: 8_000, interval: 100 })
+      .toBeNull();
+    expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_000);
+  }, 30_000);
+
   it('NATS restarted mid-traffic: routed calls resume and a command queued before the outage is delivered', async () => {
     const [a, b] = await twoNodes();
     const id = `CP-restart-${seq}`;

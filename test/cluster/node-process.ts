@@ -51,6 +51,7 @@ const ops: Record<string, (c: Command) => Promise<unknown>> = {
   enqueue: (c) =>
     csms.enqueue(c.identity, c.action as 'Reset', c.payload as { type: 'Soft' }, { ttlMs: c.ttlMs }),
   stats: async () => ({ runs, connected: csms.connectedCount, bus: bus.stats() }),
+  owner: async (c) => (await bus.owner(c.identity)) ?? null,
   close: async () => {
     await csms.close({ drainMs: 0 });
     await bus.close();

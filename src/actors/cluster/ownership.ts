@@ -4,6 +4,8 @@ import type { RestoredRegistration } from '../../machines/station.js';
 import type { ClusterHost } from './host.js';
 
 const encoder = new TextEncoder();
+/** Lease renewals in flight at once (10k stations: 40 round trips per pass). */
+const RENEW_BATCH = 256;
 const decoder = new TextDecoder();
 
 /**
@@ -28,6 +30,7 @@ export class Ownerships {
   private renewTimer: NodeJS.Timeout | undefined;
   private watching: AsyncIterator<OwnershipChange> | undefined;
   private stopped = false;
+  private renewing = false;
 
   private constructor(
     private readonly host: ClusterHost,
@@ -149,27 +152,36 @@ export class Ownerships {
     );
   }
 
+  /** One pass at a time (a slow bus must not stack passes), RENEW_BATCH renewals in flight. */
   private async renewAll(): Promise<void> {
-    const leaseMs = this.host.leaseMs;
-    if (!this.bus.stats().connected) return;
-    for (const identity of this.unclaimed) {
-      if (this.host.isConnected(identity)) await this.claim(identity);
-      else this.unclaimed.delete(identity);
-    }
-    for (const [identity, revision] of this.held) {
-      let r: Awaited<ReturnType<Bus['renew']>>;
-      try {
-        r = await this.bus.renew(identity, this.nodeId, revision, { leaseMs });
-      } catch (error) {
-        // The bus is down: keep serving; the next renewal tries again (after the lease lapsed, a claim).
-        this.host.busError('renew', identity, error);
-        return;
+    if (this.renewing || !this.bus.stats().connected) return;
+    this.renewing = true;
+    try {
+      for (const identity of this.unclaimed) {
+        if (this.host.isConnected(identity)) await this.claim(identity);
+        else this.unclaimed.delete(identity);
       }
-      if (this.stopped || this.held.get(identity) !== revision) continue;
-      if (r.ok) this.held.set(identity, r.revision);
-      else if (r.owner === undefined && (await this.claim(identity))) continue;
-      else this.lost(identity, r.owner);
+      const held = [...this.held];
+      for (let i = 0; i < held.length && !this.stopped; i += RENEW_BATCH)
+        await Promise.all(held.slice(i, i + RENEW_BATCH).map(([id, revision]) => this.renew(id, revision)));
+    } finally {
+      this.renewing = false;
     }
+  }
+
+  private async renew(identity: string, revision: number): Promise<void> {
+    let r: Awaited<ReturnType<Bus['renew']>>;
+    try {
+      r = await this.bus.renew(identity, this.nodeId, revision, { leaseMs: this.host.leaseMs });
+    } catch (error) {
+      // The bus is down: keep serving; the next pass tries again (after the lease lapsed, a claim).
+      this.host.busError('renew', identity, error);
+      return;
+    }
+    if (this.stopped || this.held.get(identity) !== revision) return;
+    if (r.ok) this.held.set(identity, r.revision);
+    else if (r.owner === undefined) await this.claim(identity);
+    else this.lost(identity, r.owner);
   }
 
   private async follow(watch: AsyncIterable<OwnershipChange>): Promise<void> {
