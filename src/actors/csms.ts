@@ -35,16 +35,12 @@ import {
 import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
-import { dedupHandler } from './cluster/call-dedup.js';
-import type { ClusterHost } from './cluster/host.js';
-import { ClusterNode } from './cluster/index.js';
+import { ClusterSeat, type SeatParts } from './cluster/seat.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { reportExpiredCommands } from './expired-commands.js';
 import {
-  type AuthCallback,
   type CsmsOptions,
   clusterOptionsOf,
-  type ResolvedClusterOptions,
   type ResolvedCsmsOptions,
   resolveCsmsOptions,
 } from './options.js';
@@ -93,9 +89,8 @@ export class Csms {
   readonly bus: Bus;
   private readonly ownsBus: boolean;
   private readonly queues: OfflineQueues;
-  /** Cluster settings when this node runs on a cluster bus; the node itself starts with listen/attach. */
-  private readonly clusterOptions: ResolvedClusterOptions | undefined;
-  private cluster: ClusterNode | undefined;
+  /** This node's place in a cluster, on a cluster bus only (see cluster/seat.ts). */
+  private readonly cluster: ClusterSeat | undefined;
   private stopExpiredReports: (() => void) | undefined;
   /** Failed TLS handshakes on our servers and on attached https servers. */
   private readonly tlsEvents: TlsServerEvents = {
@@ -115,8 +110,9 @@ export class Csms {
     this.system = createStationSystem(logger, o.clock, o.inspect);
     this.ownsBus = !o.bus;
     this.bus = o.bus ?? createMemoryBus({ nodeId: this.nodeId });
-    this.clusterOptions = clusterOptionsOf(o, this.bus);
-    const restoreRegistration = this.clusterOptions
+    const clusterOptions = clusterOptionsOf(o, this.bus);
+    this.cluster = clusterOptions && new ClusterSeat(this.seatParts(), clusterOptions);
+    const restoreRegistration = this.cluster
       ? (identity: string) =>
           this.cluster?.restoredRegistration(identity) ?? o.restoreRegistration?.(identity)
       : o.restoreRegistration;
@@ -167,7 +163,7 @@ export class Csms {
       dispatcher: this.dispatcher,
       connectedCount: () => this.live.size,
       isClosing: () => this.closing,
-      auth: () => (this.clusterOptions ? this.clusterAuth : this.current.auth),
+      auth: () => (this.cluster ? this.cluster.auth : this.current.auth),
       accepted: (ws, handshake) => this.accept(ws, handshake),
     });
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
@@ -234,16 +230,10 @@ export class Csms {
   /** Every action without a handler of its own (vendor actions need `strict: false`). */
   handle(action: '*', handler: Handler): this;
   handle(a: string, b: unknown, c?: unknown): this {
-    const window = this.clusterOptions?.callDedupWindowMs;
-    if (!window) {
-      this.handlers.register(a, b, c);
-      return this;
-    }
-    const report = (op: string, identity: string, error: unknown) => this.clusterError(op, identity, error);
-    const wrap = (h: unknown) =>
-      typeof h === 'function' ? dedupHandler(this.bus, window, h as Handler, report) : h;
-    if (typeof b === 'function') this.handlers.register(a, wrap(b));
-    else this.handlers.register(a, b, wrap(c));
+    const cluster = this.cluster;
+    if (!cluster) this.handlers.register(a, b, c);
+    else if (typeof b === 'function') this.handlers.register(a, cluster.wrap(b as Handler));
+    else this.handlers.register(a, b, typeof c === 'function' ? cluster.wrap(c as Handler) : c);
     return this;
   }
 
@@ -281,11 +271,7 @@ export class Csms {
     options: { ttlMs?: number; messageId?: string } = {},
   ): Promise<EnqueueAck> {
     const ack = this.queues.enqueue(identity, { action, payload: payload as Payload, ...options });
-    if (!this.cluster) return ack;
-    return ack.then((a) => {
-      this.cluster?.enqueued(identity);
-      return a;
-    });
+    return this.cluster ? this.cluster.enqueued(ack, identity) : ack;
   }
 
   /** Commands waiting in a station's offline queue. */
@@ -377,13 +363,7 @@ export class Csms {
 
   private async started(port: number | undefined): Promise<void> {
     this.stopExpiredReports ??= reportExpiredCommands(this.bus, this.dispatcher);
-    if (this.clusterOptions && !this.cluster)
-      this.cluster = await ClusterNode.start(
-        this.clusterHost(this.clusterOptions.leaseMs),
-        this.dispatcher,
-        this.clusterOptions,
-        () => this.current.callTimeoutMs,
-      );
+    await this.cluster?.start();
     this.keepalive.start();
     this.telemetry.start(this.current.telemetryIntervalMs);
     await this.dispatcher.emitAndWait('init', { port });
@@ -393,47 +373,29 @@ export class Csms {
   private forget(station: StationSession, reason: 'expired' | 'capacity', deferStop: boolean): void {
     if (this.stations.get(station.identity) !== station) return;
     this.stations.delete(station.identity);
-    void this.cluster?.forgotten(station.identity);
+    this.cluster?.forgotten(station.identity);
     if (deferStop) queueMicrotask(() => station.stop());
     else station.stop();
     this.dispatcher.emit('forgotten', { identity: station.identity, reason });
   }
 
-  /** Cluster mode: the user's auth, then (accepted) the claim on the station and its stored registration. */
-  private readonly clusterAuth: AuthCallback = async (req) => {
-    const auth = this.current.auth;
-    const verdict = auth ? await auth(req) : true;
-    if (verdict === true && this.cluster) await this.cluster.admit(req.identity);
-    return verdict;
-  };
-
-  /** What the cluster parts see of this node. */
-  private clusterHost(leaseMs: number): ClusterHost {
+  /** What the cluster seat may use of this node. */
+  private seatParts(): SeatParts {
+    const connected = (identity: string) => {
+      const station = this.stations.get(identity);
+      return station?.connected ? station : undefined;
+    };
     return {
       nodeId: this.nodeId,
       bus: this.bus,
-      leaseMs,
-      localCall: (identity, action, payload, options) => {
-        const station = this.stations.get(identity);
-        if (!station?.connected) return Promise.reject(new StationNotConnectedError(identity));
-        return station.call(action, payload, options);
-      },
-      isConnected: (identity) => this.stations.get(identity)?.connected === true,
-      // Another node holds the station now: close our socket, naming that node.
-      evict: (identity, owner) => {
-        const station = this.stations.get(identity);
-        if (station?.connected) void station.close(4000, `evicted: connected to node ${owner ?? '?'}`);
-      },
-      flush: (identity) => {
-        if (this.stations.get(identity)?.ready) this.queues.stationReady(identity);
-      },
-      busError: (operation, identity, error) => this.clusterError(operation, identity, error),
+      dispatcher: this.dispatcher,
+      auth: () => this.current.auth,
+      callTimeoutMs: () => this.current.callTimeoutMs,
+      connected,
+      isReady: (identity) => this.stations.get(identity)?.ready === true,
+      close: (identity, code, reason) => void connected(identity)?.close(code, reason),
+      flush: (identity) => this.queues.stationReady(identity),
     };
-  }
-
-  private clusterError(operation: string, identity: string | undefined, error: unknown): undefined {
-    this.dispatcher.emit('clusterError', { operation, identity, error });
-    return undefined;
   }
 
   private accept(ws: WebSocket, h: AcceptedHandshake): void {
