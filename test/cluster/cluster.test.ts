@@ -70,6 +70,9 @@ describe('a cluster of CSMS nodes on NATS', () => {
       .request('call', { identity: id, action: 'Reset', payload: { type: 'Hard' } })
       .catch((e: RemoteError) => e);
     expect(refused).toMatchObject({ name: 'RpcError', kind: 'NotSupported' });
+    // A node closing releases what it holds: nobody owns the station until it reconnects.
+    await a.stop();
+    expect(await b.request('owner', { identity: id })).toBeNull();
   }, 30_000);
 
   it('a station reconnecting on node B: A closes the old socket (4000, naming B), B serves it at once', async () => {
@@ -234,6 +237,27 @@ describe('a cluster of CSMS nodes on NATS', () => {
         direction: 'IN',
         message: { type: 2, action: 'BootNotification', payload: { chargePointVendor: 'V' } },
       });
+    } finally {
+      await reader.close();
+    }
+  }, 30_000);
+
+  it('a slow event consumer never slows the node: what it has not read waits on the bus', async () => {
+    const [a] = await twoNodes();
+    const id = `CP-slow-${seq}`;
+    const reader = await createNatsBus({ servers: nats.url, nodeId: 'slow-reader' });
+    try {
+      const slow = reader.durable(`slow-${seq}`, `ocpp.evt.${id}.message`, { maxAckPending: 1 });
+      await slow.ready;
+      const s = await bootedOn(a, id);
+      // Answered while the reader has read nothing at all.
+      for (let i = 0; i < 20; i++) expect((await s.call('Heartbeat', {}))[0]).toBe(3);
+      let read = 0;
+      for await (const e of slow) {
+        await e.ack();
+        if (++read === 42) break; // boot CALL + answer, then 20 heartbeats in and out
+      }
+      expect(read).toBe(42);
     } finally {
       await reader.close();
     }
