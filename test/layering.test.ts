@@ -21,6 +21,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 };
 
 const SRC = resolve(__dirname, '../src');
+/** Imports evaluated when the module loads (not `import type`, not dynamic `import()`). */
+const STATIC_IMPORT =
+  /^(?:import|export)\s+(?!type\b)[^'"]*?from\s*['"]([^'"]+)['"]|^import\s+['"]([^'"]+)['"]/gm;
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
 
 function filesUnder(dir: string): string[] {
@@ -75,5 +78,24 @@ describe('layering of src/', () => {
     expect(allowed('rpc', 'client')).toBe(false);
     expect(allowed('rpc', 'actors')).toBe(false);
     expect(allowed('machines', 'rpc')).toBe(false);
+  });
+
+  it('the main entry never loads the NATS client (it is the ocpp-actors/nats subpath)', () => {
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
+        const spec = (m[1] ?? m[2])!;
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+        else packages.add(spec.split('/')[0]!);
+      }
+    };
+    visit(join(SRC, 'index.ts'));
+    expect(seen.size).toBeGreaterThan(50);
+    expect(packages).toContain('ws');
+    expect(packages).not.toContain('nats');
+    expect([...seen].some((f) => f.includes(`${sep}bus${sep}nats${sep}`))).toBe(false);
   });
 });

@@ -35,8 +35,15 @@ import {
 import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
+import { ClusterSeat, type SeatParts } from './cluster/seat.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
-import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { reportExpiredCommands } from './expired-commands.js';
+import {
+  type CsmsOptions,
+  clusterOptionsOf,
+  type ResolvedCsmsOptions,
+  resolveCsmsOptions,
+} from './options.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
 import { emitTlsRefusal } from './refusals.js';
 import { RememberedStations } from './remembered-stations.js';
@@ -82,6 +89,9 @@ export class Csms {
   readonly bus: Bus;
   private readonly ownsBus: boolean;
   private readonly queues: OfflineQueues;
+  /** This node's place in a cluster, on a cluster bus only (see cluster/seat.ts). */
+  private readonly cluster: ClusterSeat | undefined;
+  private stopExpiredReports: (() => void) | undefined;
   /** Failed TLS handshakes on our servers and on attached https servers. */
   private readonly tlsEvents: TlsServerEvents = {
     refused: (r) => emitTlsRefusal(this.dispatcher, r),
@@ -100,6 +110,12 @@ export class Csms {
     this.system = createStationSystem(logger, o.clock, o.inspect);
     this.ownsBus = !o.bus;
     this.bus = o.bus ?? createMemoryBus({ nodeId: this.nodeId });
+    const clusterOptions = clusterOptionsOf(o, this.bus);
+    this.cluster = clusterOptions && new ClusterSeat(this.seatParts(), clusterOptions);
+    const restoreRegistration = this.cluster
+      ? (identity: string) =>
+          this.cluster?.restoredRegistration(identity) ?? o.restoreRegistration?.(identity)
+      : o.restoreRegistration;
 
     this.runtime = {
       side: 'csms',
@@ -111,7 +127,7 @@ export class Csms {
       stats: newRuntimeStats(),
       requireBoot: o.requireBoot,
       forgetAfterMs: o.forgetAfterMs,
-      restoreRegistration: o.restoreRegistration,
+      restoreRegistration,
       clock: o.clock,
       inspect: o.inspect,
       system: this.system,
@@ -119,6 +135,7 @@ export class Csms {
       stationActors: stationActorTemplate(spread),
       registered: (station, status) => {
         this.dispatcher.emit('registered', { station: station.handle, status });
+        this.cluster?.registered(station.identity, station.actor.getSnapshot().context);
         // Emitted after the transition: `ready` reads the recorded boot.
         if (status === 'Accepted' && station.ready && this.queues.mayHaveWork(station.identity))
           this.queues.stationReady(station.identity);
@@ -146,7 +163,7 @@ export class Csms {
       dispatcher: this.dispatcher,
       connectedCount: () => this.live.size,
       isClosing: () => this.closing,
-      auth: () => this.current.auth,
+      auth: () => (this.cluster ? this.cluster.auth : this.current.auth),
       accepted: (ws, handshake) => this.accept(ws, handshake),
     });
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
@@ -213,12 +230,18 @@ export class Csms {
   /** Every action without a handler of its own (vendor actions need `strict: false`). */
   handle(action: '*', handler: Handler): this;
   handle(a: string, b: unknown, c?: unknown): this {
-    this.handlers.register(a, b, c);
+    const cluster = this.cluster;
+    if (!cluster) this.handlers.register(a, b, c);
+    else if (typeof b === 'function') this.handlers.register(a, cluster.wrap(b as Handler));
+    else this.handlers.register(a, b, typeof c === 'function' ? cluster.wrap(c as Handler) : c);
     return this;
   }
 
   // --- stations -----------------------------------------------------------------------------------
-  /** Send a CALL to a connected station; resolves with its CALLRESULT payload. */
+  /**
+   * Send a CALL to a connected station; resolves with its CALLRESULT payload. In a cluster, a station
+   * connected to another node is reached through that node (same answer, same typed errors).
+   */
   call<A extends StationHandled>(
     identity: string,
     action: A,
@@ -226,7 +249,13 @@ export class Csms {
     options?: CallOptions,
   ): Promise<AnyVersionResponse<A>> {
     const station = this.stations.get(identity);
-    if (!station?.connected) return Promise.reject(new StationNotConnectedError(identity));
+    if (!station?.connected) {
+      if (this.cluster)
+        return this.cluster.call(identity, action, payload as Payload, options ?? {}) as Promise<
+          AnyVersionResponse<A>
+        >;
+      return Promise.reject(new StationNotConnectedError(identity));
+    }
     return station.call(action, payload as Payload, options) as Promise<AnyVersionResponse<A>>;
   }
 
@@ -241,7 +270,8 @@ export class Csms {
     payload: AnyVersionRequest<A>,
     options: { ttlMs?: number; messageId?: string } = {},
   ): Promise<EnqueueAck> {
-    return this.queues.enqueue(identity, { action, payload: payload as Payload, ...options });
+    const ack = this.queues.enqueue(identity, { action, payload: payload as Payload, ...options });
+    return this.cluster ? this.cluster.enqueued(ack, identity) : ack;
   }
 
   /** Commands waiting in a station's offline queue. */
@@ -332,6 +362,8 @@ export class Csms {
   }
 
   private async started(port: number | undefined): Promise<void> {
+    this.stopExpiredReports ??= reportExpiredCommands(this.bus, this.dispatcher);
+    await this.cluster?.start();
     this.keepalive.start();
     this.telemetry.start(this.current.telemetryIntervalMs);
     await this.dispatcher.emitAndWait('init', { port });
@@ -341,9 +373,29 @@ export class Csms {
   private forget(station: StationSession, reason: 'expired' | 'capacity', deferStop: boolean): void {
     if (this.stations.get(station.identity) !== station) return;
     this.stations.delete(station.identity);
+    this.cluster?.forgotten(station.identity);
     if (deferStop) queueMicrotask(() => station.stop());
     else station.stop();
     this.dispatcher.emit('forgotten', { identity: station.identity, reason });
+  }
+
+  /** What the cluster seat may use of this node. */
+  private seatParts(): SeatParts {
+    const connected = (identity: string) => {
+      const station = this.stations.get(identity);
+      return station?.connected ? station : undefined;
+    };
+    return {
+      nodeId: this.nodeId,
+      bus: this.bus,
+      dispatcher: this.dispatcher,
+      auth: () => this.current.auth,
+      callTimeoutMs: () => this.current.callTimeoutMs,
+      connected,
+      isReady: (identity) => this.stations.get(identity)?.ready === true,
+      close: (identity, code, reason) => void connected(identity)?.close(code, reason),
+      flush: (identity) => this.queues.stationReady(identity),
+    };
   }
 
   private accept(ws: WebSocket, h: AcceptedHandshake): void {
@@ -379,6 +431,8 @@ export class Csms {
     await drained([...this.live], options.drainMs ?? 5_000);
     await Promise.all([...this.live].map((s) => s.close(1001, 'CSMS shutting down')));
     this.queues.stop();
+    this.stopExpiredReports?.();
+    await this.cluster?.stop();
     for (const s of this.stations.values()) s.stop();
     this.stations.clear();
     this.system.stop();

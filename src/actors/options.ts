@@ -8,6 +8,7 @@ import type { RestoredRegistration } from '../machines/station.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
 import { type CertificateIdentity, tlsOptionsSchema } from '../transport/tls.js';
 import type { Logger } from '../util/logger.js';
+import { PUBLISHED_EVENTS } from './cluster/events-out.js';
 import { OptionsError } from './errors.js';
 
 /** What the auth callback learns about a connecting station. */
@@ -204,7 +205,41 @@ export const optionsSchema = z.object({
   bus: z.custom<Bus>((v) => typeof v === 'object' && v !== null, 'bus must be a Bus').optional(),
   /** This node's name on the bus (ownership, event origin). */
   nodeId: z.string().min(1).optional(),
+  /**
+   * Run as one node of a cluster on `bus` (on by default when `bus` is a cluster bus such as
+   * `createNatsBus`; `false` keeps a shared bus for queues only). See README "Running several nodes".
+   */
+  cluster: z
+    .union([
+      z.literal(false),
+      z.object({
+        /** A node's claim on a station lapses this long after its last renewal (renewed every third of it). */
+        leaseMs: ms.default(15_000),
+        /** A CALL retried within this long (same id, action and payload) gets the first answer; 0: off. */
+        callDedupWindowMs: z.number().int().nonnegative().default(120_000),
+        /**
+         * Publish runtime events to `ocpp.evt.<identity>.<kind>` on the bus: all (true), none, or the kinds
+         * listed. `message` events (two JetStream publishes per call) cost the most; see bench:cluster.
+         */
+        publishEvents: z.union([z.boolean(), z.array(z.enum(PUBLISHED_EVENTS))]).default(true),
+        /** Leave OCPP payloads out of published events. */
+        redactPayloads: z.boolean().default(false),
+        /** Publish `message` events with a de-duplication id (the same OCPP message is stored once). */
+        dedupEvents: z.boolean().default(true),
+      }),
+    ])
+    .optional(),
 });
+
+export type ClusterOptions = Exclude<z.input<typeof optionsSchema>['cluster'], false | undefined>;
+export type ResolvedClusterOptions = Exclude<ResolvedCsmsOptions['cluster'], false | undefined>;
+
+/** The cluster settings in force: explicit ones, else the defaults when the bus says it is shared. */
+export function clusterOptionsOf(o: ResolvedCsmsOptions, bus: Bus): ResolvedClusterOptions | undefined {
+  if (o.cluster === false) return undefined;
+  if (o.cluster) return o.cluster;
+  return bus.shared ? (optionsSchema.shape.cluster.parse({}) as ResolvedClusterOptions) : undefined;
+}
 
 export type CsmsOptions = z.input<typeof optionsSchema>;
 export type ResolvedCsmsOptions = z.output<typeof optionsSchema>;

@@ -198,6 +198,11 @@ export interface WatchOptions extends IteratorOptions {
 export interface Bus {
   /** This node's id: what it claims stations with. */
   readonly nodeId: string;
+  /**
+   * True for a bus other processes share (NATS): a CSMS on it runs as a cluster node (ownership,
+   * routing, events out) unless told otherwise. Absent or false for the embedded memory bus.
+   */
+  readonly shared?: boolean;
 
   // ---- events: at most once, fan-out to every matching subscription on any node, no replay ----
 

@@ -13,14 +13,19 @@ export interface ServeOptions extends SecurityFlags {
   rateLimit?: false | { burst: number; perSecond: number };
   /** Whole handshake, TCP accept to upgrade (default 10 s). */
   handshakeTimeoutMs?: number;
+  /** NATS server URL(s): run as one node of a cluster on NATS JetStream. */
+  nats?: string[];
+  /** This node's id in the cluster (default: a random one). */
+  nodeId?: string;
 }
 
 export const SERVE_USAGE = `  ocpp-actors serve [--port 9000] [--host 127.0.0.1] [--quiet]
                     [--security-profile 0|1|2|3] [--tls-cert cert.pem --tls-key key.pem] [--tls-ca ca.pem]
                     [--password-file passwords.txt] [--rate-limit BURST,PER_SECOND|off]
-                    [--handshake-timeout MS]
-      Start a CSMS speaking OCPP 2.1, 2.0.1 and 1.6 on the embedded bus, with default handlers
-      (accept boots, answer heartbeats, status, meter values, authorize, transactions).`;
+                    [--handshake-timeout MS] [--nats nats://127.0.0.1:4222 [--node-id A]]
+      Start a CSMS speaking OCPP 2.1, 2.0.1 and 1.6 on the embedded bus (or, with --nats, as one node
+      of a cluster), with default handlers (accept boots, answer heartbeats, status, meter values,
+      authorize, transactions).`;
 
 export const SERVE_HELP = `Usage:
 ${SERVE_USAGE}
@@ -40,6 +45,10 @@ Options:
                             200,100; HTTP 429 beyond); 'off' for simulators connecting thousands from one address
   --handshake-timeout MS    a connection that has not completed its WebSocket handshake this long after
                             accept is cut (default 10000)
+  --nats URL[,URL]          run as one node of a cluster on NATS JetStream (server 2.9 or later): stations
+                            may connect to any node; calls, queued commands and events reach them anywhere.
+                            An unreachable server at start is an error (exit 1)
+  --node-id ID              this node's name in the cluster (default: random); shown when a station moves
   -h, --help                this help
 
 SIGHUP re-reads the certificate, key, CA and password files; stations stay connected.
@@ -56,6 +65,8 @@ const SERVE_FLAGS = {
   'password-file': { type: 'string' },
   'rate-limit': { type: 'string' },
   'handshake-timeout': { type: 'string' },
+  nats: { type: 'string' },
+  'node-id': { type: 'string' },
 } as const;
 
 /** The serve flags, or `'help'`; a UsageError says why they are unusable. */
@@ -76,6 +87,13 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
   const handshakeTimeoutMs = ht === undefined ? undefined : Number(ht);
   if (handshakeTimeoutMs !== undefined && (!Number.isInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 0))
     throw usage(`--handshake-timeout must be milliseconds, got ${ht}`);
+  const nats = values.nats?.split(',').filter((u) => u.length > 0);
+  if (nats !== undefined && (nats.length === 0 || nats.some((u) => !/^(nats|tls|wss?):\/\/./.test(u))))
+    throw usage(`--nats must be nats://HOST:PORT (comma-separated for several), got ${values.nats}`);
+  const nodeId = values['node-id'];
+  if (nodeId !== undefined && nats === undefined) throw usage('--node-id needs --nats');
+  if (nodeId !== undefined && !/^[A-Za-z0-9_-]+$/.test(nodeId))
+    throw usage(`--node-id must be letters, digits, - and _, got ${nodeId}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw usage(`--port must be a port number, got ${values.port}`);
@@ -94,6 +112,8 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
     passwordFile: values['password-file'],
     ...(rateLimit !== undefined && { rateLimit }),
     ...(handshakeTimeoutMs !== undefined && { handshakeTimeoutMs }),
+    ...(nats !== undefined && { nats }),
+    ...(nodeId !== undefined && { nodeId }),
   };
   const problems = securityFlagProblems(options);
   if (problems.length) throw usage(problems.join('\n'));
@@ -135,9 +155,14 @@ export interface RunningServer {
 /** The CSMS of `serve`, listening, with its stations logged through `log`. */
 export async function startServer(opts: ServeOptions, log: (line: string) => void): Promise<RunningServer> {
   const security = await ServeSecurity.load(opts);
+  // Loaded only for --nats: the embedded bus never loads the NATS client.
+  const bus = opts.nats
+    ? await (await import('../bus/nats/index.js')).createNatsBus({ servers: opts.nats, nodeId: opts.nodeId })
+    : undefined;
   const csms = registerDefaultHandlers(
     createCsms({
       ...security.csmsOptions(),
+      ...(bus && { bus, nodeId: bus.nodeId }),
       ...(opts.rateLimit !== undefined && { connectionRateLimit: opts.rateLimit }),
       ...(opts.handshakeTimeoutMs !== undefined && { handshakeTimeoutMs: opts.handshakeTimeoutMs }),
     }),
@@ -164,7 +189,17 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
     cut.HANDSHAKE_TIMEOUT = cut.PENDING_HANDSHAKES_EXCEEDED = 0;
   }, 1_000);
   summary.unref();
-  csms.on('closed', () => clearInterval(summary));
+  csms.on('closed', () => {
+    clearInterval(summary);
+    void bus?.close();
+  });
+  if (bus) {
+    csms.on('clusterError', ({ operation, identity, error }) =>
+      log(
+        `cluster: ${operation}${identity ? ` ${identity}` : ''} failed: ${error instanceof Error ? error.message : error}`,
+      ),
+    );
+  }
   csms.on('securityEvent', ({ type, remoteAddress, details }) => {
     if (details?.stage === 'tls') log(`refused TLS from ${remoteAddress ?? '?'}: ${type} ${details.reason}`);
     else if (type === 'HANDSHAKE_TIMEOUT' || type === 'PENDING_HANDSHAKES_EXCEEDED') cut[type]++;
@@ -241,6 +276,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   console.log(
     [
       `ocpp-actors ${opts.version}: CSMS listening on ${url}/<station identity> (${csms.options.protocols.join(', ')}; security profile ${opts.securityProfile})`,
+      ...(opts.nats ? [`  cluster node ${csms.nodeId} on NATS ${opts.nats.join(', ')}`] : []),
       ...exposureNotes(opts.host, opts.securityProfile),
     ].join('\n'),
   );

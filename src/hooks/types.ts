@@ -178,6 +178,23 @@ export interface CsmsEventMap extends LinkEventMap {
     readonly response: Record<string, unknown> | undefined;
     readonly error: RpcError | undefined;
   };
+  /** A queued command was dropped unsent: it was older than its `ttlMs` when its turn came. */
+  commandExpired: {
+    readonly identity: string;
+    readonly seq: number;
+    readonly action: string;
+    readonly enqueuedAt: number;
+    readonly ttlMs: number | undefined;
+  };
+  /**
+   * A cluster operation on the bus failed (claim, renew, release, routing, CALL de-duplication, event
+   * publishing): what the node did instead is documented per operation in README "Running several nodes".
+   */
+  clusterError: {
+    readonly operation: string;
+    readonly identity: string | undefined;
+    readonly error: unknown;
+  };
 }
 
 export type CsmsEventName = keyof CsmsEventMap;

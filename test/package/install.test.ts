@@ -93,6 +93,7 @@ describe('the packed package', () => {
         'dist/protocol/index.js',
         'dist/protocol/schemas/ocpp1.6.json',
         'dist/translation/index.js',
+        'dist/bus/nats/index.js',
       ]),
     );
     expect(
@@ -108,6 +109,7 @@ describe('the packed package', () => {
       `import { createCsms, createStation } from 'ocpp-actors';
 import { decodeFrame } from 'ocpp-actors/protocol';
 import { presets } from 'ocpp-actors/translation';
+import { createNatsBus } from 'ocpp-actors/nats';
 const csms = createCsms();
 const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
 const station = createStation({ url: 'ws://127.0.0.1:' + port, identity: 'CP-ESM', protocols: ['ocpp1.6'] });
@@ -116,10 +118,10 @@ await station.connect();
 const boot = await station.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
 await station.close();
 await csms.close();
-console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21);
+console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21, typeof createNatsBus);
 `,
     );
-    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true object');
+    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true object function');
   });
 
   it('requires every entry point from CommonJS', () => {
@@ -128,12 +130,15 @@ console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, ty
       `const { createCsms, RpcError } = require('ocpp-actors');
 const { decodeFrame } = require('ocpp-actors/protocol');
 const { mergePresets } = require('ocpp-actors/translation');
+const { createNatsBus } = require('ocpp-actors/nats');
 const csms = createCsms({ protocols: ['ocpp1.6'] });
-console.log(typeof csms.listen, new RpcError('NotSupported').kind, decodeFrame('nope', 'ocpp1.6').ok, typeof mergePresets);
+console.log(typeof csms.listen, new RpcError('NotSupported').kind, decodeFrame('nope', 'ocpp1.6').ok, typeof mergePresets, typeof createNatsBus);
 csms.close();
 `,
     );
-    expect(run(process.execPath, ['cjs.cjs'], project).trim()).toBe('function NotSupported false function');
+    expect(run(process.execPath, ['cjs.cjs'], project).trim()).toBe(
+      'function NotSupported false function function',
+    );
   });
 
   it('runs the bin', () => {
@@ -183,7 +188,10 @@ csms.close();
 const CONSUMER = `import { createCsms, createStation, StationNotConnectedError, type CsmsOptions } from 'ocpp-actors';
 import { decodeFrame, validatePayload, type Ocpp16 } from 'ocpp-actors/protocol';
 import { mergePresets, presets } from 'ocpp-actors/translation';
+import { createNatsBus, type NatsBusOptions } from 'ocpp-actors/nats';
 
+const natsOptions: NatsBusOptions = { servers: 'nats://127.0.0.1:4222', nodeId: 'A' };
+export const cluster = () => createNatsBus(natsOptions).then((bus) => createCsms({ bus }));
 export const map = mergePresets(presets.ocpp16_to_ocpp21);
 const options: CsmsOptions = { protocols: ['ocpp1.6', 'ocpp2.0.1'], securityProfile: 0 };
 const csms = createCsms(options);
@@ -210,6 +218,9 @@ export const checked = [boot, frame.ok, validatePayload('ocpp1.6', 'Heartbeat', 
 
 const CJS_CONSUMER = `import actors = require('ocpp-actors');
 import protocol = require('ocpp-actors/protocol');
+import nats = require('ocpp-actors/nats');
+
+export const connect: typeof nats.createNatsBus = nats.createNatsBus;
 
 const csms = actors.createCsms({ protocols: ['ocpp1.6'] });
 csms.handle('ocpp1.6', 'Authorize', () => ({ idTagInfo: { status: 'Accepted' } }));

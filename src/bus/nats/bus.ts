@@ -94,6 +94,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<NatsBus> {
 /** A node of the NATS JetStream bus: the cross-node implementation of {@link Bus}. */
 export class NatsBus implements Bus {
   readonly nodeId: string;
+  readonly shared = true;
   private isClosed = false;
   private readonly ctx: NatsContext;
   private readonly counters: Counters = {

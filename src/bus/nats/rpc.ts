@@ -10,6 +10,17 @@ const KIND = 'Bus-Kind';
 /** Services of one subject on several nodes share requests (one answers each). */
 const QUEUE = 'bus';
 
+/**
+ * JSON travels without headers (no header means JSON): encoding and parsing a header block costs
+ * more than the JSON of a routed call itself. Only raw bytes are marked.
+ */
+function kindHeaders(kind: 'j' | 'b') {
+  if (kind === 'j') return undefined;
+  const h = headers();
+  h.set(KIND, kind);
+  return h;
+}
+
 export async function request(
   ctx: NatsContext,
   subject: string,
@@ -18,13 +29,11 @@ export async function request(
 ): Promise<BusData> {
   assertPublishSubject(subject);
   const { payload, kind } = encodeData(data);
-  const h = headers();
-  h.set(KIND, kind);
   let reply: Msg;
   try {
     reply = await ctx.nc.request(`${ctx.names.rpcRoot}.${subject}`, payload, {
       timeout: timeoutMs,
-      headers: h,
+      headers: kindHeaders(kind),
     });
   } catch (err) {
     if (err instanceof NatsError && err.code === ErrorCode.NoResponders) throw new NoRespondersError(subject);
@@ -82,9 +91,7 @@ async function answer(msg: Msg, strip: number, handler: RequestHandler): Promise
   try {
     const result = await handler(decodeData(msg.data, msg.headers?.get(KIND)), msg.subject.slice(strip));
     const { payload, kind } = encodeData(result);
-    const h = headers();
-    h.set(KIND, kind);
-    msg.respond(payload, { headers: h });
+    msg.respond(payload, { headers: kindHeaders(kind) });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     const code = (e as { code?: unknown }).code;

@@ -1,0 +1,123 @@
+import type { Bus, EnqueueAck } from '../../bus/types.js';
+import type { Dispatcher } from '../../hooks/dispatcher.js';
+import type { CsmsEventMap } from '../../hooks/types.js';
+import type { RestoredRegistration, StationContext } from '../../machines/station.js';
+import type { Payload } from '../../protocol/frames.js';
+import type { Handler } from '../../rpc/handlers.js';
+import type { CallOptions } from '../../rpc/runtime.js';
+import { StationNotConnectedError } from '../errors.js';
+import type { AuthCallback, ResolvedClusterOptions } from '../options.js';
+import { dedupHandler } from './call-dedup.js';
+import type { ClusterHost } from './host.js';
+import { ClusterNode } from './index.js';
+
+/** What the seat needs from its CSMS, read when used. */
+export interface SeatParts {
+  readonly nodeId: string;
+  readonly bus: Bus;
+  readonly dispatcher: Dispatcher<CsmsEventMap>;
+  /** The user's auth callback in force. */
+  auth(): AuthCallback | undefined;
+  callTimeoutMs(): number;
+  /** A station connected to this node, if any. */
+  connected(
+    identity: string,
+  ): { call(action: string, payload: Payload, o?: CallOptions): Promise<Payload> } | undefined;
+  /** Connected and Accepted here. */
+  isReady(identity: string): boolean;
+  /** Close this node's socket of the station with `code`, `reason`. */
+  close(identity: string, code: number, reason: string): void;
+  /** Flush the station's queued commands now. */
+  flush(identity: string): void;
+}
+
+/**
+ * The CSMS's place in a cluster: everything the facade does differently on a cluster bus goes
+ * through here (admission, handler wrapping, routing, ownership upkeep). Created only on a cluster
+ * bus; the cluster node itself starts when the CSMS starts listening.
+ */
+export class ClusterSeat {
+  private node: ClusterNode | undefined;
+
+  constructor(
+    private readonly parts: SeatParts,
+    private readonly options: ResolvedClusterOptions,
+  ) {}
+
+  /** The handshake's auth step: the user's auth, then (accepted) the claim and the stored registration. */
+  readonly auth: AuthCallback = async (req) => {
+    const auth = this.parts.auth();
+    const verdict = auth ? await auth(req) : true;
+    if (verdict === true && this.node) await this.node.admit(req.identity);
+    return verdict;
+  };
+
+  restoredRegistration(identity: string): RestoredRegistration | undefined {
+    return this.node?.restoredRegistration(identity);
+  }
+
+  /** A handler with CALL de-duplication across nodes (unless the window is 0). */
+  wrap(handler: Handler): Handler {
+    const window = this.options.callDedupWindowMs;
+    if (!window) return handler;
+    return dedupHandler(this.parts.bus, window, handler, (op, id, e) => this.error(op, id, e));
+  }
+
+  async start(): Promise<void> {
+    this.node ??= await ClusterNode.start(this.host(), this.parts.dispatcher, this.options, () =>
+      this.parts.callTimeoutMs(),
+    );
+  }
+
+  /** A call for a station not connected here: to the node holding it. */
+  call(identity: string, action: string, payload: Payload, options: CallOptions): Promise<Payload> {
+    if (!this.node) return Promise.reject(new StationNotConnectedError(identity));
+    return this.node.call(identity, action, payload, options);
+  }
+
+  /** After a command was stored: wake the node holding the station. */
+  enqueued(ack: Promise<EnqueueAck>, identity: string): Promise<EnqueueAck> {
+    return ack.then((a) => {
+      this.node?.enqueued(identity);
+      return a;
+    });
+  }
+
+  registered(identity: string, context: StationContext): void {
+    this.node?.registered(identity, context);
+  }
+
+  forgotten(identity: string): void {
+    void this.node?.forgotten(identity);
+  }
+
+  async stop(): Promise<void> {
+    await this.node?.stop();
+  }
+
+  private host(): ClusterHost {
+    const p = this.parts;
+    return {
+      nodeId: p.nodeId,
+      bus: p.bus,
+      leaseMs: this.options.leaseMs,
+      localCall: (identity, action, payload, options) => {
+        const station = p.connected(identity);
+        if (!station) return Promise.reject(new StationNotConnectedError(identity));
+        return station.call(action, payload, options);
+      },
+      isConnected: (identity) => p.connected(identity) !== undefined,
+      // Another node holds the station now: close our socket, naming that node.
+      evict: (identity, owner) => p.close(identity, 4000, `evicted: connected to node ${owner ?? '?'}`),
+      flush: (identity) => {
+        if (p.isReady(identity)) p.flush(identity);
+      },
+      busError: (operation, identity, error) => this.error(operation, identity, error),
+    };
+  }
+
+  private error(operation: string, identity: string | undefined, error: unknown): undefined {
+    this.parts.dispatcher.emit('clusterError', { operation, identity, error });
+    return undefined;
+  }
+}
