@@ -22,22 +22,29 @@ afterEach(async () => {
   sim = proxy = csms = undefined;
 });
 
-const UPSTREAM = [
-  ['ocpp2.1', presets.ocpp16_to_ocpp21],
-  ['ocpp2.0.1', presets.ocpp16_to_ocpp201],
+/** Station version, CSMS version, preset, the station's spelling of the CSMS's error. */
+const PAIRS = [
+  ['ocpp1.6', 'ocpp2.1', presets.ocpp16_to_ocpp21, 'OccurenceConstraintViolation'],
+  ['ocpp1.6', 'ocpp2.0.1', presets.ocpp16_to_ocpp201, 'OccurenceConstraintViolation'],
+  ['ocpp2.1', 'ocpp2.0.1', presets.ocpp21_to_ocpp201, 'OccurrenceConstraintViolation'],
 ] as const;
 
-describe.each(UPSTREAM)(
-  '1.6 simulator stations -> proxy -> our CSMS in %s, strict on both legs',
-  (version, preset) => {
+const BOOT = {
+  'ocpp1.6': { chargePointVendor: 'V', chargePointModel: 'M' },
+  'ocpp2.1': { chargingStation: { vendorName: 'V', model: 'M' }, reason: 'PowerUp' },
+};
+
+describe.each(PAIRS)(
+  '%s simulator stations -> proxy -> our CSMS in %s, strict on both legs',
+  (stationVersion, version, preset, errorCode) => {
     it('boot, status, configuration, authorize, a remote transaction with meter values, trigger, availability, a CSMS error, reset', async () => {
       csms = await startCsms();
       const t = csms;
-      proxy = await startProxy(t.url, version, 'ocpp1.6', preset);
+      proxy = await startProxy(t.url, version, stationVersion, preset);
       sim = startSimulation({
         url: proxy.url,
         stations: 1,
-        protocol: 'ocpp1.6',
+        protocol: stationVersion,
         connectors: 2,
         remoteOnly: true,
         meterIntervalS: 0.2,
@@ -120,22 +127,22 @@ describe.each(UPSTREAM)(
       );
       await seen(t, id, 'StatusNotification', (p) => p.evseId === 2 && p.connectorStatus === 'Unavailable');
 
-      // A CSMS error reaches the 1.6 station spelled the 1.6 way.
+      // A CSMS error reaches the station spelled its version's way.
       t.csms.handle('Heartbeat', () => {
         throw new RpcError('OccurrenceConstraintViolation', 'no heartbeats today');
       });
-      const raw = createStation({ url: proxy.url, identity: 'RAW-1', protocols: ['ocpp1.6'] });
+      const raw = createStation({ url: proxy.url, identity: 'RAW-1', protocols: [stationVersion] });
       try {
         await raw.connect();
         // Before booting, the upstream CSMS's SecurityError comes through as it is.
         expect(await raw.call('Heartbeat', {}).catch((e: unknown) => e)).toMatchObject({
           code: 'SecurityError',
         });
-        await raw.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
+        await raw.call('BootNotification', BOOT[stationVersion] as never);
         const refused = await raw.call('Heartbeat', {}).catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(RpcError);
         expect(refused).toMatchObject({
-          code: 'OccurenceConstraintViolation',
+          code: errorCode,
           description: 'no heartbeats today',
         });
       } finally {
