@@ -19,6 +19,7 @@ export async function startProxy(
   accept: OcppVersion,
   preset: TranslationMap,
   sessionStore?: ISessionStore,
+  port = 0,
 ): Promise<TestProxy> {
   const proxy = new OCPPProtocolProxy({
     upstreamEndpoint: upstream,
@@ -31,7 +32,7 @@ export async function startProxy(
   proxy.on('translationError', (e, m) => problems.push(`translation ${m.action}: ${e.message}`));
   proxy.on('middlewareError', (e) => problems.push(`middleware: ${e.message}`));
   proxy.on('upstreamError', (e, id) => problems.push(`upstream ${id}: ${e.message}`));
-  const adapter = new CsmsAdapter({ port: 0, host: '127.0.0.1', protocols: [accept], jitterRatio: 0 });
+  const adapter = new CsmsAdapter({ port, host: '127.0.0.1', protocols: [accept], jitterRatio: 0 });
   adapter.csms.on('validationFailure', ({ station, direction, error }) =>
     problems.push(`station leg ${station.identity} ${direction}: ${error.message}`),
   );
