@@ -95,12 +95,10 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const links = [...this.links.values()];
-    this.links.clear();
     await Promise.all(
-      links.map(async (l) => {
-        await l.station.close?.();
-        await l.close();
+      [...this.links.values()].map(async (link) => {
+        await link.station.close?.();
+        await this.disconnected(link);
       }),
     );
     await Promise.all(this.adapters.map((a) => a.close()));
@@ -165,7 +163,6 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
 
   private async disconnected(link: ProxyLink): Promise<void> {
     if (this.links.get(link.identity) === link) this.links.delete(link.identity);
-    else if (this.closing) return;
     if (link.isClosed) return;
     const closed = link.close();
     this.emit('disconnect', link.identity);

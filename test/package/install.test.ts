@@ -93,6 +93,7 @@ describe('the packed package', () => {
         'dist/protocol/index.js',
         'dist/protocol/schemas/ocpp1.6.json',
         'dist/translation/index.js',
+        'dist/proxy/index.js',
       ]),
     );
     expect(
@@ -108,6 +109,7 @@ describe('the packed package', () => {
       `import { createCsms, createStation } from 'ocpp-actors';
 import { decodeFrame } from 'ocpp-actors/protocol';
 import { presets } from 'ocpp-actors/translation';
+import { OCPPProtocolProxy, MemoryAdapter } from 'ocpp-actors/proxy';
 const csms = createCsms();
 const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
 const station = createStation({ url: 'ws://127.0.0.1:' + port, identity: 'CP-ESM', protocols: ['ocpp1.6'] });
@@ -116,10 +118,13 @@ await station.connect();
 const boot = await station.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
 await station.close();
 await csms.close();
-console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21);
+const proxy = new OCPPProtocolProxy({ upstreamEndpoint: 'ws://127.0.0.1:' + port, upstreamProtocol: 'ocpp2.1' });
+await proxy.listenOnAdapter(new MemoryAdapter());
+await proxy.close();
+console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21, typeof proxy.translate);
 `,
     );
-    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true object');
+    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true object function');
   });
 
   it('requires every entry point from CommonJS', () => {
