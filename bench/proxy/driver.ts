@@ -16,6 +16,7 @@
  * divided by the calls the stations completed in it. Target: proxy <= 2x the CSMS alone.
  */
 
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Child, cpuMs } from '../load/ipc.js';
 import { latencyPercentiles } from '../load/stats.js';
@@ -29,11 +30,15 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     workers: { type: 'string', default: '2' },
+    /** Write a V8 CPU profile of the proxy during the proxied phase to this file. */
+    profile: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('npm run bench:proxy -- [--stations 1000] [--duration 10] [--warmup 2] [--workers 2]');
+  console.log(
+    'npm run bench:proxy -- [--stations 1000] [--duration 10] [--warmup 2] [--workers 2] [--profile proxy.cpuprofile]',
+  );
   process.exit(0);
 }
 const N = Number(values.stations);
@@ -150,7 +155,9 @@ async function main(): Promise<void> {
     );
 
     const proxiedConnected = await connect(workers, proxyUrl, 'proxied', N);
+    if (values.profile) await proxy.request('profileStart', { kind: 'cpu' });
     const proxied = await maxRate(workers, 'proxied', N, { proxy, csms });
+    if (values.profile) await proxy.request('profileStop', { file: resolve(values.profile) });
     await Promise.all(
       workers.map((w) => w.request('close', { group: 'proxied' }, 30_000).then((r) => addErrors(r.errors))),
     );
