@@ -98,13 +98,15 @@ class CsmsConnection implements IConnection {
   async send(message: OCPPMessage): Promise<OCPPMessage | undefined> {
     if (message.type !== 2) return undefined;
     try {
-      const payload = await this.station.call(message.action, message.payload, { messageId: message.id });
-      return { type: 3, id: message.id, payload };
+      const payload = await this.station.call(message.action, message.payload, {
+        messageId: message.messageId,
+      });
+      return { type: 3, messageId: message.messageId, payload };
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       return {
         type: 4,
-        id: message.id,
+        messageId: message.messageId,
         errorCode: err.code,
         errorDescription: err.description,
         errorDetails: err.details,
@@ -130,7 +132,7 @@ class CsmsConnection implements IConnection {
     if (!this.handler) throw new RpcError('InternalError', 'proxy not ready');
     const answer = await this.handler({
       type: 2,
-      id: ctx.messageId,
+      messageId: ctx.messageId,
       action: ctx.action,
       payload: ctx.payload,
     });

@@ -68,7 +68,7 @@ export class ProxyLink {
   // --- station -> CSMS ----------------------------------------------------------------------------
   private async fromStation(message: OCPPMessage): Promise<OCPPMessage | undefined> {
     if (message.type !== 2) return undefined;
-    const id = message.id;
+    const id = message.messageId;
     const out = await this.engine.translateCall('upstream', this.identity, {
       id,
       action: message.action,
@@ -79,8 +79,8 @@ export class ProxyLink {
       // The station's message id travels on (one id end to end for tracing); a batch's later calls get fresh ones.
       this.upstream.call(action as never, payload as never, first ? { messageId: id } : undefined),
     );
-    if ('error' in answer) return { type: 4, id, ...answer.error };
-    return { type: 3, id, payload: answer.payload };
+    if ('error' in answer) return { type: 4, messageId: id, ...answer.error };
+    return { type: 3, messageId: id, payload: answer.payload };
   }
 
   // --- CSMS -> station ----------------------------------------------------------------------------
@@ -95,7 +95,7 @@ export class ProxyLink {
     const answer = await this.settle(out, 'csms', id, async (action, payload, first) => {
       const reply = await this.station.send({
         type: 2,
-        id: first ? id : globalThis.crypto.randomUUID(),
+        messageId: first ? id : globalThis.crypto.randomUUID(),
         action,
         payload,
       });
@@ -238,7 +238,7 @@ export class ProxyLink {
           ? this.upstream.call(call.action as never, call.payload as never)
           : this.station.send({
               type: 2,
-              id: globalThis.crypto.randomUUID(),
+              messageId: globalThis.crypto.randomUUID(),
               action: call.action,
               payload: call.payload,
             });

@@ -33,7 +33,7 @@ export class MemoryAdapter implements ITransportAdapter {
       identity,
       call: async (action, payload) => {
         if (closed || !handler) throw new Error(`${identity} is not connected`);
-        return handler({ type: 2, id: `m${this.nextId++}`, action, payload });
+        return handler({ type: 2, messageId: `m${this.nextId++}`, action, payload });
       },
       answer: (h) => {
         answerer = h;
