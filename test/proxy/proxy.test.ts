@@ -154,4 +154,37 @@ describe('OCPPProtocolProxy over the in-memory adapter, to our 2.1 CSMS', () => 
     await until(() => csms!.csms.connectedCount === 0, 5_000, 'upstream legs closed');
     await expect(a.call('Heartbeat', {})).rejects.toThrow(/not connected/);
   });
+
+  it('stations of two versions behind one proxy: each preset applies to the version it is for', async () => {
+    csms = await startCsms();
+    const { proxy, adapter } = await memoryProxy(csms.url);
+    proxy.translate(presets.ocpp201_to_ocpp21);
+    const old = adapter.connect('CP-16', 'ocpp1.6');
+    const modern = adapter.connect('CP-201', 'ocpp2.0.1');
+    const commands: string[] = [];
+    old.answer((m) => {
+      commands.push(`CP-16 ${m.action}`);
+      return { type: 3, messageId: m.messageId, payload: { status: 'Accepted' } };
+    });
+    modern.answer((m) => {
+      commands.push(`CP-201 ${m.action}`);
+      return { type: 3, messageId: m.messageId, payload: { status: 'Accepted' } };
+    });
+    await old.call('BootNotification', BOOT16);
+    await modern.call('BootNotification', {
+      chargingStation: { vendorName: 'V', model: 'M' },
+      reason: 'PowerUp',
+    });
+    expect(csms.csms.station('CP-16')?.protocol).toBe('ocpp2.1');
+    expect(csms.csms.station('CP-201')?.protocol).toBe('ocpp2.1');
+    const start = {
+      evseId: 1,
+      remoteStartId: 1,
+      idToken: { idToken: 'A', type: 'Central' },
+    } as const;
+    expect(await csms.csms.call('CP-16', 'RequestStartTransaction', start)).toEqual({ status: 'Accepted' });
+    expect(await csms.csms.call('CP-201', 'RequestStartTransaction', start)).toEqual({ status: 'Accepted' });
+    expect(commands).toEqual(['CP-16 RemoteStartTransaction', 'CP-201 RequestStartTransaction']);
+    expect(csms.failures).toEqual([]);
+  });
 });
