@@ -24,7 +24,11 @@ const DEFERRED_TIMEOUT_MS = 120_000;
 /** Completions that came before their call was deferred, kept at most. */
 const MAX_EARLY_COMPLETIONS = 16;
 
-type Waiter = { resolve(payload: unknown): void; timer: ReturnType<typeof setTimeout> };
+type Waiter = {
+  resolve(payload: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+};
 
 /**
  * One station behind the proxy: its connection (the station leg) and its own station client to the
@@ -59,7 +63,11 @@ export class ProxyLink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.waiters.values()) clearTimeout(w.timer);
+    for (const w of this.waiters.values()) {
+      clearTimeout(w.timer);
+      // Nobody is left to answer: the call that waited fails now rather than at its timeout.
+      w.reject(new Error('the station disconnected before the deferred answer completed'));
+    }
     this.waiters.clear();
     this.early.clear();
     await this.upstream.close(1000, 'station disconnected');
@@ -209,7 +217,7 @@ export class ProxyLink {
         this.waiters.delete(key);
         reject(new Error(`deferred answer ${key} never completed`));
       }, DEFERRED_TIMEOUT_MS);
-      this.waiters.set(key, { resolve, timer });
+      this.waiters.set(key, { resolve, reject, timer });
     });
   }
 

@@ -81,6 +81,15 @@ describe.each(PAIRS)(
       });
       expect(got.getVariableResult[0]).toMatchObject({ attributeStatus: 'Accepted', attributeValue: '300' });
 
+      // A full report: a 1.6 station's whole configuration comes back as NotifyReport parts.
+      if (stationVersion === 'ocpp1.6') {
+        expect(await call('GetBaseReport', { requestId: 5, reportBase: 'FullInventory' })).toEqual({
+          status: 'Accepted',
+        });
+        const report = await seen(t, id, 'NotifyReport', (p) => p.requestId === 5 && !p.tbc);
+        expect(JSON.stringify(report.reportData)).toContain('HeartbeatInterval');
+      }
+
       // Remote start: Authorize (the station now asks), then TransactionEvent Started carrying the remoteStartId.
       expect(
         await call('RequestStartTransaction', {

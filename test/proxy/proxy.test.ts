@@ -187,4 +187,52 @@ describe('OCPPProtocolProxy over the in-memory adapter, to our 2.1 CSMS', () => 
     expect(commands).toEqual(['CP-16 RemoteStartTransaction', 'CP-201 RequestStartTransaction']);
     expect(csms.failures).toEqual([]);
   });
+
+  it("a keyless GetConfiguration from a 1.6 CSMS waits for the 2.0.1 station's NotifyReport parts", async () => {
+    csms = await startCsms();
+    const p = new OCPPProtocolProxy({ upstreamEndpoint: csms.url, upstreamProtocol: 'ocpp1.6' });
+    proxy = p;
+    p.translate(presets.ocpp201_to_ocpp16);
+    const adapter = new MemoryAdapter();
+    await p.listenOnAdapter(adapter);
+    const station = adapter.connect('CP-201', 'ocpp2.0.1');
+    await station.call('BootNotification', {
+      chargingStation: { vendorName: 'V', model: 'M' },
+      reason: 'PowerUp',
+    });
+    const variable = (component: string, name: string, value: string) => ({
+      component: { name: component },
+      variable: { name },
+      variableAttribute: [{ value, mutability: 'ReadWrite' }],
+    });
+    let requestId = -1;
+    station.answer((m) => {
+      requestId = m.payload.requestId;
+      return { type: 3, messageId: m.messageId, payload: { status: 'Accepted' } };
+    });
+    const answer = csms.csms.call('CP-201', 'GetConfiguration', {});
+    await until(() => requestId >= 0, 5_000, 'GetBaseReport at the station');
+    const part = (seqNo: number, tbc: boolean, data: object[]) =>
+      station.call('NotifyReport', {
+        requestId,
+        generatedAt: new Date().toISOString(),
+        seqNo,
+        tbc,
+        reportData: data,
+      });
+    expect(await part(0, true, [variable('OCPPCommCtrlr', 'HeartbeatInterval', '300')])).toMatchObject({
+      type: 3,
+    });
+    expect(await part(1, false, [variable('TxCtrlr', 'StopTxOnInvalidId', 'true')])).toMatchObject({
+      type: 3,
+    });
+    const got = (await answer) as { configurationKey: { key: string; value: string }[] };
+    expect(got.configurationKey).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: 'HeartbeatInterval', value: '300' }),
+        expect.objectContaining({ key: 'StopTransactionOnInvalidId', value: 'true' }),
+      ]),
+    );
+    expect(csms.failures).toEqual([]);
+  });
 });
