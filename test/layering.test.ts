@@ -17,6 +17,21 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   actors: ['rpc', 'hooks', 'transport', 'protocol', 'machines', 'bus', 'util'],
   client: ['rpc', 'hooks', 'transport', 'protocol', 'machines', 'util'],
   sim: ['client', 'rpc', 'hooks', 'transport', 'protocol', 'machines', 'util'],
+  // The engine: no sockets; the bus only for its KV contract (types and one error class).
+  translation: ['protocol', 'machines', 'bus'],
+  // The protocol proxy: the engine driven by our CSMS (station leg) and station clients (upstream leg).
+  proxy: [
+    'translation',
+    'actors',
+    'client',
+    'rpc',
+    'hooks',
+    'transport',
+    'protocol',
+    'machines',
+    'bus',
+    'util',
+  ],
   cli: ['*'],
 };
 
@@ -78,6 +93,9 @@ describe('layering of src/', () => {
     expect(allowed('rpc', 'client')).toBe(false);
     expect(allowed('rpc', 'actors')).toBe(false);
     expect(allowed('machines', 'rpc')).toBe(false);
+    expect(allowed('translation', 'actors')).toBe(false);
+    expect(allowed('translation', 'proxy')).toBe(false);
+    expect(allowed('proxy', 'cli')).toBe(false);
   });
 
   it('the main entry never loads the NATS client (it is the ocpp-actors/nats subpath)', () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { closest, UsageError } from './args.js';
+import { PROXY_HELP, PROXY_USAGE, parseProxyArgs, runProxy } from './proxy.js';
 import { parseServeArgs, SERVE_HELP, SERVE_USAGE, serve } from './serve.js';
 import { SIMULATE_HELP, SIMULATE_USAGE, simulate } from './simulate.js';
 
@@ -13,14 +14,15 @@ const USAGE = `ocpp-actors ${pkg.version}
 Usage:
 ${SERVE_USAGE}
 ${SIMULATE_USAGE}
-  ocpp-actors help [serve|simulate]       this help, or a command's options (also: <command> --help, -h)
+${PROXY_USAGE}
+  ocpp-actors help [serve|simulate|proxy]       this help, or a command's options (also: <command> --help, -h)
   ocpp-actors --version
 
 Exit codes: 0 done; 1 the command ran and failed (e.g. the port is in use, or simulate had more failed
 stations than --max-failures); 2 usage error (unknown option, bad value, missing file named by an option).`;
 
-const HELP: Record<string, string> = { serve: SERVE_HELP, simulate: SIMULATE_HELP };
-const COMMANDS = ['serve', 'simulate', 'help', 'version'];
+const HELP: Record<string, string> = { serve: SERVE_HELP, simulate: SIMULATE_HELP, proxy: PROXY_HELP };
+const COMMANDS = ['serve', 'simulate', 'proxy', 'help', 'version'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -40,6 +42,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'simulate':
       return simulate(rest);
+    case 'proxy': {
+      const options = parseProxyArgs(rest, pkg.version);
+      if (options === 'help') {
+        console.log(PROXY_HELP);
+        return 0;
+      }
+      await runProxy(options);
+      return -1; // keeps running until a signal
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -102,7 +102,12 @@ export class TranslationEngine {
       data: {},
     };
     const run = this.begin(identity, source, target, original, source);
-    const pre = await this.middleware(run, { type: 2, ...message }, direction, 'pre');
+    const pre = await this.middleware(
+      run,
+      { type: 2, messageId: message.id, action: message.action, payload: message.payload },
+      direction,
+      'pre',
+    );
     if ('kind' in pre) return pre;
     if (pre.type !== 2) return this.fail(run, 'InternalError', 'a middleware changed the message type');
     const key = `${source}:${pre.action}`;
@@ -124,7 +129,7 @@ export class TranslationEngine {
       // that logs or times calls sees every call end.
       const post = await this.middleware(
         run,
-        { type: 3, id: pre.id, action: pre.action, payload: result.reply },
+        { type: 3, messageId: pre.messageId, action: pre.action, payload: result.reply },
         direction,
         'post',
       );
@@ -140,7 +145,12 @@ export class TranslationEngine {
     for (const call of calls) {
       if (!actionInfo(target, call.action))
         return this.broken(run, pre, `${key} maps to ${call.action}, unknown in ${target}`);
-      const post = await this.middleware(run, { type: 2, id: pre.id, ...call }, direction, 'post');
+      const post = await this.middleware(
+        run,
+        { type: 2, messageId: pre.messageId, ...call },
+        direction,
+        'post',
+      );
       if ('kind' in post) return post;
       if (post.type !== 2) return this.fail(run, 'InternalError', 'a middleware changed the message type');
       sent.push({ action: post.action, payload: post.payload });
@@ -160,7 +170,7 @@ export class TranslationEngine {
   async translateResponse(identity: string, pending: PendingCall, payload: Payload): Promise<AnswerOutcome> {
     const { source: callerVersion, target: answererVersion } = this.sides(pending.direction);
     const run = this.begin(identity, answererVersion, callerVersion, pending.original, callerVersion);
-    const msg: OCPPMessage = { type: 3, id: pending.original.id, action: pending.action, payload };
+    const msg: OCPPMessage = { type: 3, messageId: pending.original.id, action: pending.action, payload };
     const pre = await this.middleware(run, msg, 'response', 'pre');
     if ('kind' in pre) return pre;
     if (pre.type !== 3) return this.fail(run, 'InternalError', 'a middleware changed the message type');
@@ -188,7 +198,7 @@ export class TranslationEngine {
     const run = this.begin(identity, answererVersion, callerVersion, pending.original, callerVersion);
     const pre = await this.middleware(
       run,
-      { type: 4, id: pending.original.id, action: pending.action, ...error },
+      { type: 4, messageId: pending.original.id, action: pending.action, ...error },
       'error',
       'pre',
     );
@@ -231,15 +241,15 @@ export class TranslationEngine {
     if ('batch' in result)
       return this.broken(
         run,
-        { type: 3, id, action, payload: {} },
+        { type: 3, messageId: id, action, payload: {} },
         `${pending.key}: a batch answers nothing`,
       );
     let out: OCPPMessage;
     if ('error' in result) {
       const e = this.localError(run.answerTo, result.error);
-      out = { type: 4, id, action, ...e };
+      out = { type: 4, messageId: id, action, ...e };
     } else {
-      out = { type: 3, id, action, payload: 'reply' in result ? result.reply : result.payload };
+      out = { type: 3, messageId: id, action, payload: 'reply' in result ? result.reply : result.payload };
     }
     const post = await this.middleware(run, out, direction, 'post');
     if ('kind' in post) return post;

@@ -83,12 +83,8 @@ export class KvSessionStore implements ISessionStore {
 const MAX_BACKOFF_MS = 50;
 const sleep = (ms: number) => new Promise<void>((resolve) => globalThis.setTimeout(resolve, ms));
 
-/**
- * The bus declares its own KvConflictError class until the two declarations are unified; both carry
- * the name, so the check is by class or by that name, never by message text.
- */
 function isConflict(err: unknown): boolean {
-  return err instanceof KvConflictError || (err instanceof Error && err.name === 'KvConflictError');
+  return err instanceof KvConflictError;
 }
 
 function stationPrefix(identity: string): string {

@@ -32,7 +32,7 @@ export function createTelemetryMiddleware(
   const keyOf = (identity: string, direction: Direction, id: string) =>
     `${identity}\u0000${direction}\u0000${id}`;
   const mw = ((message, context, direction, phase) => {
-    const key = keyOf(context.identity, direction, message.id);
+    const key = keyOf(context.identity, direction, message.messageId);
     if (phase === 'pre') {
       if (started.size >= MAX_IN_FLIGHT) {
         const oldest = started.keys().next().value;

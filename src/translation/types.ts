@@ -7,13 +7,13 @@ import type { TransactionLedger } from './transactions.js';
 // biome-ignore lint/suspicious/noExplicitAny: mappers read untyped OCPP payloads, as the seed's `params: any`.
 export type Payload = any;
 
-/** An OCPP-J frame as middleware sees it (the seed's `OCPPMessage`). */
+/** An OCPP-J frame as middleware and adapters see it: the seed's `OCPPMessage`, field names included. */
 export type OCPPMessage =
-  | { type: 2; id: string; action: string; payload: Payload }
-  | { type: 3; id: string; action?: string; payload: Payload }
+  | { type: 2; messageId: string; action: string; payload: Payload }
+  | { type: 3; messageId: string; action?: string; payload: Payload }
   | {
       type: 4;
-      id: string;
+      messageId: string;
       action?: string;
       errorCode: string;
       errorDescription: string;

@@ -94,6 +94,7 @@ describe('the packed package', () => {
         'dist/protocol/schemas/ocpp1.6.json',
         'dist/translation/index.js',
         'dist/bus/nats/index.js',
+        'dist/proxy/index.js',
       ]),
     );
     expect(
@@ -110,6 +111,7 @@ describe('the packed package', () => {
 import { decodeFrame } from 'ocpp-actors/protocol';
 import { presets } from 'ocpp-actors/translation';
 import { createNatsBus } from 'ocpp-actors/nats';
+import { OCPPProtocolProxy, MemoryAdapter } from 'ocpp-actors/proxy';
 const csms = createCsms();
 const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
 const station = createStation({ url: 'ws://127.0.0.1:' + port, identity: 'CP-ESM', protocols: ['ocpp1.6'] });
@@ -118,10 +120,13 @@ await station.connect();
 const boot = await station.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
 await station.close();
 await csms.close();
-console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21, typeof createNatsBus);
+const proxy = new OCPPProtocolProxy({ upstreamEndpoint: 'ws://127.0.0.1:' + port, upstreamProtocol: 'ocpp2.1' });
+await proxy.listenOnAdapter(new MemoryAdapter());
+await proxy.close();
+console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21, typeof proxy.translate, typeof createNatsBus);
 `,
     );
-    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true object function');
+    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true object function function');
   });
 
   it('requires every entry point from CommonJS', () => {

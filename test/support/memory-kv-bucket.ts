@@ -25,7 +25,7 @@ export class MemoryKvBucket implements KvBucket {
     await tick();
     if (this.entries.has(key)) {
       this.conflicts++;
-      throw new KvConflictError(key, undefined);
+      throw new KvConflictError(key, 0);
     }
     return this.write(key, value);
   }

@@ -32,7 +32,7 @@ describe('translation layering', () => {
 
   it('imports from src/translation, src/protocol and src/machines only', () => {
     const layers = new Set([...files].map((f) => f.slice(SRC.length + 1).split('/')[0]));
-    expect([...layers].sort()).toEqual(['machines', 'protocol', 'translation']);
+    expect([...layers].sort()).toEqual(['bus', 'machines', 'protocol', 'translation']);
   });
 
   it('loads no Node-only module and no package but xstate', () => {

@@ -84,7 +84,7 @@ describe('KvSessionStore on a shared bucket', () => {
       get: (k) => bucket.get(k),
       put: (k, v) => bucket.put(k, v),
       create: async (k) => {
-        throw new KvConflictError(k, undefined);
+        throw new KvConflictError(k, 0);
       },
       update: async (k, _v, r) => {
         throw new KvConflictError(k, r);

@@ -12,8 +12,14 @@ type Api = typeof import('../../../src/index.js');
 const api: Api = await import(pathToFileURL(resolve('dist/index.js')).href);
 
 const errors = new ErrorCounter();
+// bench:proxy runs it with 2.1 too (the CSMS behind the proxy).
+const protocols = (process.env.BENCH_OURS_PROTOCOLS?.split(',') ?? ['ocpp1.6', 'ocpp2.0.1']) as (
+  | 'ocpp1.6'
+  | 'ocpp2.0.1'
+  | 'ocpp2.1'
+)[];
 const csms = api.createCsms({
-  protocols: ['ocpp1.6', 'ocpp2.0.1'],
+  protocols,
   connectionRateLimit: false,
   pingIntervalMs: 0,
 });

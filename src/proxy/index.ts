@@ -1,0 +1,15 @@
+/**
+ * The OCPP protocol proxy (`ocpp-actors/proxy`): the seed's `OCPPProtocolProxy`, its adapters, and the
+ * whole translation API (presets, session stores, middleware), so code written for ocpp-protocol-proxy
+ * moves over by changing its import.
+ */
+export * from '../translation/index.js';
+export { CsmsAdapter, type CsmsAdapterOptions, OcppWsIoAdapter } from './csms-adapter.js';
+export { MemoryAdapter, type MemoryStation } from './memory-adapter.js';
+export {
+  OCPPProtocolProxy,
+  type OCPPProtocolProxyOptions,
+  type ProxyEventMap,
+  type UpstreamClientOptions,
+} from './proxy.js';
+export type { IConnection, ITransportAdapter } from './types.js';
