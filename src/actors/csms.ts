@@ -7,7 +7,8 @@ import type { AnyActorRef } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
 import { Dispatcher } from '../hooks/dispatcher.js';
-import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
+import { CSMS_EVENT_NAMES } from '../hooks/event-names.js';
+import type { CsmsEventMap, CsmsEventName, OcppPlugin, PluginCsms } from '../hooks/types.js';
 import { breakerMachineWith } from '../machines/breaker.js';
 import type { Payload } from '../protocol/frames.js';
 import type {
@@ -37,6 +38,7 @@ import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { PluginHost } from './plugin-host.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
 import { emitTlsRefusal } from './refusals.js';
 import { RememberedStations } from './remembered-stations.js';
@@ -82,6 +84,7 @@ export class Csms {
   readonly bus: Bus;
   private readonly ownsBus: boolean;
   private readonly queues: OfflineQueues;
+  private readonly pluginHost: PluginHost;
   /** Failed TLS handshakes on our servers and on attached https servers. */
   private readonly tlsEvents: TlsServerEvents = {
     refused: (r) => emitTlsRefusal(this.dispatcher, r),
@@ -93,8 +96,7 @@ export class Csms {
     this.current = o;
     this.nodeId = o.nodeId ?? `csms-${randomUUID().slice(0, 8)}`;
     const logger = o.logger ?? silentLogger;
-    this.dispatcher = new Dispatcher(logger);
-    for (const p of o.plugins) this.dispatcher.register(p);
+    this.dispatcher = new Dispatcher(logger, CSMS_EVENT_NAMES);
     const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
     const byIdentity = (id: string) => this.stations.get(id);
     this.system = createStationSystem(logger, o.clock, o.inspect);
@@ -137,6 +139,15 @@ export class Csms {
       replayStateOf: (identity) => this.queues.stateOf(identity),
     };
     this.queues = new OfflineQueues(this.bus, byIdentity, this.dispatcher, logger, spread);
+    this.pluginHost = new PluginHost({
+      dispatcher: this.dispatcher,
+      handlers: this.handlers,
+      logger,
+      bus: this.bus,
+      csms: this.pluginFacade(spread),
+      options: () => this.current,
+    });
+    for (const p of o.plugins) this.pluginHost.add(p);
     this.remembered = new RememberedStations(
       () => this.current.maxKnownStations,
       (_identity, station) => this.forget(station, 'capacity', false),
@@ -149,6 +160,8 @@ export class Csms {
       auth: () => this.current.auth,
       accepted: (ws, handshake) => this.accept(ws, handshake),
     });
+    this.upgradeOptions.admit = (info) =>
+      this.dispatcher.gatesHandshakes ? this.dispatcher.admitHandshake(info) : undefined;
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
     this.servers = new ServerSet(this.upgrade, this.tlsEvents, (error) =>
       this.dispatcher.emit('transportError', { station: undefined, error }),
@@ -160,6 +173,7 @@ export class Csms {
         known: () => this.stations.size,
         pendingHandshakes: () => this.upgrade.pendingStats(),
         forgottenAtCapacity: () => this.remembered.forgottenAtCapacity,
+        bus: () => this.bus.stats(),
       },
       this.dispatcher,
     );
@@ -271,9 +285,49 @@ export class Csms {
     return this.dispatcher.on(name, listener);
   }
 
+  /**
+   * Register plugins: their hooks run by level (4, 3, 2, 1), then registration order. Throws
+   * UnknownHookError for an `on*` name that is no hook, DuplicatePluginError for a name in use.
+   */
   plugin(...plugins: OcppPlugin[]): this {
-    for (const p of plugins) this.dispatcher.register(p);
+    for (const p of plugins) this.pluginHost.add(p);
     return this;
+  }
+
+  /** Remove a plugin by name: its hooks stop at once, then its teardown runs. False if none had it. */
+  removePlugin(name: string): Promise<boolean> {
+    return this.pluginHost.remove(name);
+  }
+
+  /** Plugin hook failures (throws, rejections, timeouts) per plugin name, since start. */
+  pluginErrors(): ReadonlyMap<string, number> {
+    return this.dispatcher.pluginErrors;
+  }
+
+  /** What plugins may do through the CSMS (see PluginContext.csms). */
+  private pluginFacade(spread: (ms: number) => number): PluginCsms {
+    const csms = this;
+    return {
+      nodeId: this.nodeId,
+      call: (identity, action, payload) => this.call(identity, action as never, payload as never),
+      enqueue: (identity, action, payload, options) =>
+        this.enqueue(identity, action as never, payload as never, options),
+      close: async (identity, code = 1000, reason = '') => {
+        const s = this.stations.get(identity);
+        if (!s?.connected) return false;
+        await s.close(code, reason);
+        return true;
+      },
+      sendRaw: (identity, text) => this.stations.get(identity)?.sendRaw(text) ?? false,
+      useBreaker: (settings) => {
+        const rt = this.runtime as { -readonly [K in keyof CsmsRuntime]: CsmsRuntime[K] };
+        rt.breakerMachine = breakerMachineWith(spread);
+        rt.breakerInput = settings;
+      },
+      get connectedCount() {
+        return csms.live.size;
+      },
+    };
   }
 
   /** Prometheus text from the plugins' getCustomMetrics and the runtime's own gauges. */
@@ -296,7 +350,13 @@ export class Csms {
       const warning = o.protocols.includes('ocpp1.6') ? rsa2048Warning(o.tls.cert) : undefined;
       if (warning) (o.logger ?? silentLogger).warn({}, warning);
     }
-    const server = createOcppServer(o.securityProfile, o.tls, o.handshakeTimeoutMs, this.tlsEvents);
+    const server = createOcppServer(
+      o.securityProfile,
+      o.tls,
+      o.handshakeTimeoutMs,
+      this.tlsEvents,
+      (req, res) => this.dispatcher.serveHttp(req, res),
+    );
     const addr = await this.servers.listen(server, options.port ?? 9000, options.host ?? '0.0.0.0');
     await this.started(addr.port);
     return { port: addr.port, host: addr.address };
@@ -328,12 +388,17 @@ export class Csms {
     if (problems.length) throw new OptionsError(problems);
     this.servers.setSecureContext(secureContextOptions(merged.tls!));
     this.current = merged;
-    this.dispatcher.emit('tlsUpdated', { at: new Date() });
+    const t = merged.tls!;
+    this.dispatcher.emit('tlsUpdated', {
+      at: new Date(),
+      tls: { cert: t.cert, ca: t.ca, crl: t.crl, minVersion: t.minVersion, ciphers: t.ciphers },
+    });
   }
 
   private async started(port: number | undefined): Promise<void> {
     this.keepalive.start();
     this.telemetry.start(this.current.telemetryIntervalMs);
+    await this.pluginHost.start(port);
     await this.dispatcher.emitAndWait('init', { port });
   }
 
@@ -386,6 +451,7 @@ export class Csms {
     this.upgrade.close();
     await this.servers.close();
     await this.dispatcher.emitAndWait('closed', {});
+    await this.pluginHost.close();
   }
 }
 

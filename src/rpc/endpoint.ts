@@ -79,8 +79,72 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
   receive(raw: string): void {
     const d = this.rt.dispatcher;
     this.rt.stats.messagesIn++;
-    if (this.rt.logPayloads) this.rt.logger.debug({ identity: this.identity, raw }, 'ocpp in');
-    if (d.interceptsReceive && !d.allowReceive(this.handle, raw)) return;
+    if (this.rt.logPayloads)
+      this.rt.logger.debug(
+        { identity: this.identity, raw: d.redacting ? d.redaction.text(raw) : raw },
+        'ocpp in',
+      );
+    if (this.held) {
+      this.holdBack(raw);
+      return;
+    }
+    if (d.interceptsReceive) {
+      const verdict = d.allowReceive(this.handle, raw);
+      if (verdict === false) return;
+      if (verdict !== true) {
+        this.held = [];
+        this.awaitVerdict(verdict, raw, this.ws);
+        return;
+      }
+    }
+    this.process(raw);
+  }
+
+  /**
+   * Frames that arrived while an async interceptor decides on an earlier one: they wait, in order,
+   * bounded like the inbound queue (past it a frame is dropped and reported as a flood).
+   */
+  private held: { raw: string; ws: WebSocket | undefined }[] | undefined;
+
+  private holdBack(raw: string): void {
+    if (this.held!.length >= this.rt.maxInboundWaiting) {
+      this.rt.dispatcher.emit('rateLimitExceeded', { station: this.handle, handshake: undefined, raw });
+      this.securityEvent('MESSAGE_FLOOD', { waitingForInterceptor: this.held!.length });
+      return;
+    }
+    this.held!.push({ raw, ws: this.ws });
+  }
+
+  private awaitVerdict(verdict: Promise<boolean>, raw: string, ws: WebSocket | undefined): void {
+    verdict
+      .then((ok) => {
+        // A frame of a socket since replaced is not answered on its successor.
+        if (ok && ws === this.ws) this.process(raw);
+      })
+      .catch((error) => this.jobFailed(error))
+      .finally(() => this.releaseHeld());
+  }
+
+  private releaseHeld(): void {
+    const d = this.rt.dispatcher;
+    const held = this.held;
+    while (held && held.length > 0) {
+      const { raw, ws } = held.shift()!;
+      if (ws !== this.ws) continue;
+      const verdict = d.interceptsReceive ? d.allowReceive(this.handle, raw) : true;
+      if (verdict === false) continue;
+      if (verdict === true) {
+        this.process(raw);
+        continue;
+      }
+      this.awaitVerdict(verdict, raw, ws);
+      return;
+    }
+    this.held = undefined;
+  }
+
+  private process(raw: string): void {
+    const d = this.rt.dispatcher;
     const decoded = decodeFrame(raw, this.protocol);
     if (!decoded.ok) {
       this.badFrame(raw, decoded);
@@ -117,7 +181,9 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
         reply = undefined;
       }
     }
-    if (reply) this.sendText(reply);
+    if (reply && bad.messageType !== 3)
+      this.sendCallError(bad.messageId ?? '-1', bad.error, undefined, reply);
+    else if (reply) this.sendText(reply);
     this.rt.stats.badMessages++;
     this.rt.dispatcher.emit('badMessage', {
       station: this.handle,
@@ -166,7 +232,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
           );
           return;
         }
-        if (!isSend) this.sendText(encodeCallError(this.protocol, messageId, error));
+        if (!isSend) this.sendCallError(messageId, error, action);
         this.rt.stats.validationFailures++;
         d.emit('validationFailure', { station: this.handle, direction: 'IN', message: frame, error });
         return;
@@ -204,7 +270,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
     reason: RpcEventMap['callRefused']['reason'],
     error: RpcError,
   ): void {
-    if (!isSend) this.sendText(encodeCallError(this.protocol, frame.messageId, error));
+    if (!isSend) this.sendCallError(frame.messageId, error, frame.action);
     this.rt.dispatcher.emit('callRefused', {
       station: this.handle,
       action: frame.action,
@@ -238,12 +304,10 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
         this.rt.stats.validationFailures++;
         d.emit('validationFailure', { station: this.handle, direction: 'OUT', message: sent, error });
         // The station still gets an answer rather than waiting for its timeout.
-        this.sendText(
-          encodeCallError(
-            this.protocol,
-            frame.messageId,
-            new RpcError('InternalError', 'Response failed validation'),
-          ),
+        this.sendCallError(
+          frame.messageId,
+          new RpcError('InternalError', 'Response failed validation'),
+          frame.action,
         );
         return;
       }
@@ -280,7 +344,34 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
             ? error.message
             : 'Internal error while handling the call',
         );
-    this.sendText(encodeCallError(this.protocol, frame.messageId, rpcError));
+    this.sendCallError(frame.messageId, rpcError, frame.action);
+  }
+
+  /**
+   * Answer a CALL with a CALLERROR: past the send interceptors (which see every frame) and observed
+   * like every other outbound frame. `text`: the decoder's ready-made reply to a bad frame.
+   */
+  private sendCallError(messageId: string, error: RpcError, action: string | undefined, text?: string): void {
+    const d = this.rt.dispatcher;
+    const observed = d.has('message');
+    if (!observed && !d.interceptsSend) {
+      this.sendText(text ?? encodeCallError(this.protocol, messageId, error));
+      return;
+    }
+    const frame: CallErrorFrame = {
+      type: 4,
+      messageId,
+      errorCode: error.codeFor(this.protocol),
+      errorDescription: error.description,
+      errorDetails: error.details,
+    };
+    if (
+      d.interceptsSend &&
+      !d.allowSend(this.handle, [4, messageId, frame.errorCode, frame.errorDescription, frame.errorDetails])
+    )
+      return;
+    if (this.sendText(text ?? encodeCallError(this.protocol, messageId, error)) && observed)
+      this.observe(frame, 'OUT', action, undefined);
   }
 
   private onResult(frame: CallResultFrame): void {
