@@ -130,6 +130,7 @@ export class PluginHost {
         d.handlers.setFallback(action, h);
         m.fallbacks.push(action);
       },
+      reportError: (error, hook = 'plugin') => d.dispatcher.pluginFailed(m.plugin.name, hook, error),
       redact: (value) => d.dispatcher.redaction.value(value),
     };
   }

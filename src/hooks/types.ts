@@ -280,6 +280,11 @@ export interface PluginContext {
    * handler, version-specific or not, always wins; the application's `'*'` does not).
    */
   fallback(action: string, handler: FallbackHandler): void;
+  /**
+   * Report a failure of the plugin's own work (a store, a sink, a timer): counted, logged and emitted
+   * as `pluginError` like a failing hook. Nothing a plugin does should fail silently.
+   */
+  reportError(error: unknown, hook?: string): void;
   /** Redact a value the way the registered redactors do (sinks use it before anything leaves). */
   redact<T>(value: T): T;
 }

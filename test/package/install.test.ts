@@ -93,6 +93,7 @@ describe('the packed package', () => {
         'dist/protocol/index.js',
         'dist/protocol/schemas/ocpp1.6.json',
         'dist/translation/index.js',
+        'dist/plugins/index.js',
       ]),
     );
     expect(
@@ -108,7 +109,8 @@ describe('the packed package', () => {
       `import { createCsms, createStation } from 'ocpp-actors';
 import { decodeFrame } from 'ocpp-actors/protocol';
 import { presets } from 'ocpp-actors/translation';
-const csms = createCsms();
+import { heartbeatPlugin, metricsPlugin } from 'ocpp-actors/plugins';
+const csms = createCsms({ plugins: [heartbeatPlugin(), metricsPlugin()] });
 const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
 const station = createStation({ url: 'ws://127.0.0.1:' + port, identity: 'CP-ESM', protocols: ['ocpp1.6'] });
 csms.handle('BootNotification', () => ({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 60 }));
@@ -128,7 +130,8 @@ console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, ty
       `const { createCsms, RpcError } = require('ocpp-actors');
 const { decodeFrame } = require('ocpp-actors/protocol');
 const { mergePresets } = require('ocpp-actors/translation');
-const csms = createCsms({ protocols: ['ocpp1.6'] });
+const { heartbeatPlugin } = require('ocpp-actors/plugins');
+const csms = createCsms({ protocols: ['ocpp1.6'], plugins: [heartbeatPlugin()] });
 console.log(typeof csms.listen, new RpcError('NotSupported').kind, decodeFrame('nope', 'ocpp1.6').ok, typeof mergePresets);
 csms.close();
 `,
@@ -183,7 +186,10 @@ csms.close();
 const CONSUMER = `import { createCsms, createStation, StationNotConnectedError, type CsmsOptions } from 'ocpp-actors';
 import { decodeFrame, validatePayload, type Ocpp16 } from 'ocpp-actors/protocol';
 import { mergePresets, presets } from 'ocpp-actors/translation';
+import { createPlugin, metricsPlugin, type OcppPlugin } from 'ocpp-actors/plugins';
 
+export const metrics = metricsPlugin({ path: '/metrics' });
+export const mine: OcppPlugin = createPlugin({ name: 'mine', level: 2, onConnection: (s) => void s.identity });
 export const map = mergePresets(presets.ocpp16_to_ocpp21);
 const options: CsmsOptions = { protocols: ['ocpp1.6', 'ocpp2.0.1'], securityProfile: 0 };
 const csms = createCsms(options);

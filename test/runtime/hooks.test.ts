@@ -105,7 +105,11 @@ describe('plugin hooks', () => {
     const rpcError = expect.any(RpcError);
     // onInit(ctx): the plugin's context, with the bound port (the seed's onInit(server)).
     expect(args('onInit')[0]).toEqual([
-      expect.objectContaining({ port: expect.any(Number), csms: expect.any(Object), bus: expect.any(Object) }),
+      expect.objectContaining({
+        port: expect.any(Number),
+        csms: expect.any(Object),
+        bus: expect.any(Object),
+      }),
     ]);
     expect(args('onConnection')[0]).toEqual([station('CP1')]);
     expect(args('onDisconnect')).toContainEqual([station('CP1'), 4000, 'Replaced by a newer connection']);
