@@ -1,9 +1,6 @@
 import {
   type Attributes,
-  type Context,
-  context,
   type Link,
-  propagation,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -94,8 +91,14 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
     level: 1,
     traceContext(identity, messageId) {
       const span = stations.get(identity)?.open.get(messageId);
-      const carrier: Record<string, string> = {};
-      if (span) propagation.inject(trace.setSpan(context.active() as Context, span), carrier);
+      if (!span) return {};
+      // W3C Trace Context written directly: the global propagator is a no-op unless the app set one.
+      const c = span.spanContext();
+      const carrier: Record<string, string> = {
+        traceparent: `00-${c.traceId}-${c.spanId}-${(c.traceFlags & 0xff).toString(16).padStart(2, '0')}`,
+      };
+      const state = c.traceState?.serialize();
+      if (state) carrier.tracestate = state;
       return carrier;
     },
     setup() {
