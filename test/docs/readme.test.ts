@@ -46,6 +46,7 @@ function write(block: Block, replace: (code: string) => string = (c) => c): stri
   const file = join(dir, `readme-line-${block.line}.ts`);
   const code = replace(block.code)
     .replaceAll("from 'ocpp-actors/protocol'", `from '${join(ROOT, 'src/protocol/index.js')}'`)
+    .replaceAll("from 'ocpp-actors/plugins'", `from '${join(ROOT, 'src/plugins/index.js')}'`)
     .replaceAll("from 'ocpp-actors'", `from '${join(ROOT, 'src/index.js')}'`);
   writeFileSync(file, code);
   return file;

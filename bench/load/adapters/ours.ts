@@ -12,10 +12,14 @@ type Api = typeof import('../../../src/index.js');
 const api: Api = await import(pathToFileURL(resolve('dist/index.js')).href);
 
 const errors = new ErrorCounter();
+/** Plugins the `ours-plugins` adapter sets before importing this one. */
+const plugins = (globalThis as { benchPlugins?: Parameters<Api['createCsms']>[0] & object }).benchPlugins
+  ?.plugins;
 const csms = api.createCsms({
   protocols: ['ocpp1.6', 'ocpp2.0.1'],
   connectionRateLimit: false,
   pingIntervalMs: 0,
+  ...(plugins ? { plugins } : {}),
 });
 if (!csms.options.strict) throw new Error('our adapter must run with strict validation on');
 api.registerDefaultHandlers(csms);
@@ -58,4 +62,4 @@ const adapter: Adapter = {
   },
 };
 
-await runAdapter('ours', adapter, errors);
+await runAdapter(plugins ? 'ours-plugins' : 'ours', adapter, errors);
