@@ -37,6 +37,7 @@ import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
+import { inspectStations } from './inspect-stations.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
 import { PluginHost } from './plugin-host.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
@@ -327,6 +328,8 @@ export class Csms {
       get connectedCount() {
         return csms.live.size;
       },
+      inspect: (identities, observer) =>
+        inspectStations(this.system, identities, observer, (id) => this.stations.get(id)?.actor),
     };
   }
 

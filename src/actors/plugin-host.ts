@@ -44,12 +44,13 @@ export class PluginHost {
     const m: Mounted = { plugin, fallbacks: [], setup: undefined };
     this.mounted.set(plugin.name, m);
     if (plugin.setup) {
-      const ctx = this.contextFor(m);
-      m.setup = Promise.resolve()
-        .then(() => plugin.setup!(ctx))
-        .catch((error) => {
-          this.d.dispatcher.pluginFailed(plugin.name, 'setup', error);
-        });
+      // Synchronously: what setup registers (fallback handlers, say) is in place when plugin() returns.
+      const failed = (error: unknown) => this.d.dispatcher.pluginFailed(plugin.name, 'setup', error);
+      try {
+        m.setup = Promise.resolve(plugin.setup(this.contextFor(m))).catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     }
     if (this.started && plugin.onInit) void this.init(m);
   }

@@ -248,6 +248,16 @@ export interface PluginCsms {
   /** Use the circuit breaker on calls to stations from now on (stations connected later). */
   useBreaker(settings: { failureThreshold?: number; resetTimeoutMs?: number }): void;
   readonly connectedCount: number;
+  /**
+   * Relay the XState inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`, as XState
+   * emits them) of the stations in `identities` (a live set: add and remove at will) and of their child
+   * actors to `observer`. Each station already running is announced (actor + current snapshot) when it is
+   * added through `announce`. Returns the stop function.
+   */
+  inspect(
+    identities: ReadonlySet<string>,
+    observer: (event: unknown) => void,
+  ): { announce(identity: string): boolean; stop(): void };
 }
 
 /** The subset of the CSMS's bus plugins use (the full `Bus` is `csms.bus`). */

@@ -23,6 +23,7 @@ export {
   connectionGuardPlugin,
 } from './connection-guard.js';
 export { heartbeatPlugin } from './heartbeat.js';
+export { type InspectorOptions, type InspectorPlugin, inspectorPlugin } from './inspector.js';
 export { type MessageDedupOptions, type MessageDedupPlugin, messageDedupPlugin } from './message-dedup.js';
 export { type MetricsOptions, type MetricsPlugin, type MetricsSnapshot, metricsPlugin } from './metrics.js';
 export { type OtelOptions, type OtelPlugin, otelPlugin } from './otel.js';
