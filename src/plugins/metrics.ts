@@ -34,6 +34,7 @@ export interface MetricsPlugin extends OcppPlugin {
   handler(req: IncomingMessage, res: ServerResponse): void;
 }
 
+const MAX_ACTIONS = 256;
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Prometheus metrics of connections, messages, call latency, errors, breakers and plugin errors. */
@@ -93,6 +94,39 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     labelNames: ['plugin'] as const,
     registers,
   });
+
+  // Label sets resolved once per (action, direction, type): prom-client hashes labels on every inc().
+  const messageChild = new Map<string, { inc(): void }>();
+  const latencyChild = new Map<string, { observe(v: number): void }>();
+  // Action names come from stations: past MAX_ACTIONS distinct ones (far more than OCPP has), the rest
+  // are counted as "other" so a station sending made-up actions cannot grow the registry without bound.
+  const actions = new Set<string>();
+  const actionLabel = (action: string) => {
+    if (actions.has(action)) return action;
+    if (actions.size >= MAX_ACTIONS) return 'other';
+    actions.add(action);
+    return action;
+  };
+  const countMessage = (raw: string, direction: string, type: string) => {
+    const action = actionLabel(raw);
+    const key = `${action}\u0000${direction}\u0000${type}`;
+    let c = messageChild.get(key);
+    if (!c) {
+      c = messages.labels(action, direction, type);
+      messageChild.set(key, c);
+    }
+    c.inc();
+  };
+  const observeLatency = (raw: string, direction: string, seconds: number) => {
+    const action = actionLabel(raw);
+    const key = `${action}\u0000${direction}`;
+    let h = latencyChild.get(key);
+    if (!h) {
+      h = latency.labels(action, direction);
+      latencyChild.set(key, h);
+    }
+    h.observe(seconds);
+  };
 
   const startedAt = Date.now();
   const breakerOf = new Map<string, 'open' | 'halfOpen'>();
@@ -169,11 +203,11 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
         const dir = direction === 'IN' ? 'in' : 'out';
         if (direction === 'IN') n.messagesIn++;
         else n.messagesOut++;
-        messages.inc({ action: ctx.action ?? 'unknown', direction: dir, type: ctx.type });
+        countMessage(ctx.action ?? 'unknown', dir, ctx.type);
         // An answer's latency is its CALL's: the CALL went the other way.
         const callDir = direction === 'IN' ? 'out' : 'in';
         if (ctx.latencyMs !== undefined && ctx.action)
-          latency.observe({ action: ctx.action, direction: callDir }, ctx.latencyMs / 1000);
+          observeLatency(ctx.action, callDir, ctx.latencyMs / 1000);
         if (message.type === 4) errors.inc({ code: message.errorCode, direction: dir });
       },
       validationFailure: () => {

@@ -235,6 +235,18 @@ describe('metricsPlugin', () => {
     expect(await t.csms.metrics()).toMatch(/^ocpp_connections_total 1$/m);
   });
 
+  it('bounds the action labels a station can create with made-up actions', async () => {
+    const metrics = metricsPlugin();
+    const t = await startCsms({ plugins: [metrics] });
+    const s = await t.boot('CP1');
+    for (let i = 0; i < 300; i++) s.send([2, `m${i}`, `Made${i}`, {}]);
+    await s.waitFor((m) => m[1] === 'm299');
+    const text = await metrics.registry.getSingleMetricAsString('ocpp_messages_total');
+    const actions = new Set([...text.matchAll(/action="([^"]+)"/g)].map((m) => m[1]));
+    expect(actions.size).toBeLessThanOrEqual(257);
+    expect(actions.has('other')).toBe(true);
+  });
+
   it('counts plugin errors and security events, and calls onSnapshot on its interval', async () => {
     const snaps: number[] = [];
     const metrics = metricsPlugin({ intervalMs: 20, onSnapshot: (s) => snaps.push(s.totalPluginErrors) });
