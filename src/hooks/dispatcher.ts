@@ -73,6 +73,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   private inboundMiddleware: OcppPlugin[] = [];
   private outboundMiddleware: OcppPlugin[] = [];
   private httpRoutes: OcppPlugin[] = [];
+  private translators: OcppPlugin[] = [];
   /** Failures (throws, rejections, timeouts) per plugin name since start. */
   readonly pluginErrors = new Map<string, number>();
   readonly redaction = new Redaction();
@@ -103,6 +104,9 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   }
   get rewritesInbound(): boolean {
     return this.inboundMiddleware.length > 0;
+  }
+  get translatesCalls(): boolean {
+    return this.translators.length > 0;
   }
   get rewritesOutbound(): boolean {
     return this.outboundMiddleware.length > 0;
@@ -175,6 +179,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     this.inboundMiddleware = ps.filter((p) => p.transformInbound);
     this.outboundMiddleware = ps.filter((p) => p.transformOutbound);
     this.httpRoutes = ps.filter((p) => p.onHttpRequest);
+    this.translators = ps.filter((p) => p.translateInbound);
     this.redaction.set(ps.filter((p) => p.redact));
   }
 
@@ -314,6 +319,41 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
         out = p.transformOutbound!(station, action, out, kind) ?? out;
       } catch (error) {
         this.pluginFailed(p.name, 'transformOutbound', error);
+      }
+    }
+    return out;
+  }
+
+  /** The first translator's verdict on an inbound CALL. A throwing translator leaves the CALL as it is. */
+  translateCall(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): ReturnType<NonNullable<OcppPlugin['translateInbound']>> {
+    for (const p of this.translators) {
+      try {
+        const t = p.translateInbound!(station, action, payload);
+        if (t !== undefined) return t;
+      } catch (error) {
+        this.pluginFailed(p.name, 'translateInbound', error);
+      }
+    }
+    return undefined;
+  }
+
+  /** The handler's answer to a translated CALL, through the translators' translateAnswer. */
+  translateAnswer(
+    station: StationRef,
+    action: string,
+    response: Record<string, unknown>,
+  ): Record<string, unknown> {
+    let out = response;
+    for (const p of this.translators) {
+      if (!p.translateAnswer) continue;
+      try {
+        out = p.translateAnswer(station, action, out) ?? out;
+      } catch (error) {
+        this.pluginFailed(p.name, 'translateAnswer', error);
       }
     }
     return out;

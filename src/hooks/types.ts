@@ -371,6 +371,25 @@ export interface OcppPlugin {
     kind: 'request' | 'response',
   ): Record<string, unknown> | undefined;
   /**
+   * Present a station's CALL to handlers as a call of another version (schema versioning): runs after
+   * the CALL passed validation against the station's own version; the handler for `protocol` and
+   * `action` gets `payload`. `"reject"` answers NotSupported; undefined leaves the CALL as it is.
+   */
+  translateInbound?(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): { protocol: OcppVersion; action: string; payload: Record<string, unknown> } | 'reject' | undefined;
+  /**
+   * The handler's answer to a CALL `translateInbound` translated, back in the station's version (before
+   * it is validated against the station's schema); undefined keeps it.
+   */
+  translateAnswer?(
+    station: StationRef,
+    action: string,
+    response: Record<string, unknown>,
+  ): Record<string, unknown> | undefined;
+  /**
    * Redact a payload (or any value) on its way out of the process: events plugins and listeners see,
    * sinks, `logPayloads` lines. Handlers keep seeing the original. Return a copy, never mutate.
    */

@@ -30,4 +30,9 @@ export { type OtelOptions, type OtelPlugin, otelPlugin } from './otel.js';
 export { DEFAULT_PII_FIELDS, type PiiRedactorOptions, piiRedactorPlugin } from './pii-redactor.js';
 export type { RedisLike, RedisStyle } from './redis-like.js';
 export { type ReplayBufferOptions, type ReplayBufferPlugin, replayBufferPlugin } from './replay-buffer.js';
+export {
+  type SchemaVersioningOptions,
+  schemaVersioningPlugin,
+  type TransformRule,
+} from './schema-versioning.js';
 export { type SessionLogger, type SessionLogOptions, sessionLogPlugin } from './session-log.js';

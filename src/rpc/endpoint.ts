@@ -238,7 +238,26 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
         return;
       }
     }
-    const handler = this.rt.handlers.get(this.protocol, action);
+    let handledAs = action;
+    let version = this.protocol;
+    if (d.translatesCalls) {
+      const t = d.translateCall(this.handle, action, payload);
+      if (t === 'reject') {
+        this.refuse(
+          frame,
+          isSend,
+          'not-supported',
+          new RpcError('NotSupported', `${action} is not translated`),
+        );
+        return;
+      }
+      if (t) {
+        handledAs = t.action;
+        version = t.protocol;
+        payload = t.payload;
+      }
+    }
+    const handler = this.rt.handlers.get(version, handledAs);
     if (!handler) {
       const known = maySend(this.protocol, this.rt.side === 'csms' ? 'station' : 'csms', action);
       const error = known
@@ -250,7 +269,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
     // Handling time is only ever reported to `message` observers; skip the clock read otherwise.
     const started = d.has('message') ? performance.now() : 0;
     const submitted = this.inbound.submit(
-      new HandlerRun(this, handler, frame, payload, this.protocol, isSend, this.ws, started),
+      new HandlerRun(this, handler, frame, payload, version, isSend, this.ws, started, handledAs),
     );
     if (submitted === 'full') {
       this.refuse(
@@ -296,6 +315,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
       return;
     }
     let response = result as Payload;
+    if (d.translatesCalls) response = d.translateAnswer(this.handle, frame.action, response);
     if (d.rewritesOutbound) response = d.rewriteOutbound(this.handle, frame.action, response, 'response');
     if (this.rt.strict) {
       const error = validatePayload(this.protocol, frame.action, 'response', response);
