@@ -52,11 +52,26 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     help: 'Station connections accepted',
     registers,
   });
-  const messages = new Counter({
+  /**
+   * Frames counted in plain numbers and handed to prom-client when it collects: its inc() hashes and
+   * validates the label set on every call (~1 µs), which per frame was most of this plugin's cost.
+   */
+  const frameCounts = new Map<
+    string,
+    { labels: { action: string; direction: string; type: string }; n: number; synced: number }
+  >();
+  new Counter({
     name: 'ocpp_messages_total',
     help: 'OCPP frames by action, direction (in/out) and type',
     labelNames: ['action', 'direction', 'type'] as const,
     registers,
+    collect() {
+      for (const c of frameCounts.values()) {
+        if (c.n === c.synced) continue;
+        this.inc(c.labels, c.n - c.synced);
+        c.synced = c.n;
+      }
+    },
   });
   const latency = new Histogram({
     name: 'ocpp_call_duration_seconds',
@@ -96,7 +111,6 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
   });
 
   // Label sets resolved once per (action, direction, type): prom-client hashes labels on every inc().
-  const messageChild = new Map<string, { inc(): void }>();
   const latencyChild = new Map<string, { observe(v: number): void }>();
   // Action names come from stations: past MAX_ACTIONS distinct ones (far more than OCPP has), the rest
   // are counted as "other" so a station sending made-up actions cannot grow the registry without bound.
@@ -110,12 +124,12 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
   const countMessage = (raw: string, direction: string, type: string) => {
     const action = actionLabel(raw);
     const key = `${action}\u0000${direction}\u0000${type}`;
-    let c = messageChild.get(key);
+    let c = frameCounts.get(key);
     if (!c) {
-      c = messages.labels(action, direction, type);
-      messageChild.set(key, c);
+      c = { labels: { action, direction, type }, n: 0, synced: 0 };
+      frameCounts.set(key, c);
     }
-    c.inc();
+    c.n++;
   };
   const observeLatency = (raw: string, direction: string, seconds: number) => {
     const action = actionLabel(raw);
