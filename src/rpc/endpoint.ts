@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
+import type { ReceiveVerdict } from '../hooks/dispatcher.js';
 import type { RpcEventMap } from '../hooks/types.js';
 import { maySend } from '../protocol/actions.js';
 import { type BadFrame, decodeFrame } from '../protocol/decode.js';
@@ -14,6 +15,7 @@ import { NOREPLY } from './handlers.js';
 import { InboundCalls, type InboundHost } from './inbound-calls.js';
 import { RpcLink } from './link.js';
 import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
+import { ReceiveGate, type ReceiveGateHost } from './receive-gate.js';
 import type { CallOptions } from './runtime.js';
 
 /**
@@ -21,7 +23,10 @@ import type { CallOptions } from './runtime.js';
  * handler → encode → socket. Subclasses add what is side-specific (the CSMS station actor gates
  * calls on registration and feeds its machines; the station client reconnects).
  */
-export abstract class RpcEndpoint extends RpcLink implements OutboundHost, InboundHost, HandlerHost {
+export abstract class RpcEndpoint
+  extends RpcLink
+  implements OutboundHost, InboundHost, HandlerHost, ReceiveGateHost
+{
   // Created on first use: an idle station never needs them (~200 B each with their queues).
   private outboundCalls: OutboundCalls | undefined;
   private inboundCalls: InboundCalls | undefined;
@@ -84,66 +89,35 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
         { identity: this.identity, raw: d.redacting ? d.redaction.text(raw) : raw },
         'ocpp in',
       );
-    if (this.held) {
-      this.holdBack(raw);
+    // Through the gate while interceptors exist (and after: frames it still holds keep their order).
+    if (d.interceptsReceive || this.gate) {
+      this.gate ??= new ReceiveGate(this);
+      this.gate.receive(raw);
       return;
-    }
-    if (d.interceptsReceive) {
-      const verdict = d.allowReceive(this.handle, raw);
-      if (verdict === false) return;
-      if (verdict !== true) {
-        this.held = [];
-        this.awaitVerdict(verdict, raw, this.ws);
-        return;
-      }
     }
     this.process(raw);
   }
 
-  /**
-   * Frames that arrived while an async interceptor decides on an earlier one: they wait, in order,
-   * bounded like the inbound queue (past it a frame is dropped and reported as a flood).
-   */
-  private held: { raw: string; ws: WebSocket | undefined }[] | undefined;
+  private gate: ReceiveGate | undefined;
 
-  private holdBack(raw: string): void {
-    if (this.held!.length >= this.rt.maxInboundWaiting) {
-      this.rt.dispatcher.emit('rateLimitExceeded', { station: this.handle, handshake: undefined, raw });
-      this.securityEvent('MESSAGE_FLOOD', { waitingForInterceptor: this.held!.length });
-      return;
-    }
-    this.held!.push({ raw, ws: this.ws });
+  // --- ReceiveGateHost ---
+  /** @internal */
+  boundSocket(): WebSocket | undefined {
+    return this.ws;
   }
-
-  private awaitVerdict(verdict: Promise<boolean>, raw: string, ws: WebSocket | undefined): void {
-    verdict
-      .then((ok) => {
-        // A frame of a socket since replaced is not answered on its successor.
-        if (ok && ws === this.ws) this.process(raw);
-      })
-      .catch((error) => this.jobFailed(error))
-      .finally(() => this.releaseHeld());
-  }
-
-  private releaseHeld(): void {
+  /** @internal */
+  interceptReceive(raw: string): ReceiveVerdict {
     const d = this.rt.dispatcher;
-    const held = this.held;
-    while (held && held.length > 0) {
-      const { raw, ws } = held.shift()!;
-      if (ws !== this.ws) continue;
-      const verdict = d.interceptsReceive ? d.allowReceive(this.handle, raw) : true;
-      if (verdict === false) continue;
-      if (verdict === true) {
-        this.process(raw);
-        continue;
-      }
-      this.awaitVerdict(verdict, raw, ws);
-      return;
-    }
-    this.held = undefined;
+    return d.interceptsReceive ? d.allowReceive(this.handle, raw) : true;
+  }
+  /** @internal */
+  heldOverflow(raw: string, waiting: number): void {
+    this.rt.dispatcher.emit('rateLimitExceeded', { station: this.handle, handshake: undefined, raw });
+    this.securityEvent('MESSAGE_FLOOD', { waitingForInterceptor: waiting });
   }
 
-  private process(raw: string): void {
+  /** @internal Decode and handle a frame the interceptors let through. */
+  process(raw: string): void {
     const d = this.rt.dispatcher;
     const decoded = decodeFrame(raw, this.protocol);
     if (!decoded.ok) {
