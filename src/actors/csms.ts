@@ -8,7 +8,7 @@ import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
 import { Dispatcher } from '../hooks/dispatcher.js';
 import { CSMS_EVENT_NAMES } from '../hooks/event-names.js';
-import type { CsmsEventMap, CsmsEventName, OcppPlugin, PluginCsms } from '../hooks/types.js';
+import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
 import { breakerMachineWith } from '../machines/breaker.js';
 import type { Payload } from '../protocol/frames.js';
 import type {
@@ -37,8 +37,8 @@ import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
-import { inspectStations } from './inspect-stations.js';
 import { type CsmsOptions, type ResolvedCsmsOptions, resolveCsmsOptions } from './options.js';
+import { pluginFacade } from './plugin-facade.js';
 import { PluginHost } from './plugin-host.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
 import { emitTlsRefusal } from './refusals.js';
@@ -145,7 +145,17 @@ export class Csms {
       handlers: this.handlers,
       logger,
       bus: this.bus,
-      csms: this.pluginFacade(spread),
+      csms: pluginFacade({
+        nodeId: this.nodeId,
+        runtime: this.runtime,
+        system: this.system,
+        live: this.live,
+        jitter: spread,
+        station: (id) => this.stations.get(id),
+        call: (id, action, payload) => this.call(id, action as never, payload as never),
+        enqueue: (id, action, payload, options) =>
+          this.enqueue(id, action as never, payload as never, options),
+      }),
       options: () => this.current,
     });
     for (const p of o.plugins) this.pluginHost.add(p);
@@ -303,34 +313,6 @@ export class Csms {
   /** Plugin hook failures (throws, rejections, timeouts) per plugin name, since start. */
   pluginErrors(): ReadonlyMap<string, number> {
     return this.dispatcher.pluginErrors;
-  }
-
-  /** What plugins may do through the CSMS (see PluginContext.csms). */
-  private pluginFacade(spread: (ms: number) => number): PluginCsms {
-    const csms = this;
-    return {
-      nodeId: this.nodeId,
-      call: (identity, action, payload) => this.call(identity, action as never, payload as never),
-      enqueue: (identity, action, payload, options) =>
-        this.enqueue(identity, action as never, payload as never, options),
-      close: async (identity, code = 1000, reason = '') => {
-        const s = this.stations.get(identity);
-        if (!s?.connected) return false;
-        await s.close(code, reason);
-        return true;
-      },
-      sendRaw: (identity, text) => this.stations.get(identity)?.sendRaw(text) ?? false,
-      useBreaker: (settings) => {
-        const rt = this.runtime as { -readonly [K in keyof CsmsRuntime]: CsmsRuntime[K] };
-        rt.breakerMachine = breakerMachineWith(spread);
-        rt.breakerInput = settings;
-      },
-      get connectedCount() {
-        return csms.live.size;
-      },
-      inspect: (identities, observer) =>
-        inspectStations(this.system, identities, observer, (id) => this.stations.get(id)?.actor),
-    };
   }
 
   /** Prometheus text from the plugins' getCustomMetrics and the runtime's own gauges. */
