@@ -1,6 +1,7 @@
 /** Options of the load benchmark: `--flag value` (or `--flag=value`), else env `BENCH_LOAD_<FLAG>`. */
 
-export const SERVERS = ['ours', 'bare', 'ocpp-rpc', 'ocpp-ws-io'] as const;
+/** `ours-plugins`: ours with metricsPlugin + otelPlugin (SDK, no-op exporter) + sessionLogPlugin registered. */
+export const SERVERS = ['ours', 'ours-plugins', 'bare', 'ocpp-rpc', 'ocpp-ws-io'] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 export interface Config {

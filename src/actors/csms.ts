@@ -7,6 +7,7 @@ import type { AnyActorRef } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
 import { Dispatcher } from '../hooks/dispatcher.js';
+import { CSMS_EVENT_NAMES } from '../hooks/event-names.js';
 import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
 import { breakerMachineWith } from '../machines/breaker.js';
 import type { Payload } from '../protocol/frames.js';
@@ -44,6 +45,8 @@ import {
   type ResolvedCsmsOptions,
   resolveCsmsOptions,
 } from './options.js';
+import { pluginFacade } from './plugin-facade.js';
+import { PluginHost } from './plugin-host.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
 import { emitTlsRefusal } from './refusals.js';
 import { RememberedStations } from './remembered-stations.js';
@@ -92,6 +95,7 @@ export class Csms {
   /** This node's place in a cluster, on a cluster bus only (see cluster/seat.ts). */
   private readonly cluster: ClusterSeat | undefined;
   private stopExpiredReports: (() => void) | undefined;
+  private readonly pluginHost: PluginHost;
   /** Failed TLS handshakes on our servers and on attached https servers. */
   private readonly tlsEvents: TlsServerEvents = {
     refused: (r) => emitTlsRefusal(this.dispatcher, r),
@@ -103,8 +107,7 @@ export class Csms {
     this.current = o;
     this.nodeId = o.nodeId ?? `csms-${randomUUID().slice(0, 8)}`;
     const logger = o.logger ?? silentLogger;
-    this.dispatcher = new Dispatcher(logger);
-    for (const p of o.plugins) this.dispatcher.register(p);
+    this.dispatcher = new Dispatcher(logger, CSMS_EVENT_NAMES);
     const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
     const byIdentity = (id: string) => this.stations.get(id);
     this.system = createStationSystem(logger, o.clock, o.inspect);
@@ -154,6 +157,25 @@ export class Csms {
       replayStateOf: (identity) => this.queues.stateOf(identity),
     };
     this.queues = new OfflineQueues(this.bus, byIdentity, this.dispatcher, logger, spread);
+    this.pluginHost = new PluginHost({
+      dispatcher: this.dispatcher,
+      handlers: this.handlers,
+      logger,
+      bus: this.bus,
+      csms: pluginFacade({
+        nodeId: this.nodeId,
+        runtime: this.runtime,
+        system: this.system,
+        live: this.live,
+        jitter: spread,
+        station: (id) => this.stations.get(id),
+        call: (id, action, payload) => this.call(id, action as never, payload as never),
+        enqueue: (id, action, payload, options) =>
+          this.enqueue(id, action as never, payload as never, options),
+      }),
+      options: () => this.current,
+    });
+    for (const p of o.plugins) this.pluginHost.add(p);
     this.remembered = new RememberedStations(
       () => this.current.maxKnownStations,
       (_identity, station) => this.forget(station, 'capacity', false),
@@ -166,6 +188,8 @@ export class Csms {
       auth: () => (this.cluster ? this.cluster.auth : this.current.auth),
       accepted: (ws, handshake) => this.accept(ws, handshake),
     });
+    this.upgradeOptions.admit = (info) =>
+      this.dispatcher.gatesHandshakes ? this.dispatcher.admitHandshake(info) : undefined;
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
     this.servers = new ServerSet(this.upgrade, this.tlsEvents, (error) =>
       this.dispatcher.emit('transportError', { station: undefined, error }),
@@ -177,6 +201,7 @@ export class Csms {
         known: () => this.stations.size,
         pendingHandshakes: () => this.upgrade.pendingStats(),
         forgottenAtCapacity: () => this.remembered.forgottenAtCapacity,
+        bus: () => this.bus.stats(),
       },
       this.dispatcher,
     );
@@ -301,9 +326,23 @@ export class Csms {
     return this.dispatcher.on(name, listener);
   }
 
+  /**
+   * Register plugins: their hooks run by level (4, 3, 2, 1), then registration order. Throws
+   * UnknownHookError for an `on*` name that is no hook, DuplicatePluginError for a name in use.
+   */
   plugin(...plugins: OcppPlugin[]): this {
-    for (const p of plugins) this.dispatcher.register(p);
+    for (const p of plugins) this.pluginHost.add(p);
     return this;
+  }
+
+  /** Remove a plugin by name: its hooks stop at once, then its teardown runs. False if none had it. */
+  removePlugin(name: string): Promise<boolean> {
+    return this.pluginHost.remove(name);
+  }
+
+  /** Plugin hook failures (throws, rejections, timeouts) per plugin name, since start. */
+  pluginErrors(): ReadonlyMap<string, number> {
+    return this.dispatcher.pluginErrors;
   }
 
   /** Prometheus text from the plugins' getCustomMetrics and the runtime's own gauges. */
@@ -326,7 +365,13 @@ export class Csms {
       const warning = o.protocols.includes('ocpp1.6') ? rsa2048Warning(o.tls.cert) : undefined;
       if (warning) (o.logger ?? silentLogger).warn({}, warning);
     }
-    const server = createOcppServer(o.securityProfile, o.tls, o.handshakeTimeoutMs, this.tlsEvents);
+    const server = createOcppServer(
+      o.securityProfile,
+      o.tls,
+      o.handshakeTimeoutMs,
+      this.tlsEvents,
+      (req, res) => this.dispatcher.serveHttp(req, res),
+    );
     const addr = await this.servers.listen(server, options.port ?? 9000, options.host ?? '0.0.0.0');
     await this.started(addr.port);
     return { port: addr.port, host: addr.address };
@@ -358,7 +403,11 @@ export class Csms {
     if (problems.length) throw new OptionsError(problems);
     this.servers.setSecureContext(secureContextOptions(merged.tls!));
     this.current = merged;
-    this.dispatcher.emit('tlsUpdated', { at: new Date() });
+    const t = merged.tls!;
+    this.dispatcher.emit('tlsUpdated', {
+      at: new Date(),
+      tls: { cert: t.cert, ca: t.ca, crl: t.crl, minVersion: t.minVersion, ciphers: t.ciphers },
+    });
   }
 
   private async started(port: number | undefined): Promise<void> {
@@ -366,6 +415,7 @@ export class Csms {
     await this.cluster?.start();
     this.keepalive.start();
     this.telemetry.start(this.current.telemetryIntervalMs);
+    await this.pluginHost.start(port);
     await this.dispatcher.emitAndWait('init', { port });
   }
 
@@ -440,6 +490,7 @@ export class Csms {
     this.upgrade.close();
     await this.servers.close();
     await this.dispatcher.emitAndWait('closed', {});
+    await this.pluginHost.close();
   }
 }
 

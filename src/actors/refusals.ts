@@ -17,7 +17,8 @@ export interface RefusalClass {
 
 /** The one place that says which handshake refusal is which event (table-tested). */
 export function classifyRefusal(r: Refusal): RefusalClass {
-  const credentials = r.status === 401 || r.status === 403 || r.reason === 'unknown-station';
+  const policy = r.reason === 'refused-by-policy';
+  const credentials = !policy && (r.status === 401 || r.status === 403 || r.reason === 'unknown-station');
   const security =
     r.status === 429
       ? 'RATE_LIMIT_EXCEEDED'
@@ -25,7 +26,7 @@ export function classifyRefusal(r: Refusal): RefusalClass {
         ? 'INVALID_IDENTITY'
         : r.reason === 'certificate-mismatch' || r.reason === 'certificate-required'
           ? 'CERTIFICATE_REJECTED'
-          : r.status === 401 || r.status === 403
+          : !policy && (r.status === 401 || r.status === 403)
             ? 'AUTH_FAILED'
             : undefined;
   return { event: credentials ? 'authFailed' : 'handshakeRejected', security, rateLimited: r.status === 429 };
@@ -34,7 +35,7 @@ export function classifyRefusal(r: Refusal): RefusalClass {
 /** Emit the events of a refused handshake. */
 export function emitRefusal(d: Dispatcher<CsmsEventMap>, handshake: HandshakeInfo, r: Refusal): void {
   const c = classifyRefusal(r);
-  d.emit(c.event, { handshake, status: r.status, reason: r.reason });
+  d.emit(c.event, { handshake, status: r.status, reason: 'detail' in r ? r.detail : r.reason });
   if (c.rateLimited) d.emit('rateLimitExceeded', { station: undefined, handshake, raw: undefined });
   if (!c.security) return;
   const certificate = 'certificate' in r ? r.certificate : undefined;

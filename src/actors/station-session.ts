@@ -208,6 +208,11 @@ export class StationSession extends RpcEndpoint {
     this.ws?.terminate();
   }
 
+  /** @internal A frame a plugin built (a remembered answer, say), put on the socket as it is. */
+  sendRaw(text: string): boolean {
+    return this.sendText(text);
+  }
+
   ping(): void {
     const ws = this.ws;
     if (!ws) return;

@@ -9,6 +9,7 @@ export interface TelemetrySources {
   known(): number;
   pendingHandshakes(): { pending: number; tooManyPending: number; timedOut: number };
   forgottenAtCapacity(): number;
+  bus(): object;
 }
 
 /** The `telemetry` event on a timer, and the Prometheus text of `csms.metrics()`, from one set of numbers. */
@@ -45,6 +46,7 @@ export class Telemetry {
       stationsForgottenAtCapacity: s.forgottenAtCapacity(),
       uptimeMs: Date.now() - this.startedAt,
       memory: process.memoryUsage(),
+      bus: s.bus(),
     };
   }
 

@@ -1,6 +1,7 @@
 import { type Csms, createCsms } from '../actors/csms.js';
 import { registerDefaultHandlers } from '../actors/default-handlers.js';
 import { OptionsError } from '../actors/errors.js';
+import { metricsPlugin } from '../plugins/metrics.js';
 import { parseFlags, UsageError } from './args.js';
 import { type SecurityFlags, ServeSecurity, securityFlagProblems } from './serve-security.js';
 
@@ -165,6 +166,8 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
       ...(bus && { bus, nodeId: bus.nodeId }),
       ...(opts.rateLimit !== undefined && { connectionRateLimit: opts.rateLimit }),
       ...(opts.handshakeTimeoutMs !== undefined && { handshakeTimeoutMs: opts.handshakeTimeoutMs }),
+      // GET /metrics on the same port: Prometheus text.
+      plugins: [metricsPlugin({ intervalMs: 0 })],
     }),
   );
   csms.on('connected', ({ station, reconnect }) =>

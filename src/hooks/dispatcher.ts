@@ -1,5 +1,17 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HandshakeInfo } from '../transport/handshake.js';
 import type { Logger } from '../util/logger.js';
-import type { CsmsEventMap, OcppPlugin, OutboundMessage, RpcEventMap, StationRef } from './types.js';
+import { DuplicatePluginError, PluginTimeoutError } from './errors.js';
+import { checkPluginKeys } from './plugin-keys.js';
+import { Redaction } from './redaction.js';
+import type {
+  CsmsEventMap,
+  HandshakeVerdict,
+  OcppPlugin,
+  OutboundMessage,
+  RpcEventMap,
+  StationRef,
+} from './types.js';
 
 /** What every event map a dispatcher serves has: the event its own failures are reported as. */
 export type EventMapBase = Pick<RpcEventMap, 'pluginError'>;
@@ -10,10 +22,10 @@ type Listeners = Record<string, ((event: never) => void)[] | undefined>;
 
 /**
  * Which hook observes which event, and how the event is spread into the hook's arguments. Keyed by
- * the CSMS's names: a station client's dispatcher uses the entries whose events it has.
+ * the CSMS's names: a station client's dispatcher uses the entries whose events it has. `init` is not
+ * here: onInit gets the plugin's context (see `init`).
  */
 const HOOKS: { [K in keyof CsmsEventMap]?: (p: OcppPlugin) => Listener<CsmsEventMap, K> | undefined } = {
-  init: (p) => p.onInit && ((e) => p.onInit!(e)),
   connected: (p) => p.onConnection && ((e) => p.onConnection!(e.station)),
   disconnected: (p) => p.onDisconnect && ((e) => p.onDisconnect!(e.station, e.code, e.reason)),
   evicted: (p) => p.onEviction && ((e) => p.onEviction!(e.station, e.replacement)),
@@ -21,42 +33,69 @@ const HOOKS: { [K in keyof CsmsEventMap]?: (p: OcppPlugin) => Listener<CsmsEvent
   closed: (p) => p.onClose && (() => p.onClose!()),
   reconfigured: (p) => p.onReconfigure && ((e) => p.onReconfigure!(e.next, e.previous)),
   message: (p) => p.onMessage && ((e) => p.onMessage!(e.station, e)),
-  badMessage: (p) => p.onBadMessage && ((e) => p.onBadMessage!(e.station, e.raw, e.error)),
+  badMessage: (p) => p.onBadMessage && ((e) => p.onBadMessage!(e.station, e.raw, e.error, e.reason)),
   validationFailure: (p) =>
     p.onValidationFailure && ((e) => p.onValidationFailure!(e.station, e.message, e.error)),
-  handlerError: (p) => p.onHandlerError && ((e) => p.onHandlerError!(e.station, e.action, e.error)),
+  handlerError: (p) =>
+    p.onHandlerError && ((e) => p.onHandlerError!(e.station, e.action, e.error, e.messageId)),
   transportError: (p) => p.onError && ((e) => p.onError!(e.station, e.error)),
   securityEvent: (p) => p.onSecurityEvent && ((e) => p.onSecurityEvent!(e)),
   authFailed: (p) => p.onAuthFailed && ((e) => p.onAuthFailed!(e.handshake, e.status, e.reason)),
   rateLimitExceeded: (p) => p.onRateLimitExceeded && ((e) => p.onRateLimitExceeded!(e.station, e.raw)),
-  tlsUpdated: (p) => p.onTLSUpdate && ((e) => p.onTLSUpdate!(e)),
-  telemetry: (p) => p.onTelemetry && ((e) => p.onTelemetry!(e)),
+  tlsUpdated: (p) => p.onTLSUpdate && ((e) => p.onTLSUpdate!(e.tls)),
+  telemetry: (p) => p.onTelemetry && ((e) => p.onTelemetry!(e, e.bus)),
   backpressure: (p) => p.onBackpressure && ((e) => p.onBackpressure!(e.station, e.bufferedAmount)),
   pongTimeout: (p) => p.onPongTimeout && ((e) => p.onPongTimeout!(e.station)),
 };
 
+/** Hooks the runtime waits for (shutdown must let sinks flush), and how long at most per plugin. */
+export const DEFAULT_HOOK_TIMEOUT_MS = 5_000;
+
+/** A receive interceptor's verdict: at once, or later (the station's next frames wait for it). */
+export type ReceiveVerdict = boolean | Promise<boolean>;
+
 /**
- * Fans runtime events out to listeners and plugin hooks, and runs the interceptors and middleware.
- * Observers are called synchronously in registration order and cannot block: a throw or a rejected
- * promise is caught, logged and re-emitted as `pluginError` (never to the listener that failed).
+ * Fans runtime events out to plugin hooks and listeners, and runs the handshake gate, interceptors,
+ * middleware and redactors. Plugins' hooks run first, by level (4, 3, 2, 1) then registration order;
+ * then `on()` listeners in subscription order. Observers are called synchronously and cannot block: a
+ * throw or a rejected promise is caught, counted per plugin, logged and emitted as `pluginError`
+ * (never to the listener that failed).
  */
 export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   private readonly listeners: Listeners = {};
+  private pluginListeners: Listeners = {};
   private readonly owner = new Map<unknown, string>();
+  /** Registered plugins, highest level first, then in registration order. */
   readonly plugins: OcppPlugin[] = [];
+  private handshakeGates: OcppPlugin[] = [];
   private receiveInterceptors: OcppPlugin[] = [];
   private sendInterceptors: OcppPlugin[] = [];
   private inboundMiddleware: OcppPlugin[] = [];
   private outboundMiddleware: OcppPlugin[] = [];
+  private httpRoutes: OcppPlugin[] = [];
+  private translators: OcppPlugin[] = [];
+  /** Failures (throws, rejections, timeouts) per plugin name since start. */
+  readonly pluginErrors = new Map<string, number>();
+  readonly redaction = new Redaction();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** Event names `events` may subscribe to; when given, others are refused at registration. */
+    private readonly eventNames?: ReadonlySet<string>,
+    /** Longest wait for one plugin's onInit / onClosing / onClose / teardown. */
+    public hookTimeoutMs = DEFAULT_HOOK_TIMEOUT_MS,
+  ) {}
 
   /** True when anyone listens: lets the hot path skip building events nobody reads. */
   has(name: keyof M & string): boolean {
     const l = this.listeners[name];
-    return l !== undefined && l.length > 0;
+    const p = this.pluginListeners[name];
+    return (l !== undefined && l.length > 0) || (p !== undefined && p.length > 0);
   }
 
+  get gatesHandshakes(): boolean {
+    return this.handshakeGates.length > 0;
+  }
   get interceptsReceive(): boolean {
     return this.receiveInterceptors.length > 0;
   }
@@ -66,8 +105,15 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   get rewritesInbound(): boolean {
     return this.inboundMiddleware.length > 0;
   }
+  get translatesCalls(): boolean {
+    return this.translators.length > 0;
+  }
   get rewritesOutbound(): boolean {
     return this.outboundMiddleware.length > 0;
+  }
+  /** True when a redactor is registered: events, sinks and payload log lines are redacted. */
+  get redacting(): boolean {
+    return this.redaction.active;
   }
 
   on<K extends keyof M & string>(name: K, listener: Listener<M, K>, owner = 'listener'): () => void {
@@ -84,29 +130,70 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     };
   }
 
+  /** Adds a plugin at its level (after those of its level already there). Throws on unknown hooks. */
   register(plugin: OcppPlugin): void {
-    this.plugins.push(plugin);
-    for (const name of Object.keys(HOOKS)) {
-      const make = HOOKS[name as keyof CsmsEventMap] as (
-        p: OcppPlugin,
-      ) => Listener<M, keyof M & string> | undefined;
-      const l = make(plugin);
-      if (l) this.on(name as keyof M & string, l, plugin.name);
-    }
-    if (plugin.events) {
-      for (const [name, l] of Object.entries(plugin.events)) {
-        if (l) this.on(name as keyof M & string, l as Listener<M, keyof M & string>, plugin.name);
-      }
-    }
-    if (plugin.onBeforeReceive) this.receiveInterceptors.push(plugin);
-    if (plugin.onBeforeSend) this.sendInterceptors.push(plugin);
-    if (plugin.transformInbound) this.inboundMiddleware.push(plugin);
-    if (plugin.transformOutbound) this.outboundMiddleware.push(plugin);
+    checkPluginKeys(plugin, this.eventNames);
+    if (this.plugins.some((p) => p.name === plugin.name)) throw new DuplicatePluginError(plugin.name);
+    const level = plugin.level ?? 1;
+    const at = this.plugins.findIndex((p) => (p.level ?? 1) < level);
+    if (at === -1) this.plugins.push(plugin);
+    else this.plugins.splice(at, 0, plugin);
+    this.rebuild();
   }
 
-  emit<K extends keyof M & string>(name: K, event: M[K]): void {
+  /** Removes a plugin's hooks; the plugin, or undefined when none has that name. */
+  unregister(name: string): OcppPlugin | undefined {
+    const i = this.plugins.findIndex((p) => p.name === name);
+    if (i === -1) return undefined;
+    const [plugin] = this.plugins.splice(i, 1);
+    this.rebuild();
+    return plugin;
+  }
+
+  /** Hook lists are rebuilt on (rare) registration changes so that emitting stays a plain loop. */
+  private rebuild(): void {
+    const listeners: Listeners = {};
+    const add = (name: string, l: (event: never) => void, owner: string) => {
+      const list = listeners[name] ?? [];
+      listeners[name] = list;
+      list.push(l);
+      this.owner.set(l, owner);
+    };
+    for (const plugin of this.plugins) {
+      for (const name of Object.keys(HOOKS)) {
+        const make = HOOKS[name as keyof CsmsEventMap] as (p: OcppPlugin) => ((e: never) => void) | undefined;
+        const l = make(plugin);
+        if (l) add(name, l, plugin.name);
+      }
+      if (plugin.events) {
+        for (const [name, l] of Object.entries(plugin.events)) {
+          if (l) add(name, l as (e: never) => void, plugin.name);
+        }
+      }
+    }
+    this.pluginListeners = listeners;
+    const ps = this.plugins;
+    this.handshakeGates = ps.filter((p) => p.onHandshake);
+    this.receiveInterceptors = ps.filter((p) => p.onBeforeReceive);
+    this.sendInterceptors = ps.filter((p) => p.onBeforeSend);
+    this.inboundMiddleware = ps.filter((p) => p.transformInbound);
+    this.outboundMiddleware = ps.filter((p) => p.transformOutbound);
+    this.httpRoutes = ps.filter((p) => p.onHttpRequest);
+    this.translators = ps.filter((p) => p.translateInbound);
+    this.redaction.set(ps.filter((p) => p.redact));
+  }
+
+  emit<K extends keyof M & string>(name: K, input: M[K]): void {
+    const plugins = this.pluginListeners[name] as Listener<M, K>[] | undefined;
     const list = this.listeners[name] as Listener<M, K>[] | undefined;
-    if (!list) return;
+    if (!plugins && !list) return;
+    // What leaves the runtime (to plugins and listeners) is redacted; handlers saw the original.
+    const event = this.redaction.active ? this.redaction.event(name, input) : input;
+    if (plugins) this.run(plugins, name, event);
+    if (list) this.run(list, name, event);
+  }
+
+  private run<E>(list: ((event: E) => void)[], name: string, event: E): void {
     for (const l of list) {
       try {
         const r = l(event) as unknown;
@@ -117,24 +204,74 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     }
   }
 
-  /** Like emit, but waits for async hooks (onInit, onClosing, onClose): shutdown must let sinks flush. */
+  /**
+   * Like emit, but waits for async hooks (onClosing, onClose): shutdown must let sinks flush. Each
+   * waits at most `hookTimeoutMs`; one that does not finish is reported and the next one runs.
+   */
   async emitAndWait<K extends keyof M & string>(name: K, event: M[K]): Promise<void> {
-    const list = this.listeners[name] as Listener<M, K>[] | undefined;
-    if (!list) return;
-    for (const l of [...list]) {
-      try {
-        await l(event);
-      } catch (error) {
-        this.failed(l, name, error);
-      }
+    const list = [
+      ...((this.pluginListeners[name] as Listener<M, K>[] | undefined) ?? []),
+      ...((this.listeners[name] as Listener<M, K>[] | undefined) ?? []),
+    ];
+    for (const l of list) {
+      await this.bounded(this.owner.get(l) ?? 'listener', name, () => l(event));
     }
   }
 
-  /** Interceptors: false from any of them drops the message. A throwing interceptor does not drop. */
-  allowReceive(station: StationRef, raw: string): boolean {
-    for (const p of this.receiveInterceptors) {
+  /** Run `fn` (a hook the runtime waits for) for at most hookTimeoutMs; failures are reported. */
+  async bounded(plugin: string, hook: string, fn: () => unknown): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const r = fn();
+      if (!(r instanceof Promise) && !(r && typeof (r as PromiseLike<unknown>).then === 'function')) return;
+      const ms = this.hookTimeoutMs;
+      await Promise.race([
+        r,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new PluginTimeoutError(plugin, hook, ms)), ms);
+          timer.unref();
+        }),
+      ]);
+    } catch (error) {
+      this.pluginFailed(plugin, hook, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The first plugin verdict refusing this handshake, if any. A throwing gate does not refuse. */
+  admitHandshake(handshake: HandshakeInfo): (HandshakeVerdict & { plugin: string }) | undefined {
+    for (const p of this.handshakeGates) {
       try {
-        if (p.onBeforeReceive!(station, raw) === false) return false;
+        const v = p.onHandshake!(handshake);
+        if (v) return { status: v.status, reason: v.reason, plugin: p.name };
+      } catch (error) {
+        this.pluginFailed(p.name, 'onHandshake', error);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Interceptors: false from any of them drops the message. A throwing (or rejecting) interceptor does
+   * not drop. When one answers with a promise, so does this, and later interceptors run after it.
+   */
+  allowReceive(station: StationRef, raw: string, from = 0): ReceiveVerdict {
+    const list = this.receiveInterceptors;
+    for (let i = from; i < list.length; i++) {
+      const p = list[i]!;
+      try {
+        const v = p.onBeforeReceive!(station, raw);
+        if (v === false) return false;
+        if (v !== undefined && v !== true && typeof (v as PromiseLike<unknown>).then === 'function') {
+          return Promise.resolve(v).then(
+            (r) => (r === false ? false : this.allowReceive(station, raw, i + 1)),
+            (error) => {
+              this.pluginFailed(p.name, 'onBeforeReceive', error);
+              return this.allowReceive(station, raw, i + 1);
+            },
+          );
+        }
       } catch (error) {
         this.pluginFailed(p.name, 'onBeforeReceive', error);
       }
@@ -187,6 +324,55 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     return out;
   }
 
+  /** The first translator's verdict on an inbound CALL. A throwing translator leaves the CALL as it is. */
+  translateCall(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): ReturnType<NonNullable<OcppPlugin['translateInbound']>> {
+    for (const p of this.translators) {
+      try {
+        const t = p.translateInbound!(station, action, payload);
+        if (t !== undefined) return t;
+      } catch (error) {
+        this.pluginFailed(p.name, 'translateInbound', error);
+      }
+    }
+    return undefined;
+  }
+
+  /** The handler's answer to a translated CALL, through the translators' translateAnswer. */
+  translateAnswer(
+    station: StationRef,
+    action: string,
+    response: Record<string, unknown>,
+  ): Record<string, unknown> {
+    let out = response;
+    for (const p of this.translators) {
+      if (!p.translateAnswer) continue;
+      try {
+        out = p.translateAnswer(station, action, out) ?? out;
+      } catch (error) {
+        this.pluginFailed(p.name, 'translateAnswer', error);
+      }
+    }
+    return out;
+  }
+
+  /** A plain HTTP request: true when a plugin answered it. */
+  serveHttp(req: IncomingMessage, res: ServerResponse): boolean {
+    for (const p of this.httpRoutes) {
+      try {
+        if (p.onHttpRequest!(req, res) === true) return true;
+      } catch (error) {
+        this.pluginFailed(p.name, 'onHttpRequest', error);
+        if (!res.headersSent) res.writeHead(500).end();
+        return true;
+      }
+    }
+    return false;
+  }
+
   async customMetrics(): Promise<string[]> {
     const out: string[] = [];
     for (const p of this.plugins) {
@@ -204,12 +390,16 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     this.pluginFailed(this.owner.get(listener) ?? 'listener', hook, error);
   }
 
-  private pluginFailed(plugin: string, hook: string, error: unknown): void {
+  /** A plugin hook failed: counted, logged, and emitted as `pluginError` (never silently dropped). */
+  pluginFailed(plugin: string, hook: string, error: unknown): void {
+    this.pluginErrors.set(plugin, (this.pluginErrors.get(plugin) ?? 0) + 1);
     this.logger.warn({ plugin, hook, err: error }, 'plugin hook failed');
     if (hook === 'pluginError') return; // a failing pluginError listener must not recurse
-    const list = this.listeners.pluginError as Listener<EventMapBase, 'pluginError'>[] | undefined;
-    if (!list) return;
-    for (const l of list) {
+    const all = [
+      ...((this.pluginListeners.pluginError as Listener<EventMapBase, 'pluginError'>[] | undefined) ?? []),
+      ...((this.listeners.pluginError as Listener<EventMapBase, 'pluginError'>[] | undefined) ?? []),
+    ];
+    for (const l of all) {
       try {
         l({ plugin, hook, error });
       } catch (e) {

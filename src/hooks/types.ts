@@ -1,8 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BadFrameReason } from '../protocol/decode.js';
 import type { RpcError } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import type { HandshakeInfo } from '../transport/handshake.js';
+import type { Logger } from '../util/logger.js';
 
 export type { HandshakeInfo };
 
@@ -43,7 +45,11 @@ export type SecurityEventType =
   /** A socket that did not complete its WebSocket handshake within `handshakeTimeoutMs` (silent or trickling). */
   | 'HANDSHAKE_TIMEOUT'
   /** A socket closed on accept: `maxPendingHandshakes` sockets were already mid-handshake. */
-  | 'PENDING_HANDSHAKES_EXCEEDED';
+  | 'PENDING_HANDSHAKES_EXCEEDED'
+  | PluginSecurityEventType;
+
+/** Types plugins emit through `ctx.securityEvent`: the anomaly plugin's `ANOMALY_*`, or `PLUGIN_*`. */
+export type PluginSecurityEventType = `ANOMALY_${string}` | `PLUGIN_${string}`;
 
 export interface SecurityEvent {
   readonly type: SecurityEventType;
@@ -70,6 +76,8 @@ export interface TelemetryStats {
   readonly stationsForgottenAtCapacity: number;
   readonly uptimeMs: number;
   readonly memory: NodeJS.MemoryUsage;
+  /** The bus's counters (`Bus.stats()`) at the same moment. */
+  readonly bus?: object;
 }
 
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
@@ -160,7 +168,8 @@ export interface CsmsEventMap extends LinkEventMap {
    * (rate), 404 (path), 400 (identity). The ones that are security events are also a `securityEvent`.
    */
   handshakeRejected: { readonly handshake: HandshakeInfo; readonly status: number; readonly reason: string };
-  tlsUpdated: { readonly at: Date };
+  /** New TLS material in force: the certificates, never the keys. */
+  tlsUpdated: { readonly at: Date; readonly tls: TlsCertificates };
   telemetry: TelemetryStats;
   breakerChanged: { readonly identity: string; readonly from: BreakerState; readonly to: BreakerState };
   replayProgress: {
@@ -199,46 +208,171 @@ export interface CsmsEventMap extends LinkEventMap {
 
 export type CsmsEventName = keyof CsmsEventMap;
 
+type Pem = string | Buffer | readonly (string | Buffer)[];
+
+/** What `onTLSUpdate` sees of the TLS options: the public half only. */
+export interface TlsCertificates {
+  readonly cert: Pem;
+  readonly ca: Pem | undefined;
+  readonly crl: Pem | undefined;
+  readonly minVersion: string;
+  readonly ciphers: string | undefined;
+}
+
 /** A message about to be sent, as the tuple it will be encoded from. Interceptors may block it. */
 export type OutboundMessage = readonly unknown[];
 
-type Awaitable<T> = T | Promise<T>;
+type Awaitable<T> = T | PromiseLike<T>;
 
 /**
- * A plugin: a name and any of the hooks below. Hooks run in plugin registration order.
- * Observers (everything except the interceptors and middleware) cannot block or change anything.
+ * How much a plugin may do, and so when its hooks run: 4 middleware (rewrites payloads), 3 interceptors
+ * (may hold or drop messages), 2 lifecycle controllers (act on stations), 1 observers (see, never
+ * block). Hooks run by level, highest first, then in registration order within a level.
+ */
+export type PluginLevel = 1 | 2 | 3 | 4;
+
+/** A handshake's refusal chosen by a plugin: the HTTP status the station gets, and why (for events). */
+export interface HandshakeVerdict {
+  readonly status: 403 | 429 | 503;
+  readonly reason: string;
+}
+
+/** A handler a plugin provides for stations whose application registered none (the fallback tier). */
+export type FallbackHandler = (call: {
+  readonly identity: string;
+  readonly protocol: OcppVersion;
+  readonly action: string;
+  readonly messageId: string;
+  readonly payload: Record<string, unknown>;
+}) => Record<string, unknown> | PromiseLike<Record<string, unknown>>;
+
+/** What a plugin may do to stations through the CSMS (a narrow view of it). */
+export interface PluginCsms {
+  readonly nodeId: string;
+  /** Send a CALL to a connected station; resolves with its CALLRESULT payload. */
+  call(identity: string, action: string, payload: Record<string, unknown>): Promise<unknown>;
+  /** Queue a command on the bus for a station, connected or not (see `csms.enqueue`). */
+  enqueue(
+    identity: string,
+    action: string,
+    payload: Record<string, unknown>,
+    options?: { ttlMs?: number; messageId?: string },
+  ): Promise<unknown>;
+  /** Close a station's connection (it may reconnect); false when it was not connected. */
+  close(identity: string, code?: number, reason?: string): Promise<boolean>;
+  /** Send a frame the plugin built (a dedup answer, say) on a station's socket; false when not connected. */
+  sendRaw(identity: string, text: string): boolean;
+  /** Use the circuit breaker on calls to stations from now on (stations connected later). */
+  useBreaker(settings: { failureThreshold?: number; resetTimeoutMs?: number }): void;
+  readonly connectedCount: number;
+  /**
+   * Relay the XState inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`, as XState
+   * emits them) of the stations in `identities` (a live set: add and remove at will) and of their child
+   * actors to `observer`. Each station already running is announced (actor + current snapshot) when it is
+   * added through `announce`. Returns the stop function.
+   */
+  inspect(
+    identities: ReadonlySet<string>,
+    observer: (event: unknown) => void,
+  ): { announce(identity: string): boolean; stop(): void };
+}
+
+/** The subset of the CSMS's bus plugins use (the full `Bus` is `csms.bus`). */
+export interface PluginBus {
+  claimCall(
+    station: string,
+    messageId: string,
+    windowMs: number,
+  ): Promise<{ readonly first: true } | { readonly first: false; readonly answer?: string }>;
+  recordAnswer(station: string, messageId: string, answer: string): Promise<void>;
+  stats(): object;
+}
+
+/** What a plugin gets at registration (`setup(ctx)`) and at start (`onInit(ctx)`, with `port`). */
+export interface PluginContext {
+  readonly csms: PluginCsms;
+  readonly logger: Logger;
+  readonly bus: PluginBus;
+  /** The bound port once listening (`onInit`); undefined before, and for `attach()` without an address. */
+  readonly port: number | undefined;
+  /** The CSMS's options in force. */
+  readonly options: object;
+  /** Emit a `securityEvent` of the plugin's own type (e.g. `ANOMALY_RAPID_RECONNECT`). */
+  securityEvent(
+    type: PluginSecurityEventType,
+    fields: { identity?: string; remoteAddress?: string; details?: Record<string, unknown> },
+  ): void;
+  /**
+   * Answer `action` for stations only where the application registered no handler for it (its own
+   * handler, version-specific or not, always wins; the application's `'*'` does not).
+   */
+  fallback(action: string, handler: FallbackHandler): void;
+  /**
+   * Report a failure of the plugin's own work (a store, a sink, a timer): counted, logged and emitted
+   * as `pluginError` like a failing hook. Nothing a plugin does should fail silently.
+   */
+  reportError(error: unknown, hook?: string): void;
+  /** Redact a value the way the registered redactors do (sinks use it before anything leaves). */
+  redact<T>(value: T): T;
+}
+
+/**
+ * A plugin: a name, a level and any of the hooks below. Unknown `on*` hook names are refused at
+ * registration (a typo would otherwise silently do nothing). Observers (everything except
+ * `onHandshake`, the interceptors and middleware) cannot block or change anything: a throw, a
+ * rejection or a timeout is reported as `pluginError` and counted.
  */
 export interface OcppPlugin {
   readonly name: string;
+  /** Default 1 (observer). */
+  readonly level?: PluginLevel;
+  /**
+   * Called at registration with the plugin's context; may return a function releasing what the
+   * plugin owns (timers, connections), run on `csms.close()` and on `csms.removePlugin()`.
+   */
+  setup?(ctx: PluginContext): Awaitable<void | (() => Awaitable<void>)>;
   // 1. connection & server lifecycle
-  onInit?(info: CsmsEventMap['init']): Awaitable<void>;
+  onInit?(ctx: PluginContext): Awaitable<void>;
   onConnection?(station: StationRef): void;
   onDisconnect?(station: StationRef, code: number, reason: string): void;
   onEviction?(evicted: StationRef, replacement: StationRef): void;
   onClosing?(): Awaitable<void>;
   onClose?(): Awaitable<void>;
   onReconfigure?(next: object, previous: object): void;
+  /**
+   * A handshake about to be checked for credentials (before `auth` runs): return a verdict to refuse
+   * it with that HTTP status. Synchronous: it runs for every connection attempt.
+   */
+  onHandshake?(handshake: HandshakeInfo): HandshakeVerdict | undefined;
   // 2. interception (may drop) & observation
-  /** Raw inbound text before decoding; return false to drop it unanswered. */
-  onBeforeReceive?(station: StationRef, raw: string): boolean | undefined;
-  /** Outbound message before encoding; return false to block it. */
+  /**
+   * Raw inbound text before decoding; return false to drop it unanswered. May return a promise: the
+   * station's later frames wait for it, so its frames keep their order.
+   */
+  onBeforeReceive?(station: StationRef, raw: string): Awaitable<boolean | undefined>;
+  /** Every outbound frame (CALL, CALLRESULT, CALLERROR) before encoding; return false to block it. */
   onBeforeSend?(station: StationRef, message: OutboundMessage): boolean | undefined;
   onMessage?(station: StationRef, event: MessageEvent): void;
   // 3. errors
-  onBadMessage?(station: StationRef, raw: string, error: RpcError): void;
+  onBadMessage?(station: StationRef, raw: string, error: RpcError, reason: BadFrameReason): void;
   onValidationFailure?(station: StationRef, message: Frame, error: RpcError): void;
-  onHandlerError?(station: StationRef, action: string, error: unknown): void;
+  onHandlerError?(station: StationRef, action: string, error: unknown, messageId: string): void;
   onError?(station: StationRef | undefined, error: Error): void;
   // 4. security & rate limiting
   onSecurityEvent?(event: SecurityEvent): void;
   onAuthFailed?(handshake: HandshakeInfo, status: number, reason: string): void;
   onRateLimitExceeded?(station: StationRef | undefined, raw: string | undefined): void;
-  onTLSUpdate?(info: CsmsEventMap['tlsUpdated']): void;
+  onTLSUpdate?(tls: TlsCertificates): void;
   // 5. telemetry & infrastructure
-  onTelemetry?(stats: TelemetryStats): void;
+  onTelemetry?(stats: TelemetryStats, busStats: object | undefined): void;
   getCustomMetrics?(): Awaitable<string[]>;
   onBackpressure?(station: StationRef, bufferedAmount: number): void;
   onPongTimeout?(station: StationRef): void;
+  /**
+   * A plain HTTP request to a server `listen()` started (anything but a WebSocket upgrade): return
+   * true when the plugin answered it (e.g. `GET /metrics`); otherwise the next plugin, then 426.
+   */
+  onHttpRequest?(req: IncomingMessage, res: ServerResponse): boolean | undefined;
   // beyond the 22: middleware (ordered; may rewrite an inbound CALL before validation and handlers)
   /** Rewrite an inbound CALL's payload; return undefined to keep it. Runs before validation. */
   transformInbound?(
@@ -253,6 +387,30 @@ export interface OcppPlugin {
     payload: Record<string, unknown>,
     kind: 'request' | 'response',
   ): Record<string, unknown> | undefined;
+  /**
+   * Present a station's CALL to handlers as a call of another version (schema versioning): runs after
+   * the CALL passed validation against the station's own version; the handler for `protocol` and
+   * `action` gets `payload`. `"reject"` answers NotSupported; undefined leaves the CALL as it is.
+   */
+  translateInbound?(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): { protocol: OcppVersion; action: string; payload: Record<string, unknown> } | 'reject' | undefined;
+  /**
+   * The handler's answer to a CALL `translateInbound` translated, back in the station's version (before
+   * it is validated against the station's schema); undefined keeps it.
+   */
+  translateAnswer?(
+    station: StationRef,
+    action: string,
+    response: Record<string, unknown>,
+  ): Record<string, unknown> | undefined;
+  /**
+   * Redact a payload (or any value) on its way out of the process: events plugins and listeners see,
+   * sinks, `logPayloads` lines. Handlers keep seeing the original. Return a copy, never mutate.
+   */
+  redact?(value: unknown): unknown;
   /** Subscribe to any runtime event by name (the actor events the hooks above are views of). */
   events?: { [K in CsmsEventName]?: (event: CsmsEventMap[K]) => void };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
+import type { ReceiveVerdict } from '../hooks/dispatcher.js';
 import type { RpcEventMap } from '../hooks/types.js';
 import { maySend } from '../protocol/actions.js';
 import { type BadFrame, decodeFrame } from '../protocol/decode.js';
@@ -14,6 +15,7 @@ import { NOREPLY } from './handlers.js';
 import { InboundCalls, type InboundHost } from './inbound-calls.js';
 import { RpcLink } from './link.js';
 import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
+import { ReceiveGate, type ReceiveGateHost } from './receive-gate.js';
 import type { CallOptions } from './runtime.js';
 
 /**
@@ -21,7 +23,10 @@ import type { CallOptions } from './runtime.js';
  * handler → encode → socket. Subclasses add what is side-specific (the CSMS station actor gates
  * calls on registration and feeds its machines; the station client reconnects).
  */
-export abstract class RpcEndpoint extends RpcLink implements OutboundHost, InboundHost, HandlerHost {
+export abstract class RpcEndpoint
+  extends RpcLink
+  implements OutboundHost, InboundHost, HandlerHost, ReceiveGateHost
+{
   // Created on first use: an idle station never needs them (~200 B each with their queues).
   private outboundCalls: OutboundCalls | undefined;
   private inboundCalls: InboundCalls | undefined;
@@ -79,8 +84,41 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
   receive(raw: string): void {
     const d = this.rt.dispatcher;
     this.rt.stats.messagesIn++;
-    if (this.rt.logPayloads) this.rt.logger.debug({ identity: this.identity, raw }, 'ocpp in');
-    if (d.interceptsReceive && !d.allowReceive(this.handle, raw)) return;
+    if (this.rt.logPayloads)
+      this.rt.logger.debug(
+        { identity: this.identity, raw: d.redacting ? d.redaction.text(raw) : raw },
+        'ocpp in',
+      );
+    // Through the gate while interceptors exist (and after: frames it still holds keep their order).
+    if (d.interceptsReceive || this.gate) {
+      this.gate ??= new ReceiveGate(this);
+      this.gate.receive(raw);
+      return;
+    }
+    this.process(raw);
+  }
+
+  private gate: ReceiveGate | undefined;
+
+  // --- ReceiveGateHost ---
+  /** @internal */
+  boundSocket(): WebSocket | undefined {
+    return this.ws;
+  }
+  /** @internal */
+  interceptReceive(raw: string): ReceiveVerdict {
+    const d = this.rt.dispatcher;
+    return d.interceptsReceive ? d.allowReceive(this.handle, raw) : true;
+  }
+  /** @internal */
+  heldOverflow(raw: string, waiting: number): void {
+    this.rt.dispatcher.emit('rateLimitExceeded', { station: this.handle, handshake: undefined, raw });
+    this.securityEvent('MESSAGE_FLOOD', { waitingForInterceptor: waiting });
+  }
+
+  /** @internal Decode and handle a frame the interceptors let through. */
+  process(raw: string): void {
+    const d = this.rt.dispatcher;
     const decoded = decodeFrame(raw, this.protocol);
     if (!decoded.ok) {
       this.badFrame(raw, decoded);
@@ -117,7 +155,9 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
         reply = undefined;
       }
     }
-    if (reply) this.sendText(reply);
+    if (reply && bad.messageType !== 3)
+      this.sendCallError(bad.messageId ?? '-1', bad.error, undefined, reply);
+    else if (reply) this.sendText(reply);
     this.rt.stats.badMessages++;
     this.rt.dispatcher.emit('badMessage', {
       station: this.handle,
@@ -166,13 +206,32 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
           );
           return;
         }
-        if (!isSend) this.sendText(encodeCallError(this.protocol, messageId, error));
+        if (!isSend) this.sendCallError(messageId, error, action);
         this.rt.stats.validationFailures++;
         d.emit('validationFailure', { station: this.handle, direction: 'IN', message: frame, error });
         return;
       }
     }
-    const handler = this.rt.handlers.get(this.protocol, action);
+    let handledAs = action;
+    let version = this.protocol;
+    if (d.translatesCalls) {
+      const t = d.translateCall(this.handle, action, payload);
+      if (t === 'reject') {
+        this.refuse(
+          frame,
+          isSend,
+          'not-supported',
+          new RpcError('NotSupported', `${action} is not translated`),
+        );
+        return;
+      }
+      if (t) {
+        handledAs = t.action;
+        version = t.protocol;
+        payload = t.payload;
+      }
+    }
+    const handler = this.rt.handlers.get(version, handledAs);
     if (!handler) {
       const known = maySend(this.protocol, this.rt.side === 'csms' ? 'station' : 'csms', action);
       const error = known
@@ -184,7 +243,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
     // Handling time is only ever reported to `message` observers; skip the clock read otherwise.
     const started = d.has('message') ? performance.now() : 0;
     const submitted = this.inbound.submit(
-      new HandlerRun(this, handler, frame, payload, this.protocol, isSend, this.ws, started),
+      new HandlerRun(this, handler, frame, payload, version, isSend, this.ws, started, handledAs),
     );
     if (submitted === 'full') {
       this.refuse(
@@ -204,7 +263,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
     reason: RpcEventMap['callRefused']['reason'],
     error: RpcError,
   ): void {
-    if (!isSend) this.sendText(encodeCallError(this.protocol, frame.messageId, error));
+    if (!isSend) this.sendCallError(frame.messageId, error, frame.action);
     this.rt.dispatcher.emit('callRefused', {
       station: this.handle,
       action: frame.action,
@@ -230,6 +289,7 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
       return;
     }
     let response = result as Payload;
+    if (d.translatesCalls) response = d.translateAnswer(this.handle, frame.action, response);
     if (d.rewritesOutbound) response = d.rewriteOutbound(this.handle, frame.action, response, 'response');
     if (this.rt.strict) {
       const error = validatePayload(this.protocol, frame.action, 'response', response);
@@ -238,12 +298,10 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
         this.rt.stats.validationFailures++;
         d.emit('validationFailure', { station: this.handle, direction: 'OUT', message: sent, error });
         // The station still gets an answer rather than waiting for its timeout.
-        this.sendText(
-          encodeCallError(
-            this.protocol,
-            frame.messageId,
-            new RpcError('InternalError', 'Response failed validation'),
-          ),
+        this.sendCallError(
+          frame.messageId,
+          new RpcError('InternalError', 'Response failed validation'),
+          frame.action,
         );
         return;
       }
@@ -280,7 +338,34 @@ export abstract class RpcEndpoint extends RpcLink implements OutboundHost, Inbou
             ? error.message
             : 'Internal error while handling the call',
         );
-    this.sendText(encodeCallError(this.protocol, frame.messageId, rpcError));
+    this.sendCallError(frame.messageId, rpcError, frame.action);
+  }
+
+  /**
+   * Answer a CALL with a CALLERROR: past the send interceptors (which see every frame) and observed
+   * like every other outbound frame. `text`: the decoder's ready-made reply to a bad frame.
+   */
+  private sendCallError(messageId: string, error: RpcError, action: string | undefined, text?: string): void {
+    const d = this.rt.dispatcher;
+    const observed = d.has('message');
+    if (!observed && !d.interceptsSend) {
+      this.sendText(text ?? encodeCallError(this.protocol, messageId, error));
+      return;
+    }
+    const frame: CallErrorFrame = {
+      type: 4,
+      messageId,
+      errorCode: error.codeFor(this.protocol),
+      errorDescription: error.description,
+      errorDetails: error.details,
+    };
+    if (
+      d.interceptsSend &&
+      !d.allowSend(this.handle, [4, messageId, frame.errorCode, frame.errorDescription, frame.errorDetails])
+    )
+      return;
+    if (this.sendText(text ?? encodeCallError(this.protocol, messageId, error)) && observed)
+      this.observe(frame, 'OUT', action, undefined);
   }
 
   private onResult(frame: CallResultFrame): void {

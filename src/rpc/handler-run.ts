@@ -59,8 +59,10 @@ export class HandlerRun implements HandlerContext, InboundJob {
     socket: WebSocket | undefined,
     /** `performance.now()` when handling began, or 0 when no observer wants the latency. */
     started: number,
+    /** The action the handler handles, when a translator presents the CALL as another version's. */
+    handledAs: string = frame.action,
   ) {
-    this.action = frame.action;
+    this.action = handledAs;
     this.messageId = frame.messageId;
     this.protocol = protocol;
     this.#host = host;

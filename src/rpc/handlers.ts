@@ -27,6 +27,14 @@ export type Handler<P = Payload, R = Payload> = (
 export class HandlerTable {
   private readonly specific = new Map<OcppVersion, Map<string, Handler>>();
   private readonly generic = new Map<string, Handler>();
+  /** Handlers plugins provide for actions the application does not handle (e.g. Heartbeat). */
+  private readonly fallbacks = new Map<string, Handler>();
+
+  /** A plugin's handler for `action`, used only where no application handler for it exists. */
+  setFallback(action: string, handler: Handler | undefined): void {
+    if (handler) this.fallbacks.set(action, handler);
+    else this.fallbacks.delete(action);
+  }
 
   set(version: OcppVersion | undefined, action: string, handler: Handler): void {
     if (!version) {
@@ -55,6 +63,11 @@ export class HandlerTable {
   }
 
   get(version: OcppVersion, action: string): Handler | undefined {
-    return this.specific.get(version)?.get(action) ?? this.generic.get(action) ?? this.generic.get('*');
+    return (
+      this.specific.get(version)?.get(action) ??
+      this.generic.get(action) ??
+      this.fallbacks.get(action) ??
+      this.generic.get('*')
+    );
   }
 }

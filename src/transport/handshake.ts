@@ -27,6 +27,8 @@ export type HandshakeRejection =
     }
   | { status: 404; reason: 'unknown-path' | 'unknown-station' }
   | { status: 429; reason: 'rate-limited' }
+  /** A plugin's onHandshake refused it; `detail` is the plugin's reason. */
+  | { status: 403 | 429 | 503; reason: 'refused-by-policy'; detail: string }
   | { status: 503; reason: 'server-full' | 'closing' | 'handshake-timeout' | 'auth-failed' };
 
 /** 2.0.1/2.1: identifierString of at most 48 characters, no ':' (it is the Basic-auth user name). */

@@ -1,4 +1,4 @@
-import type { Server as HttpServer, IncomingMessage, RequestListener } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +30,16 @@ const upgradeRequired: RequestListener = (_req, res) => {
   res.end('OCPP-J: connect with a WebSocket to /<station identity>\n');
 };
 
+/** Plain requests go to `route` first (true: answered there, e.g. GET /metrics), else 426. */
+export function plainRequests(
+  route: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined,
+): RequestListener {
+  if (!route) return upgradeRequired;
+  return (req, res) => {
+    if (!route(req, res)) upgradeRequired(req, res);
+  };
+}
+
 /**
  * A new server for `listen`: plain HTTP for security profiles 0 and 1, TLS for 2 and 3 (`tls` already
  * checked by the caller).
@@ -39,10 +49,11 @@ export function createOcppServer(
   tls: ResolvedTlsOptions | undefined,
   handshakeTimeoutMs: number,
   tlsEvents: TlsServerEvents,
+  route?: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): OcppServer {
-  if (profile === 0 || profile === 1)
-    return createServer(handshakeTimeoutOptions(handshakeTimeoutMs), upgradeRequired);
-  return createTlsServer(tls!, profile, handshakeTimeoutMs, upgradeRequired, tlsEvents);
+  const plain = plainRequests(route);
+  if (profile === 0 || profile === 1) return createServer(handshakeTimeoutOptions(handshakeTimeoutMs), plain);
+  return createTlsServer(tls!, profile, handshakeTimeoutMs, plain, tlsEvents);
 }
 
 /**

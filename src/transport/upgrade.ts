@@ -70,6 +70,8 @@ export interface UpgradeOptions {
     request: IncomingMessage;
   }): Promise<AuthVerdict>;
   accepted(ws: WebSocket, handshake: AcceptedHandshake): void;
+  /** A policy gate before any credential work (plugins' onHandshake): a refusal, or undefined to go on. */
+  admit?(info: HandshakeInfo): { status: 403 | 429 | 503; reason: string } | undefined;
   /** A socket failed (a reset, say) before ws took it over: reported, never thrown. */
   socketError(error: Error, remoteAddress: string | undefined): void;
   /** A socket closed before its upgrade request: too many pending, or past the handshake deadline. */
@@ -191,6 +193,11 @@ export class UpgradeHandler {
       return undefined;
     }
     if (!identityAllowed(identity, protocol)) return refuse({ status: 400, reason: 'invalid-identity' });
+    if (o.admit) {
+      const verdict = o.admit(this.info(request, identity, offered));
+      if (verdict)
+        return refuse({ status: verdict.status, reason: 'refused-by-policy', detail: verdict.reason });
+    }
 
     let password: Buffer | undefined;
     let certificate: PeerCertificate | undefined;

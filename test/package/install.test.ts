@@ -95,6 +95,7 @@ describe('the packed package', () => {
         'dist/translation/index.js',
         'dist/bus/nats/index.js',
         'dist/proxy/index.js',
+        'dist/plugins/index.js',
       ]),
     );
     expect(
@@ -112,7 +113,8 @@ import { decodeFrame } from 'ocpp-actors/protocol';
 import { presets } from 'ocpp-actors/translation';
 import { createNatsBus } from 'ocpp-actors/nats';
 import { OCPPProtocolProxy, MemoryAdapter } from 'ocpp-actors/proxy';
-const csms = createCsms();
+import { heartbeatPlugin, metricsPlugin } from 'ocpp-actors/plugins';
+const csms = createCsms({ plugins: [heartbeatPlugin(), metricsPlugin()] });
 const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
 const station = createStation({ url: 'ws://127.0.0.1:' + port, identity: 'CP-ESM', protocols: ['ocpp1.6'] });
 csms.handle('BootNotification', () => ({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 60 }));
@@ -136,7 +138,8 @@ console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, ty
 const { decodeFrame } = require('ocpp-actors/protocol');
 const { mergePresets } = require('ocpp-actors/translation');
 const { createNatsBus } = require('ocpp-actors/nats');
-const csms = createCsms({ protocols: ['ocpp1.6'] });
+const { heartbeatPlugin } = require('ocpp-actors/plugins');
+const csms = createCsms({ protocols: ['ocpp1.6'], plugins: [heartbeatPlugin()] });
 console.log(typeof csms.listen, new RpcError('NotSupported').kind, decodeFrame('nope', 'ocpp1.6').ok, typeof mergePresets, typeof createNatsBus);
 csms.close();
 `,
@@ -197,6 +200,10 @@ import { createNatsBus, type NatsBusOptions } from 'ocpp-actors/nats';
 
 const natsOptions: NatsBusOptions = { servers: 'nats://127.0.0.1:4222', nodeId: 'A' };
 export const cluster = () => createNatsBus(natsOptions).then((bus) => createCsms({ bus }));
+import { createPlugin, metricsPlugin, type OcppPlugin } from 'ocpp-actors/plugins';
+
+export const metrics = metricsPlugin({ path: '/metrics' });
+export const mine: OcppPlugin = createPlugin({ name: 'mine', level: 2, onConnection: (s) => void s.identity });
 export const map = mergePresets(presets.ocpp16_to_ocpp21);
 const options: CsmsOptions = { protocols: ['ocpp1.6', 'ocpp2.0.1'], securityProfile: 0 };
 const csms = createCsms(options);

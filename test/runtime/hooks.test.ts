@@ -103,7 +103,14 @@ describe('plugin hooks', () => {
 
     const args = (hook: string) => calls.get(hook)!;
     const rpcError = expect.any(RpcError);
-    expect(args('onInit')[0]).toEqual([{ port: expect.any(Number) }]);
+    // onInit(ctx): the plugin's context, with the bound port (the seed's onInit(server)).
+    expect(args('onInit')[0]).toEqual([
+      expect.objectContaining({
+        port: expect.any(Number),
+        csms: expect.any(Object),
+        bus: expect.any(Object),
+      }),
+    ]);
     expect(args('onConnection')[0]).toEqual([station('CP1')]);
     expect(args('onDisconnect')).toContainEqual([station('CP1'), 4000, 'Replaced by a newer connection']);
     expect(args('onEviction')).toEqual([[station('CP1'), station('CP1')]]);
@@ -128,7 +135,7 @@ describe('plugin hooks', () => {
         ctx: expect.objectContaining({ type: 'CALL', action: 'Heartbeat' }),
       }),
     ]);
-    expect(args('onBadMessage')).toContainEqual([station('CP1'), 'not json', rpcError]);
+    expect(args('onBadMessage')).toContainEqual([station('CP1'), 'not json', rpcError, 'invalid-json']);
     expect(args('onValidationFailure')).toContainEqual([
       station('CP1'),
       expect.objectContaining({ type: 2, action: 'StatusNotification' }),
@@ -138,6 +145,7 @@ describe('plugin hooks', () => {
       station('CP1'),
       'DataTransfer',
       expect.objectContaining({ message: 'boom' }),
+      expect.any(String),
     ]);
     expect(args('onError')).toContainEqual([station('CP5'), expect.any(Error)]);
     const securityTypes = args('onSecurityEvent').map(([e]) => (e as { type: string }).type);
@@ -150,13 +158,14 @@ describe('plugin hooks', () => {
     expect(args('onRateLimitExceeded')).toContainEqual([station('CP1'), undefined]);
     expect(args('onTelemetry')[0]).toEqual([
       expect.objectContaining({ connectedStations: expect.any(Number), messagesIn: expect.any(Number) }),
+      expect.objectContaining({ published: expect.any(Number), connected: true }),
     ]);
     expect(args('getCustomMetrics')[0]).toEqual([]);
     expect(args('onBackpressure')).toContainEqual([station('CP1'), expect.any(Number)]);
     expect(args('onPongTimeout')).toContainEqual([station('CP4')]);
   });
 
-  it('onTLSUpdate fires with the time of the swap', async () => {
+  it('onTLSUpdate fires with the new certificates, never the keys', async () => {
     const pki = await createTestPki();
     try {
       const { plugin, calls } = recordingPlugin();
@@ -170,9 +179,11 @@ describe('plugin hooks', () => {
       const before = new Date();
       csms.updateTls({ cert: pki.server.cert, key: pki.server.key });
       await csms.close({ drainMs: 0 });
-      expect(calls.get('onTLSUpdate')).toEqual([[{ at: expect.any(Date) }]]);
-      const [[{ at }]] = calls.get('onTLSUpdate') as [[{ at: Date }]];
-      expect(at.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      expect(calls.get('onTLSUpdate')).toEqual([
+        [expect.objectContaining({ cert: pki.server.cert, minVersion: 'TLSv1.2' })],
+      ]);
+      expect(JSON.stringify(calls.get('onTLSUpdate'))).not.toContain('PRIVATE KEY');
+      expect(Date.now()).toBeGreaterThanOrEqual(before.getTime());
     } finally {
       await pki.remove();
     }

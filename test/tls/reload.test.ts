@@ -42,7 +42,7 @@ describe('updateTls', () => {
       securityProfile: 2,
       tls: { cert: pki.server.cert, key: pki.server.key },
       auth: ({ password }) => password !== undefined && passwordMatches(password, PASSWORD),
-      plugins: [{ name: 'watch', onTLSUpdate: (e) => updates.push(e) }],
+      plugins: [{ name: 'watch', onTLSUpdate: (tls) => updates.push({ at: new Date(), tls }) }],
     };
     const { csms, url, port } = await startTlsCsms(options);
     const events = record(csms, 'disconnected', 'tlsUpdated');

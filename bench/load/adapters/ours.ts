@@ -18,10 +18,14 @@ const protocols = (process.env.BENCH_OURS_PROTOCOLS?.split(',') ?? ['ocpp1.6', '
   | 'ocpp2.0.1'
   | 'ocpp2.1'
 )[];
+/** Plugins the `ours-plugins` adapter sets before importing this one. */
+const plugins = (globalThis as { benchPlugins?: Parameters<Api['createCsms']>[0] & object }).benchPlugins
+  ?.plugins;
 const csms = api.createCsms({
   protocols,
   connectionRateLimit: false,
   pingIntervalMs: 0,
+  ...(plugins ? { plugins } : {}),
 });
 if (!csms.options.strict) throw new Error('our adapter must run with strict validation on');
 api.registerDefaultHandlers(csms);
@@ -64,4 +68,4 @@ const adapter: Adapter = {
   },
 };
 
-await runAdapter('ours', adapter, errors);
+await runAdapter(plugins ? 'ours-plugins' : 'ours', adapter, errors);

@@ -1,0 +1,49 @@
+import type { AnyActorRef } from 'xstate';
+import type { PluginCsms } from '../hooks/types.js';
+import { breakerMachineWith } from '../machines/breaker.js';
+import type { Payload } from '../protocol/frames.js';
+import { inspectStations } from './inspect-stations.js';
+import type { CsmsRuntime, StationSession } from './station-session.js';
+
+/** What the facade reaches in the CSMS. */
+export interface FacadeDeps {
+  readonly nodeId: string;
+  readonly runtime: CsmsRuntime;
+  readonly system: AnyActorRef;
+  readonly live: ReadonlySet<StationSession>;
+  readonly jitter: (ms: number) => number;
+  station(identity: string): StationSession | undefined;
+  call(identity: string, action: string, payload: Payload): Promise<unknown>;
+  enqueue(
+    identity: string,
+    action: string,
+    payload: Payload,
+    options?: { ttlMs?: number; messageId?: string },
+  ): Promise<unknown>;
+}
+
+/** The CSMS as plugins see it (`ctx.csms`): stations to call, queue for, close and inspect. */
+export function pluginFacade(d: FacadeDeps): PluginCsms {
+  return {
+    nodeId: d.nodeId,
+    call: (identity, action, payload) => d.call(identity, action, payload),
+    enqueue: (identity, action, payload, options) => d.enqueue(identity, action, payload, options),
+    close: async (identity, code = 1000, reason = '') => {
+      const s = d.station(identity);
+      if (!s?.connected) return false;
+      await s.close(code, reason);
+      return true;
+    },
+    sendRaw: (identity, text) => d.station(identity)?.sendRaw(text) ?? false,
+    useBreaker: (settings) => {
+      const rt = d.runtime as { -readonly [K in keyof CsmsRuntime]: CsmsRuntime[K] };
+      rt.breakerMachine = breakerMachineWith(d.jitter);
+      rt.breakerInput = settings;
+    },
+    get connectedCount() {
+      return d.live.size;
+    },
+    inspect: (identities, observer) =>
+      inspectStations(d.system, identities, observer, (id) => d.station(id)?.actor),
+  };
+}

@@ -1,0 +1,31 @@
+/** A plugin names a hook that does not exist (a typo would otherwise silently do nothing). */
+export class UnknownHookError extends Error {
+  override readonly name = 'UnknownHookError';
+  constructor(
+    readonly plugin: string,
+    readonly hook: string,
+    known: readonly string[],
+  ) {
+    super(`plugin "${plugin}": unknown hook "${hook}" (known: ${known.join(', ')})`);
+  }
+}
+
+/** A plugin of this name is already registered: names identify plugins for removal and in pluginError. */
+export class DuplicatePluginError extends Error {
+  override readonly name = 'DuplicatePluginError';
+  constructor(readonly plugin: string) {
+    super(`plugin "${plugin}" is already registered`);
+  }
+}
+
+/** A plugin hook the runtime waits for (onInit, onClosing, onClose, a teardown) did not finish in time. */
+export class PluginTimeoutError extends Error {
+  override readonly name = 'PluginTimeoutError';
+  constructor(
+    readonly plugin: string,
+    readonly hook: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`plugin "${plugin}": ${hook} did not finish within ${timeoutMs} ms`);
+  }
+}

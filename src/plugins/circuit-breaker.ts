@@ -1,0 +1,34 @@
+import type { BreakerState, OcppPlugin } from '../hooks/types.js';
+
+export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+export interface CircuitBreakerOptions {
+  /** Calls to a station failing in a row (timeouts, lost connection) that open its circuit. Default 5. */
+  failureThreshold?: number;
+  /** How long the circuit stays open before one probe call. Default 30000. */
+  resetTimeoutMs?: number;
+  onStateChange?: (identity: string, from: CircuitState, to: CircuitState) => void;
+}
+
+const NAMES: Record<BreakerState, CircuitState> = { closed: 'CLOSED', open: 'OPEN', halfOpen: 'HALF_OPEN' };
+
+/**
+ * A circuit breaker per station over calls to it, on the runtime's breaker machine: while open, calls
+ * fail fast with BreakerOpenError instead of waiting for their timeout.
+ */
+export function circuitBreakerPlugin(options: CircuitBreakerOptions = {}): OcppPlugin {
+  const onStateChange = options.onStateChange;
+  return {
+    name: 'circuit-breaker',
+    level: 2,
+    setup(ctx) {
+      ctx.csms.useBreaker({
+        failureThreshold: options.failureThreshold ?? 5,
+        resetTimeoutMs: options.resetTimeoutMs ?? 30_000,
+      });
+    },
+    events: onStateChange
+      ? { breakerChanged: ({ identity, from, to }) => onStateChange(identity, NAMES[from], NAMES[to]) }
+      : {},
+  };
+}

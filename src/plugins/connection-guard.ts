@@ -1,0 +1,35 @@
+import type { OcppPlugin } from '../hooks/types.js';
+
+export interface ConnectionGuardOptions {
+  /** Connected stations at most. */
+  maxConnections: number;
+}
+
+/** The close code for a station that got past the handshake while the limit was reached (seed's 4029). */
+export const CONNECTION_LIMIT_CLOSE_CODE = 4029;
+
+/**
+ * A hard limit on connected stations. Past it, handshakes are refused with 503 before any credential
+ * work (`auth` is not called). Handshakes admitted at once can still overshoot (their `auth` ran in
+ * parallel): the ones that do are closed right after the upgrade with 4029.
+ */
+export function connectionGuardPlugin(options: ConnectionGuardOptions): OcppPlugin {
+  const max = options.maxConnections;
+  if (!Number.isInteger(max) || max < 0) throw new RangeError('maxConnections must be an integer >= 0');
+  let csms: { readonly connectedCount: number; close(id: string, code: number, reason: string): unknown };
+  return {
+    name: 'connection-guard',
+    level: 2,
+    setup(ctx) {
+      csms = ctx.csms;
+    },
+    onHandshake() {
+      if (csms.connectedCount < max) return undefined;
+      return { status: 503, reason: `connection-guard: ${max} stations connected` };
+    },
+    onConnection(station) {
+      if (csms.connectedCount > max)
+        void csms.close(station.identity, CONNECTION_LIMIT_CLOSE_CODE, 'Too many connections');
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Built-in plugins (`ocpp-actors/plugins`), by level: 4 middleware, 3 interceptors, 2 lifecycle
+ * controllers, 1 observers. Register them in any order: hooks run by level, then registration order.
+ */
+
+export { DuplicatePluginError, PluginTimeoutError, UnknownHookError } from '../hooks/errors.js';
+export type {
+  FallbackHandler,
+  HandshakeVerdict,
+  OcppPlugin,
+  PluginBus,
+  PluginContext,
+  PluginCsms,
+  PluginLevel,
+  PluginSecurityEventType,
+} from '../hooks/types.js';
+export { createPlugin } from '../hooks/types.js';
+export { type AnomalyOptions, anomalyPlugin } from './anomaly.js';
+export { type CircuitBreakerOptions, type CircuitState, circuitBreakerPlugin } from './circuit-breaker.js';
+export {
+  CONNECTION_LIMIT_CLOSE_CODE,
+  type ConnectionGuardOptions,
+  connectionGuardPlugin,
+} from './connection-guard.js';
+export { heartbeatPlugin } from './heartbeat.js';
+export { type InspectorOptions, type InspectorPlugin, inspectorPlugin } from './inspector.js';
+export { type MessageDedupOptions, type MessageDedupPlugin, messageDedupPlugin } from './message-dedup.js';
+export { type MetricsOptions, type MetricsPlugin, type MetricsSnapshot, metricsPlugin } from './metrics.js';
+export { type OtelOptions, type OtelPlugin, otelPlugin } from './otel.js';
+export { DEFAULT_PII_FIELDS, type PiiRedactorOptions, piiRedactorPlugin } from './pii-redactor.js';
+export type { RedisLike, RedisStyle } from './redis-like.js';
+export { type ReplayBufferOptions, type ReplayBufferPlugin, replayBufferPlugin } from './replay-buffer.js';
+export {
+  type SchemaVersioningOptions,
+  schemaVersioningPlugin,
+  type TransformRule,
+} from './schema-versioning.js';
+export { type SessionLogger, type SessionLogOptions, sessionLogPlugin } from './session-log.js';

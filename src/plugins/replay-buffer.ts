@@ -1,0 +1,84 @@
+import type { CsmsEventMap, OcppPlugin, PluginCsms } from '../hooks/types.js';
+import type { RedisLike } from './redis-like.js';
+
+export interface ReplayBufferOptions {
+  /**
+   * Also take commands from Redis lists `<keyPrefix>:<identity>` (OCPP CALL frames as JSON, e.g.
+   * `[2, "id", "UnlockConnector", {...}]`, pushed with RPUSH by any process): when the station
+   * connects they move into the CSMS's durable queue. Without it, `queue()` goes to that queue directly.
+   */
+  redis?: RedisLike;
+  /** Default `"ocpp:replay"`. */
+  keyPrefix?: string;
+  /** A queued command's lifetime; default the queue's own. */
+  ttlMs?: number;
+  /** Each queued command's real answer (or CALLERROR), as the station gave it. */
+  onDelivered?: (delivery: CsmsEventMap['commandDelivered']) => void;
+}
+
+export interface ReplayBufferPlugin extends OcppPlugin {
+  /** Queue a command for a station, connected or not; sent once it is connected and Accepted. */
+  queue(
+    identity: string,
+    action: string,
+    payload: Record<string, unknown>,
+    messageId?: string,
+  ): Promise<void>;
+}
+
+/**
+ * Commands for stations that are offline, through the runtime's durable queue (`csms.enqueue`): kept
+ * on the bus, sent one at a time once the station is back and Accepted, each real answer reported.
+ */
+export function replayBufferPlugin(options: ReplayBufferOptions = {}): ReplayBufferPlugin {
+  const prefix = options.keyPrefix ?? 'ocpp:replay';
+  const redis = options.redis;
+  let csms: PluginCsms | undefined;
+  let report: (error: unknown, hook: string) => void = () => {};
+
+  const enqueue = (identity: string, action: string, payload: Record<string, unknown>, messageId?: string) =>
+    csms!.enqueue(identity, action, payload, {
+      ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+      ...(messageId !== undefined ? { messageId } : {}),
+    });
+
+  /** Redis list -> durable queue. The ids make a repeat after a crash mid-move a no-op (queue dedup). */
+  const moveFromRedis = async (identity: string): Promise<void> => {
+    const key = `${prefix}:${identity}`;
+    const frames = await (redis!.lrange ?? redis!.lRange)!.call(redis, key, 0, -1);
+    if (frames.length === 0) return;
+    for (const text of frames) {
+      const frame = JSON.parse(text) as [2, string, string, Record<string, unknown>];
+      if (frame[0] !== 2 || typeof frame[2] !== 'string') throw new TypeError(`not a CALL frame: ${text}`);
+      await enqueue(identity, frame[2], frame[3] ?? {}, frame[1]);
+    }
+    await (redis!.ltrim ?? redis!.lTrim)!.call(redis, key, frames.length, -1);
+  };
+
+  return {
+    name: 'replay-buffer',
+    level: 3,
+    setup(ctx) {
+      csms = ctx.csms;
+      report = (error, hook) => ctx.reportError(error, hook);
+    },
+    async queue(identity, action, payload, messageId) {
+      if (!redis) {
+        await enqueue(identity, action, payload, messageId);
+        return;
+      }
+      const frame = JSON.stringify([2, messageId ?? crypto.randomUUID(), action, payload]);
+      await (redis.rpush
+        ? redis.rpush(`${prefix}:${identity}`, frame)
+        : redis.rPush!(`${prefix}:${identity}`, [frame]));
+    },
+    events: {
+      connected: redis
+        ? ({ station }) => {
+            moveFromRedis(station.identity).catch((error) => report(error, 'moveFromRedis'));
+          }
+        : undefined,
+      commandDelivered: options.onDelivered,
+    },
+  };
+}
