@@ -1,0 +1,21 @@
+export { SinkHttpError } from './http-post.js';
+export {
+  SinkDeliveryError,
+  SinkDrainTimeoutError,
+  SinkOverflowError,
+  SinkRejectedError,
+} from './sink-errors.js';
+export {
+  ALL_SINK_EVENTS,
+  type SinkEventName,
+  type SinkRecord,
+  type SinkRecordOptions,
+} from './sink-events.js';
+export type { SinkOptions, SinkPlugin } from './sink-plugin.js';
+export {
+  type OverflowPolicy,
+  SINK_QUEUE_DEFAULTS,
+  type SinkQueueOptions,
+  type SinkQueueStats,
+} from './sink-queue.js';
+export { type WebhookPluginOptions, webhookPlugin } from './webhook.js';
