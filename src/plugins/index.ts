@@ -1,5 +1,12 @@
 export { SinkHttpError } from './http-post.js';
 export {
+  type AlertSink,
+  type RateLimitAlert,
+  type RateLimitNotifierOptions,
+  type RateLimitNotifierPlugin,
+  rateLimitNotifierPlugin,
+} from './rate-limit-notifier.js';
+export {
   SinkDeliveryError,
   SinkDrainTimeoutError,
   SinkOverflowError,

@@ -103,11 +103,7 @@ export function sinkPlugin(
       const record = sinkRecord('close', e, options);
       if (record) queue.push(record);
     }
-    await queue.close();
-    await extra.onClose?.();
-    const unreported = reporter.settle();
-    if (unreported.length === 1) throw unreported[0];
-    if (unreported.length > 1) throw new AggregateError(unreported, `${name}: sink failures`);
+    await closeSink(name, queue, reporter, extra.onClose);
   };
   return {
     name,
@@ -115,6 +111,23 @@ export function sinkPlugin(
     stats: () => queue.stats(),
     getCustomMetrics: () => sinkMetrics(name, queue.stats()),
   };
+}
+
+/**
+ * Drain a sink's queue (bounded), release what the plugin owns, and throw what no observer call
+ * could carry: the close hook's rejection is the last `pluginError` the sink can raise.
+ */
+export async function closeSink(
+  name: string,
+  queue: Pick<SinkQueue<unknown>, 'close'>,
+  reporter: HookReporter,
+  release?: () => Promise<void>,
+): Promise<void> {
+  await queue.close();
+  await release?.();
+  const unreported = reporter.settle();
+  if (unreported.length === 1) throw unreported[0];
+  if (unreported.length > 1) throw new AggregateError(unreported, `${name}: sink failures`);
 }
 
 /** Prometheus lines for one sink's counters (merged into the CSMS's metrics text). */
