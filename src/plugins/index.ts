@@ -7,6 +7,12 @@ export {
   rateLimitNotifierPlugin,
 } from './rate-limit-notifier.js';
 export {
+  type RedisClientLike,
+  type RedisPipelineLike,
+  type RedisPubSubPluginOptions,
+  redisPubSubPlugin,
+} from './redis-pubsub.js';
+export {
   SinkDeliveryError,
   SinkDrainTimeoutError,
   SinkOverflowError,

@@ -22,6 +22,11 @@ export interface SinkQueueOptions {
   readonly retryDelayMs?: number;
   /** Default 10,000 ms. */
   readonly maxRetryDelayMs?: number;
+  /**
+   * One attempt's deadline: a send that has not settled by then counts as failed (and is retried),
+   * so a backend that hangs (a client queueing commands while offline) cannot stall the queue. Default 10,000 ms.
+   */
+  readonly sendTimeoutMs?: number;
   /** On close, how long queued and in-flight events may take to go out before they are reported lost. Default 5,000 ms. */
   readonly drainTimeoutMs?: number;
 }
@@ -35,6 +40,7 @@ export const SINK_QUEUE_DEFAULTS: Required<SinkQueueOptions> = {
   retries: 3,
   retryDelayMs: 200,
   maxRetryDelayMs: 10_000,
+  sendTimeoutMs: 10_000,
   drainTimeoutMs: 5_000,
 };
 
@@ -167,7 +173,7 @@ export class SinkQueue<T> {
     this.counts.batches++;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.send(batch, this.abort.signal);
+        await this.attempt(batch);
         if (!this.gaveUp) this.counts.delivered += batch.length;
         break;
       } catch (error) {
@@ -188,6 +194,25 @@ export class SinkQueue<T> {
     if (this.gaveUp) return;
     this.pump();
     if (this.idle) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** One send, abandoned (its signal aborted, its late outcome ignored) after `sendTimeoutMs`. */
+  private attempt(batch: T[]): Promise<void> {
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.sendTimeoutMs)]);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.send(batch, signal).then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Count drops; report the first at once, then at most one summary a second while dropping goes on. */

@@ -159,3 +159,25 @@ describe('SinkQueue', () => {
     expect(q.stats()).toMatchObject({ failed: 5, delivered: 0 });
   });
 });
+
+describe('SinkQueue send timeout', () => {
+  it('abandons a send that never settles after sendTimeoutMs, retries, and reports', async () => {
+    const reports: Error[] = [];
+    let attempts = 0;
+    const q = new SinkQueue<number>(
+      's',
+      () => {
+        attempts++;
+        return new Promise(() => {}); // a client queueing commands while its server is down
+      },
+      (e) => reports.push(e),
+      { sendTimeoutMs: 50, retries: 1, retryDelayMs: 5, maxWaitMs: 0 },
+    );
+    q.push(1);
+    await until(() => reports.length === 1);
+    expect(attempts).toBe(2);
+    expect(reports[0]).toMatchObject({ attempts: 2, cause: { name: 'TimeoutError' } });
+    q.push(2); // the queue is not stalled behind the hung send
+    await until(() => attempts === 3);
+  });
+});
