@@ -1,4 +1,5 @@
 export { SinkHttpError } from './http-post.js';
+export { type MqttClientLike, MqttNotConnectedError, type MqttPluginOptions, mqttPlugin } from './mqtt.js';
 export {
   type AlertSink,
   type RateLimitAlert,
