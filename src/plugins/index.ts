@@ -1,5 +1,11 @@
 export { AmqpChannelClosedError, type AmqpChannelLike, type AmqpPluginOptions, amqpPlugin } from './amqp.js';
 export { SinkHttpError } from './http-post.js';
+export {
+  KafkaNotRetriableError,
+  type KafkaPluginOptions,
+  type KafkaProducerLike,
+  kafkaPlugin,
+} from './kafka.js';
 export { type MqttClientLike, MqttNotConnectedError, type MqttPluginOptions, mqttPlugin } from './mqtt.js';
 export {
   type AlertSink,
