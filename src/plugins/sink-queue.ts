@@ -27,7 +27,10 @@ export interface SinkQueueOptions {
    * so a backend that hangs (a client queueing commands while offline) cannot stall the queue. Default 10,000 ms.
    */
   readonly sendTimeoutMs?: number;
-  /** On close, how long queued and in-flight events may take to go out before they are reported lost. Default 5,000 ms. */
+  /**
+   * On close, how long queued and in-flight events may take to go out before they are reported lost.
+   * Default 3,000 ms: below the time a CSMS waits for a close hook, so the report still reaches it.
+   */
   readonly drainTimeoutMs?: number;
 }
 
@@ -41,7 +44,7 @@ export const SINK_QUEUE_DEFAULTS: Required<SinkQueueOptions> = {
   retryDelayMs: 200,
   maxRetryDelayMs: 10_000,
   sendTimeoutMs: 10_000,
-  drainTimeoutMs: 5_000,
+  drainTimeoutMs: 3_000,
 };
 
 /** Counters since start, and the queue now. */
