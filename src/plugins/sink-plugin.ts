@@ -32,6 +32,8 @@ export class HookReporter {
   private reject: ((error: Error) => void) | undefined;
   private resolve: (() => void) | undefined;
   private readonly pending: Error[] = [];
+  /** Failures beyond the pending bound, summarised at close rather than kept one by one. */
+  private beyondBound = 0;
 
   /**
    * What an observer returns: a failure that found no carrier, else a new carrier if none is out.
@@ -52,13 +54,18 @@ export class HookReporter {
     this.reject = this.resolve = undefined;
     if (reject) reject(error);
     else if (this.pending.length < 100) this.pending.push(error);
+    else this.beyondBound++;
   };
 
   /** Settle the carrier; failures no observer call could carry are returned to be thrown by close. */
   settle(): Error[] {
     this.resolve?.();
     this.reject = this.resolve = undefined;
-    return this.pending.splice(0);
+    const out = this.pending.splice(0);
+    if (this.beyondBound > 0)
+      out.push(new Error(`${this.beyondBound} more sink failure(s) while none could be reported`));
+    this.beyondBound = 0;
+    return out;
   }
 }
 
