@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SinkDeliveryError } from '../../src/plugins/sink-errors.js';
+import { SinkDeliveryError, SinkOverflowError } from '../../src/plugins/sink-errors.js';
 import type { SinkRecord } from '../../src/plugins/sink-events.js';
 import { webhookPlugin } from '../../src/plugins/webhook.js';
 import { cleanup, expectServed, nextEvent, startCsms, until } from '../runtime/harness.js';
@@ -119,6 +119,26 @@ describe('webhookPlugin', () => {
       await expectServed(s);
     },
   );
+
+  it('a receiver that hangs fills the bounded queue: drops counted and reported; stations served', async () => {
+    const r = await receiver();
+    r.answer = () => 'hang';
+    const plugin = webhookPlugin({
+      url: r.url,
+      events: ['message'],
+      timeout: 60_000,
+      queue: { maxQueued: 2, maxBatchSize: 1, maxWaitMs: 0, drainTimeoutMs: 50 },
+    });
+    const t = await startCsms({ plugins: [plugin] });
+    const overflow = nextEvent(t.csms, 'pluginError', (e) => e.error instanceof SinkOverflowError, 5_000);
+    const s = await t.boot('CP1');
+    for (let i = 0; i < 3; i++) await expectServed(s);
+    const e = await overflow;
+    expect(e.plugin).toBe('webhook');
+    expect(e.error).toMatchObject({ policy: 'drop-oldest', maxQueued: 2 });
+    expect(plugin.stats()).toMatchObject({ inFlight: 1, queued: 2 });
+    expect(plugin.stats().dropped).toBeGreaterThan(0);
+  });
 
   it('reports a receiver that is down (connection refused)', async () => {
     const r = await receiver();
