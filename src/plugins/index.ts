@@ -15,6 +15,7 @@ export type {
   PluginSecurityEventType,
 } from '../hooks/types.js';
 export { createPlugin } from '../hooks/types.js';
+export { AmqpChannelClosedError, type AmqpChannelLike, type AmqpPluginOptions, amqpPlugin } from './amqp.js';
 export { type AnomalyOptions, anomalyPlugin } from './anomaly.js';
 export { type CircuitBreakerOptions, type CircuitState, circuitBreakerPlugin } from './circuit-breaker.js';
 export {
@@ -23,12 +24,33 @@ export {
   connectionGuardPlugin,
 } from './connection-guard.js';
 export { heartbeatPlugin } from './heartbeat.js';
+export { SinkHttpError } from './http-post.js';
 export { type InspectorOptions, type InspectorPlugin, inspectorPlugin } from './inspector.js';
+export {
+  KafkaNotRetriableError,
+  type KafkaPluginOptions,
+  type KafkaProducerLike,
+  kafkaPlugin,
+} from './kafka.js';
 export { type MessageDedupOptions, type MessageDedupPlugin, messageDedupPlugin } from './message-dedup.js';
 export { type MetricsOptions, type MetricsPlugin, type MetricsSnapshot, metricsPlugin } from './metrics.js';
+export { type MqttClientLike, MqttNotConnectedError, type MqttPluginOptions, mqttPlugin } from './mqtt.js';
 export { type OtelOptions, type OtelPlugin, otelPlugin } from './otel.js';
 export { DEFAULT_PII_FIELDS, type PiiRedactorOptions, piiRedactorPlugin } from './pii-redactor.js';
+export {
+  type AlertSink,
+  type RateLimitAlert,
+  type RateLimitNotifierOptions,
+  type RateLimitNotifierPlugin,
+  rateLimitNotifierPlugin,
+} from './rate-limit-notifier.js';
 export type { RedisLike, RedisStyle } from './redis-like.js';
+export {
+  type RedisClientLike,
+  type RedisPipelineLike,
+  type RedisPubSubPluginOptions,
+  redisPubSubPlugin,
+} from './redis-pubsub.js';
 export { type ReplayBufferOptions, type ReplayBufferPlugin, replayBufferPlugin } from './replay-buffer.js';
 export {
   type SchemaVersioningOptions,
@@ -36,3 +58,23 @@ export {
   type TransformRule,
 } from './schema-versioning.js';
 export { type SessionLogger, type SessionLogOptions, sessionLogPlugin } from './session-log.js';
+export {
+  SinkDeliveryError,
+  SinkDrainTimeoutError,
+  SinkOverflowError,
+  SinkRejectedError,
+} from './sink-errors.js';
+export {
+  ALL_SINK_EVENTS,
+  type SinkEventName,
+  type SinkRecord,
+  type SinkRecordOptions,
+} from './sink-events.js';
+export type { SinkOptions, SinkPlugin } from './sink-plugin.js';
+export {
+  type OverflowPolicy,
+  SINK_QUEUE_DEFAULTS,
+  type SinkQueueOptions,
+  type SinkQueueStats,
+} from './sink-queue.js';
+export { type WebhookPluginOptions, webhookPlugin } from './webhook.js';
