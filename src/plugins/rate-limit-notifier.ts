@@ -1,6 +1,6 @@
 import type { CsmsEventMap, OcppPlugin } from '../hooks/types.js';
 import { postJson } from './http-post.js';
-import { closeSink, HookReporter } from './sink-plugin.js';
+import { closeSink, SinkReporter } from './sink-plugin.js';
 import { SinkQueue, type SinkQueueOptions, type SinkQueueStats } from './sink-queue.js';
 
 /** One alert: a station (or address) that hit a rate limit `count` times within `windowMs`. */
@@ -94,7 +94,7 @@ export function rateLimitNotifierPlugin(options: RateLimitNotifierOptions): Rate
   const slotMs = Math.max(1, windowMs / SLOTS);
   const sink = options.sink;
   const url = typeof sink === 'string' ? new URL(sink).toString() : undefined;
-  const reporter = new HookReporter();
+  const reporter = new SinkReporter();
   const queue = new SinkQueue<RateLimitAlert>(
     'rate-limit-notifier',
     async (batch, signal) => {
@@ -112,7 +112,7 @@ export function rateLimitNotifierPlugin(options: RateLimitNotifierOptions): Rate
         }
       }
     },
-    reporter.report,
+    reporter.failed,
     { maxBatchSize: 1, maxWaitMs: 0, retries: 2, maxQueued: 1_000, ...options.queue },
   );
   const keys = new Map<string, WindowCounter>();
@@ -156,7 +156,7 @@ export function rateLimitNotifierPlugin(options: RateLimitNotifierOptions): Rate
       if (open === o) open = undefined;
       settle(o);
     });
-    return reporter.carrier();
+    return undefined;
   };
 
   const securityEvent = (e: CsmsEventMap['securityEvent']) => {
@@ -175,16 +175,19 @@ export function rateLimitNotifierPlugin(options: RateLimitNotifierOptions): Rate
       at: e.timestamp,
       details: e.details,
     });
-    return reporter.carrier();
+    return undefined;
   };
 
   return {
     name: 'rate-limit-notifier',
+    setup(ctx) {
+      reporter.attach((error) => ctx.reportError(error, 'sink'));
+    },
     events: {
       rateLimitExceeded,
       securityEvent,
       forgotten: (e) => keys.delete(e.identity),
-      closed: () => closeSink('rate-limit-notifier', queue, reporter),
+      closed: () => closeSink(queue),
     } as OcppPlugin['events'],
     stats: () => queue.stats(),
   };

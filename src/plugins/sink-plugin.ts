@@ -23,60 +23,34 @@ export interface SinkPlugin extends OcppPlugin {
 }
 
 /**
- * Turns asynchronous sink failures into `pluginError` events with the plugin's name, through the
- * only channel an observer has: a promise returned from one of its hooks, which the dispatcher
- * reports when it rejects. One pending "carrier" promise is handed to the next observer call; a
- * failure rejects it (one report per failure, never per event), and the next call gets a new one.
+ * Where a sink's asynchronous failures go: the plugin context's `reportError` (a `pluginError` with the
+ * plugin's name), once the plugin is registered. Failures before that (none in practice: nothing is
+ * queued before events flow) wait, bounded, and are reported at registration.
  */
-export class HookReporter {
-  private reject: ((error: Error) => void) | undefined;
-  private resolve: (() => void) | undefined;
-  private readonly pending: Error[] = [];
-  /** Failures beyond the pending bound, summarised at close rather than kept one by one. */
+export class SinkReporter {
+  private report: ((error: Error) => void) | undefined;
+  private readonly early: Error[] = [];
   private beyondBound = 0;
 
-  /**
-   * What an observer returns: a failure that found no carrier, else a new carrier if none is out.
-   * `awaited` hooks (init, closing: the CSMS waits for them) get only the failure, never a carrier.
-   */
-  carrier(awaited = false): Promise<void> | undefined {
-    const failed = this.pending.shift();
-    if (failed) return Promise.reject(failed);
-    if (this.reject || awaited) return undefined;
-    return new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+  attach(report: (error: Error) => void): void {
+    this.report = report;
+    for (const e of this.early.splice(0)) report(e);
+    if (this.beyondBound > 0)
+      report(new Error(`${this.beyondBound} more sink failure(s) before registration`));
+    this.beyondBound = 0;
   }
 
-  report = (error: Error): void => {
-    const reject = this.reject;
-    this.reject = this.resolve = undefined;
-    if (reject) reject(error);
-    else if (this.pending.length < 100) this.pending.push(error);
+  failed = (error: Error): void => {
+    if (this.report) this.report(error);
+    else if (this.early.length < 100) this.early.push(error);
     else this.beyondBound++;
   };
-
-  /** Settle the carrier; failures no observer call could carry are returned to be thrown by close. */
-  settle(): Error[] {
-    this.resolve?.();
-    this.reject = this.resolve = undefined;
-    const out = this.pending.splice(0);
-    if (this.beyondBound > 0)
-      out.push(new Error(`${this.beyondBound} more sink failure(s) while none could be reported`));
-    this.beyondBound = 0;
-    return out;
-  }
 }
-
-/** Events whose hooks the CSMS awaits: a pending carrier there would hold up start and shutdown. */
-const AWAITED: ReadonlySet<CsmsEventName> = new Set(['init', 'closing', 'closed']);
 
 /**
  * Build a sink plugin: each selected event becomes a record on the shared queue; `send` delivers
- * batches of records. The `closed` event is queued first, then the queue drained (bounded wait):
- * the plugin owns its queue and releases it on close, and what close could not deliver rejects the
- * close hook (a `pluginError`).
+ * batches of records. The `closed` event is queued first, then the queue drained (bounded wait): the
+ * plugin owns its queue and releases it on close. Every delivery failure is a `pluginError`.
  */
 export function sinkPlugin(
   name: string,
@@ -85,23 +59,21 @@ export function sinkPlugin(
   send: SendBatch<SinkRecord>,
   extra: { onClose?: () => Promise<void> } = {},
 ): SinkPlugin {
-  const reporter = new HookReporter();
-  const queue = new SinkQueue<SinkRecord>(name, send, reporter.report, options.queue);
+  const reporter = new SinkReporter();
+  const queue = new SinkQueue<SinkRecord>(name, send, reporter.failed, options.queue);
   const selected = new Set(options.events ?? defaultEvents);
   for (const e of selected) {
     if (!(e in SINK_EVENTS)) {
       throw new TypeError(`${name}: unknown event '${e}'; one of ${ALL_SINK_EVENTS.join(', ')}`);
     }
   }
-  const events: { [K in CsmsEventName]?: (event: CsmsEventMap[K]) => unknown } = {};
+  const events: { [K in CsmsEventName]?: (event: CsmsEventMap[K]) => void } = {};
   for (const sinkEvent of selected) {
     for (const runtimeEvent of SINK_EVENTS[sinkEvent] as readonly CsmsEventName[]) {
       if (runtimeEvent === 'closed') continue;
-      const awaited = AWAITED.has(runtimeEvent);
       events[runtimeEvent] = (e: CsmsEventMap[CsmsEventName]) => {
         const record = sinkRecord(sinkEvent, e, options);
         if (record) queue.push(record);
-        return reporter.carrier(awaited);
       };
     }
   }
@@ -110,31 +82,26 @@ export function sinkPlugin(
       const record = sinkRecord('close', e, options);
       if (record) queue.push(record);
     }
-    await closeSink(name, queue, reporter, extra.onClose);
+    await closeSink(queue, extra.onClose);
   };
   return {
     name,
+    setup(ctx) {
+      reporter.attach((error) => ctx.reportError(error, 'sink'));
+    },
     events: events as OcppPlugin['events'],
     stats: () => queue.stats(),
     getCustomMetrics: () => sinkMetrics(name, queue.stats()),
   };
 }
 
-/**
- * Drain a sink's queue (bounded), release what the plugin owns, and throw what no observer call
- * could carry: the close hook's rejection is the last `pluginError` the sink can raise.
- */
+/** Drain a sink's queue (bounded; what it could not deliver is reported by the queue) and release what the plugin owns. */
 export async function closeSink(
-  name: string,
   queue: Pick<SinkQueue<unknown>, 'close'>,
-  reporter: HookReporter,
   release?: () => Promise<void>,
 ): Promise<void> {
   await queue.close();
   await release?.();
-  const unreported = reporter.settle();
-  if (unreported.length === 1) throw unreported[0];
-  if (unreported.length > 1) throw new AggregateError(unreported, `${name}: sink failures`);
 }
 
 /** Prometheus lines for one sink's counters (merged into the CSMS's metrics text). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CsmsEventMap } from '../../src/hooks/types.js';
 import { jsonSafe, sinkRecord } from '../../src/plugins/sink-events.js';
-import { HookReporter, sinkPlugin } from '../../src/plugins/sink-plugin.js';
+import { SinkReporter, sinkPlugin } from '../../src/plugins/sink-plugin.js';
 import { RpcError } from '../../src/protocol/errors.js';
 
 const station = { identity: 'CP1', protocol: 'ocpp2.0.1' as const, remoteAddress: '10.0.0.7' };
@@ -94,22 +94,13 @@ describe('sink records', () => {
   });
 });
 
-describe('HookReporter (how a sink failure becomes a pluginError)', () => {
-  it('rejects the carrier an observer returned; a failure that finds none goes with the next call or close', async () => {
-    const r = new HookReporter();
-    const c1 = r.carrier()!;
-    expect(r.carrier()).toBeUndefined(); // one carrier out at a time, not one promise per event
-    r.report(new Error('first'));
-    await expect(c1).rejects.toThrow('first');
-    r.report(new Error('second')); // no carrier out
-    await expect(r.carrier()!).rejects.toThrow('second');
-    r.report(new Error('third'));
-    await expect(r.carrier(true)!).rejects.toThrow('third'); // awaited hooks carry only failures...
-    expect(r.carrier(true)).toBeUndefined(); // ...never a pending carrier
-    const c2 = r.carrier()!;
-    r.report(new Error('fourth'));
-    r.report(new Error('fifth'));
-    await expect(c2).rejects.toThrow('fourth');
-    expect(r.settle().map((e) => e.message)).toEqual(['fifth']);
+describe('SinkReporter (how a sink failure becomes a pluginError)', () => {
+  it('reports through the plugin context once registered, failures from before registration included', () => {
+    const r = new SinkReporter();
+    r.failed(new Error('early'));
+    const reported: string[] = [];
+    r.attach((e) => reported.push(e.message));
+    r.failed(new Error('later'));
+    expect(reported).toEqual(['early', 'later']);
   });
 });

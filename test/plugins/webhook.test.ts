@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { piiRedactorPlugin } from '../../src/plugins/pii-redactor.js';
 import { SinkDeliveryError, SinkOverflowError } from '../../src/plugins/sink-errors.js';
 import type { SinkRecord } from '../../src/plugins/sink-events.js';
 import { webhookPlugin } from '../../src/plugins/webhook.js';
@@ -161,5 +162,29 @@ describe('webhookPlugin', () => {
     const s = await t.boot('CP1');
     expect((await failed).error).toMatchObject({ plugin: 'webhook', attempts: 2 });
     await expectServed(s);
+  });
+});
+
+describe('webhookPlugin behind piiRedactorPlugin', () => {
+  it('never sends the idTag a station authorized with, while the handler saw it', async () => {
+    const r = await receiver();
+    const seen: string[] = [];
+    const t = await startCsms({
+      plugins: [
+        piiRedactorPlugin(),
+        webhookPlugin({ url: r.url, events: ['message'], includePayload: true, queue: { maxWaitMs: 10 } }),
+      ],
+    });
+    t.csms.handle('ocpp1.6', 'Authorize', ({ payload }) => {
+      seen.push(payload.idTag);
+      return { idTagInfo: { status: 'Accepted' } };
+    });
+    const s = await t.boot('CP-pii');
+    await s.call('Authorize', { idTag: 'SECRET-TAG-42' });
+    await until(() => r.received.some((req) => req.body.includes('Authorize')));
+    expect(seen).toEqual(['SECRET-TAG-42']);
+    const bodies = r.received.map((req) => req.body).join('\n');
+    expect(bodies).toContain('Authorize');
+    expect(bodies).not.toContain('SECRET-TAG-42');
   });
 });
