@@ -3,22 +3,14 @@ import { createStation } from '../../src/client/index.js';
 import { RpcError, validatePayload } from '../../src/protocol/index.js';
 import { presets } from '../../src/proxy/index.js';
 import { type Simulation, startSimulation } from '../../src/sim/index.js';
-import { allBooted, startCsms, type TestCsms, until, waitFor } from '../sim/helpers.js';
-import { startProxy, type TestProxy } from './helpers.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: payloads are read field by field in assertions
-type Json = any;
-/** The first CALL of `action` from `identity` that `match` accepts, as loosely typed JSON. */
-const seen = (t: TestCsms, identity: string, action: string, match: (p: Json) => unknown = () => true) =>
-  waitFor(t, identity, action, (p) => Boolean(match(p))) as Promise<Json>;
+import { allBooted, startCsms, type TestCsms, until } from '../sim/helpers.js';
+import { type Json, seen, startProxy, stopEndToEnd, type TestProxy } from './helpers.js';
 
 let csms: TestCsms | undefined;
 let proxy: TestProxy | undefined;
 let sim: Simulation | undefined;
 afterEach(async () => {
-  await sim?.stop();
-  await proxy?.close();
-  await csms?.close();
+  await stopEndToEnd({ sim, proxy, csms });
   sim = proxy = csms = undefined;
 });
 

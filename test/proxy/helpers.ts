@@ -1,6 +1,8 @@
 import type { OcppVersion } from '../../src/protocol/index.js';
 import { CsmsAdapter, OCPPProtocolProxy, type TranslationMap } from '../../src/proxy/index.js';
+import type { Simulation } from '../../src/sim/index.js';
 import type { ISessionStore } from '../../src/translation/index.js';
+import { type TestCsms, waitFor } from '../sim/helpers.js';
 
 export interface TestProxy {
   proxy: OCPPProtocolProxy;
@@ -44,4 +46,26 @@ export async function startProxy(
     problems,
     close: () => proxy.close(),
   };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: payloads are read field by field in assertions
+export type Json = any;
+
+/** The first CALL of `action` from `identity` that `match` accepts, as loosely typed JSON. */
+export const seen = (
+  t: TestCsms,
+  identity: string,
+  action: string,
+  match: (p: Json) => unknown = () => true,
+) => waitFor(t, identity, action, (p) => Boolean(match(p))) as Promise<Json>;
+
+/** Stations first, then the proxy, then the CSMS: nothing reconnects to a part already gone. */
+export async function stopEndToEnd(parts: {
+  sim?: Simulation | undefined;
+  proxy?: TestProxy | undefined;
+  csms?: TestCsms | undefined;
+}): Promise<void> {
+  await parts.sim?.stop();
+  await parts.proxy?.close();
+  await parts.csms?.close();
 }

@@ -5,7 +5,7 @@ import {
   KvSessionStore,
   presets,
 } from '../../src/translation/index.js';
-import { MemoryKvBucket } from '../support/memory-kv-bucket.js';
+import { countingBucket } from '../support/counting-kv-bucket.js';
 import { Drive, expectValid } from './drive.js';
 
 /**
@@ -170,7 +170,7 @@ describe('reference bugs, fixed', () => {
     expect((await startTransaction(a)).conf.payload.transactionId).toBe(1);
     expect((await startTransaction(b)).conf.payload.transactionId).toBe(1);
 
-    const bucket = new MemoryKvBucket();
+    const bucket = await countingBucket();
     const node1 = new Drive(
       'ocpp1.6',
       'ocpp2.1',
@@ -195,7 +195,7 @@ describe('reference bugs, fixed', () => {
   });
 
   it('the id mapping survives a disconnect and a proxy restart (a new engine on the same store)', async () => {
-    const bucket = new MemoryKvBucket();
+    const bucket = await countingBucket();
     const before = proxy16to21(new KvSessionStore(bucket));
     const { start, conf } = await startTransaction(before);
     const restarted = proxy16to21(new KvSessionStore(bucket));

@@ -7,16 +7,16 @@ import {
   KvConflictError,
   KvSessionStore,
 } from '../../src/translation/index.js';
-import { MemoryKvBucket } from '../support/memory-kv-bucket.js';
+import { countingBucket } from '../support/counting-kv-bucket.js';
 
-const stores: [string, () => ISessionStore][] = [
-  ['InMemorySessionStore', () => new InMemorySessionStore()],
-  ['KvSessionStore', () => new KvSessionStore(new MemoryKvBucket())],
+const stores: [string, () => Promise<ISessionStore>][] = [
+  ['InMemorySessionStore', async () => new InMemorySessionStore()],
+  ['KvSessionStore', async () => new KvSessionStore(await countingBucket())],
 ];
 
 describe.each(stores)('%s', (_name, make) => {
   it('keeps values per station and key, and forgets a deleted key', async () => {
-    const store = make();
+    const store = await make();
     await store.set('CP-1', 'tx/16/7', { evseId: 2 });
     await store.set('CP-2', 'tx/16/7', { evseId: 3 });
     expect(await store.get('CP-1', 'tx/16/7')).toEqual({ evseId: 2 });
@@ -27,7 +27,7 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('clear(identity) forgets that station only, even one whose identity starts the same', async () => {
-    const store = make();
+    const store = await make();
     await store.set('CP-1', 'a', 1);
     await store.set('CP-1', 'b/c', 2);
     await store.set('CP-10', 'a', 3);
@@ -40,14 +40,14 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('setting undefined leaves no value (JSON has no undefined)', async () => {
-    const store = make();
+    const store = await make();
     await store.set('CP-1', 'k', 1);
     await store.set('CP-1', 'k', undefined);
     expect(await store.get('CP-1', 'k')).toBeUndefined();
   });
 
   it('a value read back is a copy: changing it does not change the store', async () => {
-    const store = make();
+    const store = await make();
     await store.set('CP-1', 'k', { n: 1 });
     const v = (await store.get<{ n: number }>('CP-1', 'k'))!;
     v.n = 2;
@@ -55,7 +55,7 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('hands out each counter value once under 200 concurrent increments', async () => {
-    const store = make();
+    const store = await make();
     const values = await Promise.all(Array.from({ length: 200 }, () => store.increment!('transactionId16')));
     expect(new Set(values).size).toBe(200);
     expect(Math.min(...values)).toBe(1);
@@ -65,7 +65,7 @@ describe.each(stores)('%s', (_name, make) => {
 
 describe('KvSessionStore on a shared bucket', () => {
   it('two stores (two proxy nodes) on one bucket share state and never mint the same id', async () => {
-    const bucket = new MemoryKvBucket();
+    const bucket = await countingBucket();
     const a = new KvSessionStore(bucket);
     const b = new KvSessionStore(bucket);
     await a.set('CP-1', 'tx/16/1', { evseId: 1 });
@@ -79,7 +79,7 @@ describe('KvSessionStore on a shared bucket', () => {
   });
 
   it('gives up with CounterContentionError after maxCasAttempts lost rounds', async () => {
-    const bucket = new MemoryKvBucket();
+    const bucket = await countingBucket();
     const alwaysConflicting: KvBucket = {
       get: (k) => bucket.get(k),
       put: (k, v) => bucket.put(k, v),
@@ -99,7 +99,7 @@ describe('KvSessionStore on a shared bucket', () => {
   });
 
   it('a failure other than a conflict is not retried but surfaces', async () => {
-    const bucket = new MemoryKvBucket();
+    const bucket = await countingBucket();
     const broken: KvBucket = {
       get: (k) => bucket.get(k),
       put: (k, v) => bucket.put(k, v),
