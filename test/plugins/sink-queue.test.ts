@@ -178,6 +178,7 @@ describe('SinkQueue send timeout', () => {
     expect(attempts).toBe(2);
     expect(reports[0]).toMatchObject({ attempts: 2, cause: { name: 'TimeoutError' } });
     q.push(2); // the queue is not stalled behind the hung send
-    await until(() => attempts === 3);
+    // At least: the new batch's own retry may already have started when the poll looks.
+    await until(() => attempts >= 3);
   });
 });
