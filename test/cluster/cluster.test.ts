@@ -156,6 +156,37 @@ describe('a cluster of CSMS nodes on NATS', () => {
     expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_000);
   }, 30_000);
 
+  it('upkeep is one lease write per node per third of a lease, whatever the number of stations', async () => {
+    const [a] = await twoNodes();
+    const count = 30;
+    await Promise.all(Array.from({ length: count }, (_, i) => bootedOn(a, `CP-scale-${seq}-${i}`)));
+    const { connect } = await import('nats');
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const lastSeq = async (stream: string) => (await jsm.streams.info(stream)).state.last_seq;
+      const claims = await lastSeq('KV_OCPP_OWNERS');
+      const leases = await lastSeq('KV_OCPP_kv_nodes');
+      // node-process.ts: leaseMs 3 s, so each node writes its lease about once a second. Two
+      // rounds of both nodes' lease writes later, not one claim of the 30 stations was rewritten.
+      await expect
+        .poll(() => lastSeq('KV_OCPP_kv_nodes'), { timeout: 10_000, interval: 100 })
+        .toBeGreaterThanOrEqual(leases + 4);
+      expect(await lastSeq('KV_OCPP_OWNERS')).toBe(claims);
+      // And the stations are still held by A: B routes to them.
+      const [, b] = nodes;
+      await expect
+        .poll(() =>
+          b!
+            .request('call', { identity: `CP-scale-${seq}-7`, action: 'Reset', payload: { type: 'Soft' } })
+            .catch((e) => e),
+        )
+        .toEqual({ status: 'Accepted' });
+    } finally {
+      await nc.close();
+    }
+  }, 30_000);
+
   it('NATS restarted mid-traffic: routed calls resume and a command queued before the outage is delivered', async () => {
     const [a, b] = await twoNodes();
     const id = `CP-restart-${seq}`;
