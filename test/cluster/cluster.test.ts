@@ -165,16 +165,23 @@ describe('a cluster of CSMS nodes on NATS', () => {
     try {
       const jsm = await nc.jetstreamManager();
       const lastSeq = async (stream: string) => (await jsm.streams.info(stream)).state.last_seq;
-      const claims = await lastSeq('KV_OCPP_OWNERS');
+      const revisions = () =>
+        Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            b!.request<{ revision: number } | null>('owner', { identity: `CP-scale-${seq}-${i}` }),
+          ),
+        );
+      const [, b] = nodes;
+      const claims = await revisions();
+      expect(claims.every((c) => c !== null)).toBe(true);
       const leases = await lastSeq('KV_OCPP_kv_nodes');
       // node-process.ts: leaseMs 3 s, so each node writes its lease about once a second. Two
       // rounds of both nodes' lease writes later, not one claim of the 30 stations was rewritten.
       await expect
         .poll(() => lastSeq('KV_OCPP_kv_nodes'), { timeout: 10_000, interval: 100 })
         .toBeGreaterThanOrEqual(leases + 4);
-      expect(await lastSeq('KV_OCPP_OWNERS')).toBe(claims);
+      expect(await revisions()).toEqual(claims);
       // And the stations are still held by A: B routes to them.
-      const [, b] = nodes;
       await expect
         .poll(() =>
           b!
@@ -185,6 +192,41 @@ describe('a cluster of CSMS nodes on NATS', () => {
     } finally {
       await nc.close();
     }
+  }, 30_000);
+
+  it('a station that never returns: its registration is dropped from the bus within registrationTtlMs', async () => {
+    const [a, b] = await twoNodes();
+    const id = `CP-gone-${seq}`;
+    await bootedOn(a, id);
+    await expect
+      .poll(() => b.request('registration', { identity: id }))
+      .toMatchObject({ status: 'Accepted' });
+    // A closes: it releases the station and keeps the registration for the station's next node.
+    await a.stop();
+    expect(await b.request('registration', { identity: id })).toMatchObject({ status: 'Accepted' });
+    // node-process.ts: registrationTtlMs 4 s, swept by B (the only live node) every 3 s.
+    await expect
+      .poll(() => b.request('registration', { identity: id }), { timeout: 15_000, interval: 200 })
+      .toBeNull();
+  }, 30_000);
+
+  it('a station connected for longer than registrationTtlMs keeps its registration: served at once after its node dies', async () => {
+    const [a, b] = await twoNodes();
+    const id = `CP-long-${seq}`;
+    await bootedOn(a, id);
+    await expect.poll(() => b.request('registration', { identity: id })).not.toBeNull();
+    const first = await b.request<{ expiresAt: number }>('registration', { identity: id });
+    // Outlive the first entry's ttl: the holder writes it again before it lapses.
+    await expect
+      .poll(() => b.request<{ expiresAt: number }>('registration', { identity: id }), {
+        timeout: 15_000,
+        interval: 200,
+      })
+      .toMatchObject({ expiresAt: expect.toSatisfy((at: number) => at > first.expiresAt + 2_000) });
+    await a.kill('SIGKILL');
+    const again = await RawStation.connect(b.url(id));
+    stations.push(again);
+    expect((await again.call('Heartbeat', {}))[0]).toBe(3);
   }, 30_000);
 
   it('NATS restarted mid-traffic: routed calls resume and a command queued before the outage is delivered', async () => {

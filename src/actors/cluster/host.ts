@@ -7,6 +7,8 @@ export interface ClusterHost {
   readonly nodeId: string;
   readonly bus: Bus;
   readonly leaseMs: number;
+  /** A station's stored registration lapses this long after it was last written. */
+  readonly registrationTtlMs: number;
   /** Call a station connected to this node (the routed call's last hop). */
   localCall(identity: string, action: string, payload: Payload, options: CallOptions): Promise<Payload>;
   /** Is the station connected to this node? */

@@ -36,15 +36,15 @@ export class NodeLeases {
     this.leases.set(this.nodeId, lease.expiresAt);
   }
 
-  /** Reads every node's lease. */
+  /**
+   * Reads every node's lease: the nodes the bucket lists and those already known, each by a direct
+   * read (a listing that misses a key must not make a live node look gone).
+   */
   async refresh(): Promise<void> {
-    const seen = new Set<string>();
-    for await (const node of this.bucket.keys()) {
-      seen.add(node);
-      if (node !== this.nodeId) await this.read(node);
-    }
-    for (const node of this.leases.keys())
-      if (!seen.has(node) && node !== this.nodeId) this.leases.set(node, 0);
+    const nodes = new Set(this.leases.keys());
+    for await (const node of this.bucket.keys()) nodes.add(node);
+    nodes.delete(this.nodeId);
+    for (const node of nodes) await this.read(node);
   }
 
   /** A claim names `node`: read its lease now if it was never read. */
@@ -61,6 +61,13 @@ export class NodeLeases {
     if (node === this.nodeId) return true;
     const expiresAt = this.leases.get(node);
     return expiresAt === undefined || expiresAt > this.now();
+  }
+
+  /** Housekeeping shared by all nodes is done by one: the live node whose id sorts first. */
+  isSweeper(): boolean {
+    const now = this.now();
+    for (const [node, at] of this.leases) if (at > now && node < this.nodeId) return false;
+    return true;
   }
 
   /** Nodes whose lease was read and has run out (or whose entry is gone). */

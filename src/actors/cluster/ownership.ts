@@ -1,13 +1,12 @@
 import { BusUnavailableError } from '../../bus/errors.js';
-import type { Bus, KvBucket, OwnershipChange } from '../../bus/types.js';
+import type { Bus, OwnershipChange } from '../../bus/types.js';
 import type { RestoredRegistration } from '../../machines/station.js';
 import type { ClusterHost } from './host.js';
 import { NodeLeases } from './node-leases.js';
+import { Registrations } from './registrations.js';
 
-const encoder = new TextEncoder();
 /** Releases of a lapsed node's claims in flight at once. */
 const RELEASE_BATCH = 256;
-const decoder = new TextDecoder();
 
 /**
  * Which node holds which station, from this node's side. A station's claim names its node and
@@ -41,7 +40,7 @@ export class Ownerships {
   private constructor(
     private readonly host: ClusterHost,
     private readonly bus: Bus,
-    private readonly registrations: KvBucket,
+    private readonly registrations: Registrations,
     private readonly leases: NodeLeases,
   ) {}
 
@@ -51,7 +50,11 @@ export class Ownerships {
     // Live before the first claim names this node, so no other node ever sees a claim without a lease.
     await leases.renew();
     await leases.refresh();
-    const o = new Ownerships(host, host.bus, registrations, leases);
+    const sweepEveryMs = Math.min(3_600_000, Math.max(host.leaseMs, host.registrationTtlMs / 4));
+    const kept = new Registrations(registrations, host.registrationTtlMs, sweepEveryMs, (op, id, e) =>
+      host.busError(op, id, e),
+    );
+    const o = new Ownerships(host, host.bus, kept, leases);
     const watch = host.bus.watch({ includeCurrent: true });
     o.watching = watch;
     void o.follow(watch);
@@ -93,8 +96,8 @@ export class Ownerships {
     }
     const [, registration] = await Promise.all([
       this.claim(identity),
-      this.registrations.get(identity).then(
-        (entry) => (entry ? (JSON.parse(decoder.decode(entry.value)) as RestoredRegistration) : undefined),
+      this.registrations.read(identity).then(
+        (registration) => registration,
         (error) => this.host.busError('registration', identity, error),
       ),
     ]);
@@ -129,9 +132,7 @@ export class Ownerships {
 
   /** Store the registration beside the ownership (only while this node holds the station). */
   recordRegistration(identity: string, registration: RestoredRegistration): void {
-    this.registrations
-      .put(identity, encoder.encode(JSON.stringify(registration)))
-      .catch((error) => this.host.busError('registration', identity, error));
+    this.registrations.record(identity, registration);
   }
 
   /** Forgotten here: give the station up; its registration goes with it unless another node holds it. */
@@ -143,7 +144,7 @@ export class Ownerships {
     try {
       if (await this.bus.release(identity, this.nodeId, revision)) {
         this.owners.delete(identity);
-        await this.registrations.delete(identity);
+        await this.registrations.drop(identity);
       }
     } catch (error) {
       this.host.busError('release', identity, error);
@@ -154,6 +155,7 @@ export class Ownerships {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.tickTimer);
+    this.registrations.clear();
     await this.watching?.return?.();
     const held = [...this.held];
     this.held.clear();
@@ -179,6 +181,11 @@ export class Ownerships {
         else this.unclaimed.delete(identity);
       }
       await this.releaseLapsed();
+      await this.registrations.refresh((identity) => this.held.has(identity));
+      await this.registrations.sweep(
+        this.leases.isSweeper(),
+        (identity) => this.ownerOf(identity) !== undefined,
+      );
     } catch (error) {
       // The bus is down: keep serving; the next tick tries again.
       this.host.busError('lease', undefined, error);
@@ -230,6 +237,7 @@ export class Ownerships {
   /** Another node holds the station now: close our socket so exactly one node serves it. */
   private lost(identity: string, owner: string): void {
     this.held.delete(identity);
+    this.registrations.leave(identity);
     this.host.evict(identity, owner);
   }
 }

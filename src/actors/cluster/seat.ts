@@ -101,6 +101,7 @@ export class ClusterSeat {
       nodeId: p.nodeId,
       bus: p.bus,
       leaseMs: this.options.leaseMs,
+      registrationTtlMs: this.options.registrationTtlMs,
       localCall: (identity, action, payload, options) => {
         const station = p.connected(identity);
         if (!station) return Promise.reject(new StationNotConnectedError(identity));
