@@ -443,7 +443,16 @@ export class Csms {
       callTimeoutMs: () => this.current.callTimeoutMs,
       connected,
       isReady: (identity) => this.stations.get(identity)?.ready === true,
-      close: (identity, code, reason) => void connected(identity)?.close(code, reason),
+      evict: (identity, node) => {
+        const station = connected(identity);
+        if (!station) return;
+        const { protocol, remoteAddress } = station;
+        this.dispatcher.emit('evicted', {
+          station: { identity, protocol, remoteAddress },
+          replacement: { identity, protocol: undefined, remoteAddress: undefined, node },
+        });
+        void station.close(4000, `evicted: connected to node ${node}`);
+      },
       flush: (identity) => this.queues.stationReady(identity),
     };
   }
@@ -459,7 +468,16 @@ export class Csms {
       };
       const evicted = existing.evict();
       existing.attach(ws, h.protocol, h.remoteAddress, true);
-      if (evicted) this.dispatcher.emit('evicted', { station: previous, replacement: existing.handle });
+      if (evicted)
+        this.dispatcher.emit('evicted', {
+          station: previous,
+          replacement: {
+            identity: h.identity,
+            protocol: h.protocol,
+            remoteAddress: h.remoteAddress,
+            node: this.nodeId,
+          },
+        });
       return;
     }
     const station = new StationSession(this.runtime, h.identity, h.protocol, h.remoteAddress);

@@ -15,6 +15,17 @@ export interface StationRef {
   readonly remoteAddress: string | undefined;
 }
 
+/**
+ * The connection that replaced an evicted one, and the node that holds it (`node`). On another
+ * node of a cluster its protocol and address are not known here (undefined).
+ */
+export interface ReplacementRef {
+  readonly identity: string;
+  readonly protocol: OcppVersion | undefined;
+  readonly remoteAddress: string | undefined;
+  readonly node: string;
+}
+
 export type Direction = 'IN' | 'OUT';
 
 export interface MessageContext {
@@ -151,7 +162,11 @@ export interface LinkEventMap extends RpcEventMap {
  */
 export interface CsmsEventMap extends LinkEventMap {
   init: { readonly port: number | undefined };
-  evicted: { readonly station: StationRef; readonly replacement: StationRef };
+  /**
+   * The station connected again and this connection was closed (4000): on this node, or, in a
+   * cluster, on the node `replacement.node` (which now holds the station).
+   */
+  evicted: { readonly station: StationRef; readonly replacement: ReplacementRef };
   /**
    * A disconnected station's actor is gone, and with it its registration: `forgetAfterMs` passed
    * ('expired'), or `maxKnownStations` disconnected stations were remembered and it was the least
@@ -335,7 +350,7 @@ export interface OcppPlugin {
   onInit?(ctx: PluginContext): Awaitable<void>;
   onConnection?(station: StationRef): void;
   onDisconnect?(station: StationRef, code: number, reason: string): void;
-  onEviction?(evicted: StationRef, replacement: StationRef): void;
+  onEviction?(evicted: StationRef, replacement: ReplacementRef): void;
   onClosing?(): Awaitable<void>;
   onClose?(): Awaitable<void>;
   onReconfigure?(next: object, previous: object): void;

@@ -84,6 +84,10 @@ describe('a cluster of CSMS nodes on NATS', () => {
     const closed = await first.closed;
     expect(closed.code).toBe(4000);
     expect(closed.reason).toContain(b.nodeId);
+    // A's `evicted` event names the node that holds the station now.
+    const evicted = await a.waitFor((e) => e.event === 'evicted' && e.identity === id);
+    expect(evicted.station).toMatchObject({ identity: id, protocol: 'ocpp1.6' });
+    expect(evicted.replacement).toEqual({ identity: id, node: b.nodeId });
     // No new boot: the registration moved with the ownership.
     const hb = await second.call('Heartbeat', {});
     expect(hb[0]).toBe(3);

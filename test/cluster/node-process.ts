@@ -42,6 +42,9 @@ csms.on('registered', ({ station, status }) =>
 csms.on('disconnected', ({ station, code, reason }) =>
   out({ event: 'disconnected', identity: station.identity, code, reason }),
 );
+csms.on('evicted', ({ station, replacement }) =>
+  out({ event: 'evicted', identity: station.identity, station, replacement }),
+);
 csms.on('commandDelivered', ({ identity, seq, action, response, error }) =>
   out({ event: 'commandDelivered', identity, seq, action, response, error: error?.message }),
 );

@@ -14,7 +14,7 @@ export interface ClusterHost {
   /** Is the station connected to this node? */
   isConnected(identity: string): boolean;
   /** Close this node's socket of a station `owner` now holds (4000). */
-  evict(identity: string, owner: string | undefined): void;
+  evict(identity: string, owner: string): void;
   /** Commands were queued for a station this node serves: flush them. */
   flush(identity: string): void;
   /** A bus operation failed: reported (`clusterError` event), never swallowed. */

@@ -25,8 +25,8 @@ export interface SeatParts {
   ): { call(action: string, payload: Payload, o?: CallOptions): Promise<Payload> } | undefined;
   /** Connected and Accepted here. */
   isReady(identity: string): boolean;
-  /** Close this node's socket of the station with `code`, `reason`. */
-  close(identity: string, code: number, reason: string): void;
+  /** Another node holds the station now: emit `evicted` naming it and close this node's socket (4000). */
+  evict(identity: string, node: string): void;
   /** Flush the station's queued commands now. */
   flush(identity: string): void;
 }
@@ -108,8 +108,7 @@ export class ClusterSeat {
         return station.call(action, payload, options);
       },
       isConnected: (identity) => p.connected(identity) !== undefined,
-      // Another node holds the station now: close our socket, naming that node.
-      evict: (identity, owner) => p.close(identity, 4000, `evicted: connected to node ${owner ?? '?'}`),
+      evict: (identity, owner) => p.evict(identity, owner),
       flush: (identity) => {
         if (p.isReady(identity)) p.flush(identity);
       },
