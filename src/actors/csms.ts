@@ -443,16 +443,7 @@ export class Csms {
       callTimeoutMs: () => this.current.callTimeoutMs,
       connected,
       isReady: (identity) => this.stations.get(identity)?.ready === true,
-      evict: (identity, node) => {
-        const station = connected(identity);
-        if (!station) return;
-        const { protocol, remoteAddress } = station;
-        this.dispatcher.emit('evicted', {
-          station: { identity, protocol, remoteAddress },
-          replacement: { identity, protocol: undefined, remoteAddress: undefined, node },
-        });
-        void station.close(4000, `evicted: connected to node ${node}`);
-      },
+
       flush: (identity) => this.queues.stationReady(identity),
     };
   }

@@ -35,7 +35,8 @@ export class Ownerships {
   private tickTimer: NodeJS.Timeout | undefined;
   private watching: AsyncIterator<OwnershipChange> | undefined;
   private stopped = false;
-  private ticking = false;
+  private renewing = false;
+  private housekeeping = false;
 
   private constructor(
     private readonly host: ClusterHost,
@@ -169,12 +170,27 @@ export class Ownerships {
     await this.leases.stop().catch((error) => this.host.busError('lease', undefined, error));
   }
 
-  /** One tick at a time (a slow bus must not stack them): renew this node's lease, read the others'. */
+  /**
+   * Every third of a lease: renew this node's lease, then the housekeeping (other nodes' leases,
+   * claims to retry or release, registrations). The renewal never waits for housekeeping (a long
+   * sweep must not let this node's lease lapse), and neither stacks on a slow bus.
+   */
   private async tick(): Promise<void> {
-    if (this.ticking || this.stopped || !this.bus.stats().connected) return;
-    this.ticking = true;
+    if (this.stopped || !this.bus.stats().connected) return;
+    if (!this.renewing) {
+      this.renewing = true;
+      try {
+        await this.leases.renew();
+      } catch (error) {
+        // The bus is down: keep serving; the next tick tries again.
+        this.host.busError('lease', undefined, error);
+      } finally {
+        this.renewing = false;
+      }
+    }
+    if (this.housekeeping) return;
+    this.housekeeping = true;
     try {
-      await this.leases.renew();
       await this.leases.refresh();
       for (const identity of this.unclaimed) {
         if (this.host.isConnected(identity)) await this.claim(identity);
@@ -187,10 +203,9 @@ export class Ownerships {
         (identity) => this.ownerOf(identity) !== undefined,
       );
     } catch (error) {
-      // The bus is down: keep serving; the next tick tries again.
       this.host.busError('lease', undefined, error);
     } finally {
-      this.ticking = false;
+      this.housekeeping = false;
     }
   }
 
