@@ -33,8 +33,10 @@ import { csmsRuntime } from './csms-runtime.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { reportExpiredCommands } from './expired-commands.js';
 import {
+  type CloseOptions,
   type CsmsOptions,
   clusterOptionsOf,
+  type ListenOptions,
   type ResolvedCsmsOptions,
   resolveCsmsOptions,
 } from './options.js';
@@ -46,19 +48,12 @@ import { OfflineQueues } from './replay.js';
 import { StationDirectory } from './station-directory.js';
 import { type CsmsRuntime, drained, StationSession } from './station-session.js';
 import { createStationSystem } from './system.js';
+
+export type { CloseOptions, ListenOptions };
+
 import { Telemetry } from './telemetry.js';
 import { checkListenTls, tlsUpdatedEvent, withTls } from './tls-settings.js';
 import { applyUpgradeSettings, upgradeOptionsFor } from './upgrade-options.js';
-
-export interface ListenOptions {
-  port?: number;
-  host?: string;
-}
-
-export interface CloseOptions {
-  /** How long running handlers may finish before sockets close. */
-  drainMs?: number;
-}
 
 /**
  * A CSMS: accepts station connections, keeps one actor per station, dispatches their CALLs to
@@ -150,8 +145,6 @@ export class Csms {
       auth: () => (this.cluster ? this.cluster.auth : this.current.auth),
       accepted: (ws, handshake) => this.stations.accept(ws, handshake),
     });
-    this.upgradeOptions.admit = (info) =>
-      this.dispatcher.gatesHandshakes ? this.dispatcher.admitHandshake(info) : undefined;
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
     this.servers = new ServerSet(this.upgrade, this.tlsEvents, (error) =>
       this.dispatcher.emit('transportError', { station: undefined, error }),
