@@ -30,9 +30,30 @@ interface ServerClient {
   on(event: 'strictValidationFailure', fn: (e: { error: Error; messageId?: string }) => void): void;
 }
 
-/** ocpp-rpc as a 2.0.1 CSMS, strict, answering what a station sends and recording it. */
-async function externalCsms() {
-  const server = new RPCServer({ protocols: ['ocpp2.0.1'], strictMode: true, pingIntervalMs: 0 });
+const now = () => new Date().toISOString();
+type Answers = Record<string, (p: Json) => unknown>;
+const ANSWERS_201: Answers = {
+  BootNotification: () => ({ currentTime: now(), interval: 300, status: 'Accepted' }),
+  StatusNotification: () => ({}),
+  Heartbeat: () => ({ currentTime: now() }),
+  Authorize: () => ({ idTokenInfo: { status: 'Accepted' } }),
+  TransactionEvent: (p) => (p.eventType === 'Started' ? { idTokenInfo: { status: 'Accepted' } } : {}),
+  MeterValues: () => ({}),
+  NotifyReport: () => ({}),
+};
+const ANSWERS_16: Answers = {
+  BootNotification: () => ({ currentTime: now(), interval: 300, status: 'Accepted' }),
+  StatusNotification: () => ({}),
+  Heartbeat: () => ({ currentTime: now() }),
+  Authorize: () => ({ idTagInfo: { status: 'Accepted' } }),
+  StartTransaction: () => ({ transactionId: 4711, idTagInfo: { status: 'Accepted' } }),
+  StopTransaction: () => ({}),
+  MeterValues: () => ({}),
+};
+
+/** ocpp-rpc as a CSMS of `version`, strict, answering what a station sends and recording it. */
+async function externalCsms(version: 'ocpp1.6' | 'ocpp2.0.1') {
+  const server = new RPCServer({ protocols: [version], strictMode: true, pingIntervalMs: 0 });
   const received: Received[] = [];
   const failures: string[] = [];
   const clients = new Map<string, ServerClient>();
@@ -40,22 +61,13 @@ async function externalCsms() {
   server.on('client', (client: ServerClient) => {
     clients.set(client.identity, client);
     client.on('strictValidationFailure', (e) => failures.push(`${client.identity}: ${e.error.message}`));
-    const now = () => new Date().toISOString();
-    const answers: Record<string, (p: Json) => unknown> = {
-      BootNotification: () => ({ currentTime: now(), interval: 300, status: 'Accepted' }),
-      StatusNotification: () => ({}),
-      Heartbeat: () => {
-        if (heartbeatError) throw createRPCError('OccurrenceConstraintViolation', 'no heartbeats today');
-        return { currentTime: now() };
-      },
-      Authorize: () => ({ idTokenInfo: { status: 'Accepted' } }),
-      TransactionEvent: (p) => (p.eventType === 'Started' ? { idTokenInfo: { status: 'Accepted' } } : {}),
-      MeterValues: () => ({}),
-      NotifyReport: () => ({}),
-    };
+    const answers = version === 'ocpp1.6' ? ANSWERS_16 : ANSWERS_201;
     for (const [action, answer] of Object.entries(answers))
       client.handle(action, ({ params }) => {
         received.push({ identity: client.identity, action, params });
+        // On a 1.6 link ocpp-rpc spells this code the 2.x way; the proxy must still keep its meaning.
+        if (action === 'Heartbeat' && heartbeatError)
+          throw createRPCError('OccurrenceConstraintViolation', 'no heartbeats today');
         return answer(params);
       });
   });
@@ -111,7 +123,7 @@ afterEach(async () => {
 
 describe('ocpp-actors proxy in front of an external strict 2.0.1 CSMS (ocpp-rpc)', () => {
   it('puts a 1.6 station through: boot, status, remote transaction with meter values, configuration, reset, and a CSMS error in 1.6 spelling', async () => {
-    const csms = await externalCsms();
+    const csms = await externalCsms('ocpp2.0.1');
     stop.push(() => csms.close());
     const cli = proxyCli(['--port', '0', '--upstream', csms.url, '--upstream-protocol', 'ocpp2.0.1']);
     stop.push(async () => {
@@ -192,5 +204,77 @@ describe('ocpp-actors proxy in front of an external strict 2.0.1 CSMS (ocpp-rpc)
     // ocpp-rpc validated every message both ways: nothing the proxy sent it, or answered it, was invalid.
     expect(csms.failures).toEqual([]);
     expect(cli.out.stdout).toContain(`connected ${id} ocpp1.6 -> ocpp2.0.1`);
+  });
+
+  it('puts a 2.0.1 station through to a strict 1.6 CSMS: the integer transaction id, GetConfiguration, a CSMS error in 2.x spelling', async () => {
+    const csms = await externalCsms('ocpp1.6');
+    stop.push(() => csms.close());
+    const cli = proxyCli([
+      '--port',
+      '0',
+      '--accept',
+      'ocpp2.0.1',
+      '--upstream',
+      csms.url,
+      '--upstream-protocol',
+      'ocpp1.6',
+    ]);
+    stop.push(async () => {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    });
+    await until(() => /proxy listening on ws:\/\/127\.0\.0\.1:\d+/.test(cli.out.stdout), 15_000, 'banner');
+    const url = `ws://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(cli.out.stdout)![1]}`;
+
+    const sim: Simulation = startSimulation({
+      url,
+      stations: 1,
+      protocol: 'ocpp2.0.1',
+      connectors: 2,
+      remoteOnly: true,
+      meterIntervalS: 0.2,
+      chargeDurationS: 60,
+      rebootDelayS: 0.1,
+      ramp: 100,
+    });
+    stop.push(() => sim.stop());
+    await allBooted(sim);
+    const id = 'SIM-0001';
+    expect((await csms.seen(id, 'BootNotification')).chargePointVendor).toBeTypeOf('string');
+    await csms.seen(id, 'StatusNotification', (p) => p.connectorId === 2 && p.status === 'Available');
+    const operator = csms.client(id);
+
+    const got = await operator.call('GetConfiguration', { key: ['HeartbeatInterval'] });
+    expect(got.configurationKey).toEqual([
+      expect.objectContaining({ key: 'HeartbeatInterval', value: '300' }),
+    ]);
+
+    expect(await operator.call('RemoteStartTransaction', { connectorId: 1, idTag: 'TAG-2' })).toEqual({
+      status: 'Accepted',
+    });
+    expect(await csms.seen(id, 'StartTransaction')).toMatchObject({ connectorId: 1, idTag: 'TAG-2' });
+    // The CSMS's integer id (4711) is what every later message of the transaction carries.
+    const meter = await csms.seen(id, 'MeterValues', (p) => p.transactionId === 4711);
+    expect(typeof meter.meterValue[0].sampledValue[0].value).toBe('string');
+    expect(await operator.call('RemoteStopTransaction', { transactionId: 4711 })).toEqual({
+      status: 'Accepted',
+    });
+    expect((await csms.seen(id, 'StopTransaction', (p) => p.transactionId === 4711)).reason).toBe('Remote');
+
+    csms.refuseHeartbeats();
+    const raw = createStation({ url, identity: 'RAW-2', protocols: ['ocpp2.0.1'] });
+    stop.push(() => raw.close());
+    await raw.connect();
+    await raw.call('BootNotification', {
+      chargingStation: { vendorName: 'V', model: 'M' },
+      reason: 'PowerUp',
+    });
+    const refused = await raw.call('Heartbeat', {}).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: 'OccurrenceConstraintViolation',
+      description: 'no heartbeats today',
+    });
+
+    expect(csms.failures).toEqual([]);
   });
 });
