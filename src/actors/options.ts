@@ -271,3 +271,13 @@ export function resolveCsmsOptions(input: CsmsOptions = {}): ResolvedCsmsOptions
   if (issues.length) throw new OptionsError(issues);
   return o;
 }
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+}
+
+export interface CloseOptions {
+  /** How long running handlers may finish before sockets close. */
+  drainMs?: number;
+}
