@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HandshakeInfo } from '../transport/handshake.js';
 import type { Logger } from '../util/logger.js';
 import { DuplicatePluginError, PluginTimeoutError } from './errors.js';
+import { ObserverWatch } from './observer-watch.js';
 import { checkPluginKeys } from './plugin-keys.js';
 import { Redaction } from './redaction.js';
 import type {
@@ -77,6 +78,12 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   /** Failures (throws, rejections, timeouts) per plugin name since start. */
   readonly pluginErrors = new Map<string, number>();
   readonly redaction = new Redaction();
+  /** Times sampled observer calls; slow plugins' observers run deferred (see ObserverWatch). */
+  readonly observers = new ObserverWatch({
+    ownerOf: (l) => this.owner.get(l) ?? 'listener',
+    report: (plugin, hook, error) => this.pluginFailed(plugin, hook, error),
+    marked: () => this.rebuild(),
+  });
 
   constructor(
     private readonly logger: Logger,
@@ -153,11 +160,18 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   /** Hook lists are rebuilt on (rare) registration changes so that emitting stays a plain loop. */
   private rebuild(): void {
     const listeners: Listeners = {};
+    const watch = this.observers;
     const add = (name: string, l: (event: never) => void, owner: string) => {
       const list = listeners[name] ?? [];
       listeners[name] = list;
-      list.push(l);
       this.owner.set(l, owner);
+      if (!watch.slow.has(owner)) {
+        list.push(l);
+        return;
+      }
+      const deferred = (event: never) => watch.defer(l, name, event);
+      this.owner.set(deferred, owner);
+      list.push(deferred);
     };
     for (const plugin of this.plugins) {
       for (const name of Object.keys(HOOKS)) {
@@ -189,8 +203,24 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     if (!plugins && !list) return;
     // What leaves the runtime (to plugins and listeners) is redacted; handlers saw the original.
     const event = this.redaction.active ? this.redaction.event(name, input) : input;
-    if (plugins) this.run(plugins, name, event);
+    if (plugins) {
+      if (this.observers.sample()) this.runTimed(plugins, name, event);
+      else this.run(plugins, name, event);
+    }
     if (list) this.run(list, name, event);
+  }
+
+  private runTimed<E>(list: ((event: E) => void)[], name: string, event: E): void {
+    for (const l of list) {
+      const t0 = performance.now();
+      try {
+        const r = l(event) as unknown;
+        if (r instanceof Promise) r.catch((error) => this.failed(l, name, error));
+      } catch (error) {
+        this.failed(l, name, error);
+      }
+      this.observers.timed(l, name, performance.now() - t0);
+    }
   }
 
   private run<E>(list: ((event: E) => void)[], name: string, event: E): void {
@@ -209,6 +239,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
    * waits at most `hookTimeoutMs`; one that does not finish is reported and the next one runs.
    */
   async emitAndWait<K extends keyof M & string>(name: K, event: M[K]): Promise<void> {
+    this.observers.drain();
     const list = [
       ...((this.pluginListeners[name] as Listener<M, K>[] | undefined) ?? []),
       ...((this.listeners[name] as Listener<M, K>[] | undefined) ?? []),
