@@ -222,7 +222,7 @@ export interface TlsCertificates {
 /** A message about to be sent, as the tuple it will be encoded from. Interceptors may block it. */
 export type OutboundMessage = readonly unknown[];
 
-type Awaitable<T> = T | PromiseLike<T>;
+export type Awaitable<T> = T | PromiseLike<T>;
 
 /**
  * How much a plugin may do, and so when its hooks run: 4 middleware (rewrites payloads), 3 interceptors

@@ -3,17 +3,13 @@
  * `bench:inproc ... plugins` register them: metricsPlugin, otelPlugin on the OpenTelemetry SDK (every
  * span recorded and batched, then dropped by a no-op exporter: the cost is ours and the SDK's, not an
  * exporter's I/O) and sessionLogPlugin (no-op logger). Loaded from the compiled `dist/`.
+ * `BENCH_OTEL_TRACER=noop` gives otelPlugin the API's no-op tracer instead of the SDK's: the
+ * difference is what the SDK costs, the rest is the runtime's events and the plugin's own work.
  */
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  AlwaysOffSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  SimpleSpanProcessor,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 type Plugins = typeof import('../../../src/plugins/index.js');
 
@@ -24,18 +20,13 @@ export async function observabilityPlugins(only?: readonly string[]) {
     export: (_spans, done) => done({ code: 0 }),
     shutdown: async () => {},
   };
-  const processor =
-    process.env.BENCH_OTEL_PROCESSOR === 'simple'
-      ? new SimpleSpanProcessor(noopExporter)
-      : new BatchSpanProcessor(noopExporter);
-  const provider = new BasicTracerProvider({
-    spanProcessors: [processor],
-    ...(process.env.BENCH_OTEL_SAMPLER === 'off' ? { sampler: new AlwaysOffSampler() } : {}),
-  });
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(noopExporter)] });
   const quiet = { info: () => {}, warn: () => {} };
   const all = [
     p.metricsPlugin({ intervalMs: 0 }),
-    p.otelPlugin({ tracer: provider.getTracer('bench') }),
+    p.otelPlugin({
+      tracer: process.env.BENCH_OTEL_TRACER === 'noop' ? undefined : provider.getTracer('bench'),
+    }),
     p.sessionLogPlugin({ logger: quiet }),
   ];
   return only ? all.filter((plugin) => only.includes(plugin.name)) : all;
