@@ -75,6 +75,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   private outboundMiddleware: OcppPlugin[] = [];
   private httpRoutes: OcppPlugin[] = [];
   private translators: OcppPlugin[] = [];
+  private tracers: OcppPlugin[] = [];
   /** Failures (throws, rejections, timeouts) per plugin name since start. */
   readonly pluginErrors = new Map<string, number>();
   readonly redaction = new Redaction();
@@ -194,6 +195,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     this.outboundMiddleware = ps.filter((p) => p.transformOutbound);
     this.httpRoutes = ps.filter((p) => p.onHttpRequest);
     this.translators = ps.filter((p) => p.translateInbound);
+    this.tracers = ps.filter((p) => p.traceContext);
     this.redaction.set(ps.filter((p) => p.redact));
   }
 
@@ -388,6 +390,23 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
       }
     }
     return out;
+  }
+
+  /** The first tracing plugin's W3C trace context of a call in progress; undefined when none has one. */
+  traceContext(identity: string, messageId: string): Record<string, string> | undefined {
+    for (const p of this.tracers) {
+      try {
+        const c = p.traceContext!(identity, messageId);
+        if (c?.traceparent) return c;
+      } catch (error) {
+        this.pluginFailed(p.name, 'traceContext', error);
+      }
+    }
+    return undefined;
+  }
+
+  get tracesCalls(): boolean {
+    return this.tracers.length > 0;
   }
 
   /** A plain HTTP request: true when a plugin answered it. */

@@ -407,6 +407,12 @@ export interface OcppPlugin {
     response: Record<string, unknown>,
   ): Record<string, unknown> | undefined;
   /**
+   * W3C trace context (`traceparent`, `tracestate`) of a station's call in progress, by the sender's
+   * message id: events published on the bus about the call carry it (`trace`), so a consumer can
+   * continue the trace. Empty or undefined when the plugin traces no such call.
+   */
+  traceContext?(identity: string, messageId: string): Record<string, string> | undefined;
+  /**
    * Redact a payload (or any value) on its way out of the process: events plugins and listeners see,
    * sinks, `logPayloads` lines. Handlers keep seeing the original. Return a copy, never mutate.
    */

@@ -73,7 +73,12 @@ describe('station-side plugins', () => {
     s.on('pluginError', (e) => errors.push(`${e.plugin} ${e.hook}`));
     let identity: string | undefined;
     s.plugin(
-      { name: 'late', setup: (c) => void (identity = c.station.identity) },
+      {
+        name: 'late',
+        setup: (c) => {
+          identity = c.station.identity;
+        },
+      },
       {
         name: 'broken',
         setup: () => {
