@@ -241,7 +241,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
    * waits at most `hookTimeoutMs`; one that does not finish is reported and the next one runs.
    */
   async emitAndWait<K extends keyof M & string>(name: K, event: M[K]): Promise<void> {
-    this.observers.drain();
+    this.observers.drain(this.hookTimeoutMs);
     const list = [
       ...((this.pluginListeners[name] as Listener<M, K>[] | undefined) ?? []),
       ...((this.listeners[name] as Listener<M, K>[] | undefined) ?? []),

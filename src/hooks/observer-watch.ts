@@ -91,9 +91,24 @@ export class ObserverWatch {
     }
   }
 
-  /** Run what waits now (shutdown: closing hooks come after the events before them). */
-  drain(): void {
-    while (this.queue.length > 0) this.call(this.queue.shift()!);
+  /**
+   * Run what waits now (shutdown: closing hooks come after the events before them), for at most
+   * `maxMs`; what is left then is dropped and reported per plugin.
+   */
+  drain(maxMs: number): void {
+    const until = performance.now() + maxMs;
+    while (this.queue.length > 0 && performance.now() < until) this.call(this.queue.shift()!);
+    if (this.queue.length === 0) return;
+    const left = new Map<string, { hook: string; n: number }>();
+    while (this.queue.length > 0) {
+      const d = this.queue.shift()!;
+      const plugin = this.host.ownerOf(d.listener);
+      const l = left.get(plugin) ?? { hook: d.hook, n: 0 };
+      l.n++;
+      left.set(plugin, l);
+    }
+    for (const [plugin, { hook, n }] of left)
+      this.host.report(plugin, hook, new PluginBacklogError(plugin, n, DEFERRED_LIMIT));
   }
 
   private readonly flush = (): void => {
