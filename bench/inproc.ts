@@ -2,11 +2,14 @@
  * In-process driver of the per-call path, without sockets: N station actors bound to stand-in
  * sockets, CALL text fed to them round-robin; prints ns per call. For quick A/B work on the hot path
  * (node --trace-gc shows what survives a scavenge); the load benchmark is the measurement of record.
- * Usage: node --import tsx bench/inproc.ts [stations=1000] [seconds=3]   (seconds 0: connect phase only)
+ * Usage: node --import tsx bench/inproc.ts [stations=1000] [seconds=3] [plugins]   (seconds 0: connect
+ * phase only; `plugins`: with the `ours-plugins` set of bench:load, to A/B the plugins' cost per call;
+ * or some of them by name: `metrics,otel`)
  */
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { observabilityPlugins } from './load/adapters/plugin-set.js';
 import { FRAMES } from './load/frames.js';
 
 type Api = typeof import('../src/index.js');
@@ -28,7 +31,17 @@ class StandInSocket extends EventEmitter {
   ping() {}
 }
 
-const csms = api.createCsms({ protocols: ['ocpp1.6'], connectionRateLimit: false, pingIntervalMs: 0 });
+const pluginArg = process.argv[4];
+const plugins =
+  pluginArg === undefined
+    ? undefined
+    : await observabilityPlugins(pluginArg === 'plugins' ? undefined : pluginArg.split(','));
+const csms = api.createCsms({
+  protocols: ['ocpp1.6'],
+  connectionRateLimit: false,
+  pingIntervalMs: 0,
+  ...(plugins ? { plugins } : {}),
+});
 api.registerDefaultHandlers(csms);
 let errors = 0;
 for (const k of ['badMessage', 'validationFailure', 'handlerError', 'callRefused'] as const)
@@ -81,6 +94,6 @@ while (performance.now() - t0 < seconds * 1000) {
 const cpu = process.cpuUsage(cpu0);
 const calls = n - n0;
 console.log(
-  `${calls} calls over ${stations} stations: ${(((cpu.user + cpu.system) * 1000) / calls).toFixed(0)} ns CPU/call, errors ${errors}`,
+  `${calls} calls over ${stations} stations: ${(((cpu.user + cpu.system) * 1000) / calls).toFixed(0)} ns CPU/call, errors ${errors}${plugins ? ` (with ${plugins.map((x) => x.name).join(', ')})` : ''}`,
 );
 await csms.close({ drainMs: 0 });

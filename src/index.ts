@@ -11,6 +11,7 @@ export type {
 } from './actors/options.js';
 export * from './bus/index.js';
 export * from './client/index.js';
+export type { PluginStation, StationPlugin, StationPluginContext } from './hooks/station-plugin.js';
 export * from './hooks/types.js';
 export type { RestoredRegistration } from './machines/station.js';
 export * from './protocol/index.js';

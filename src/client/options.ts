@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { OcppPlugin } from '../hooks/types.js';
+import type { StationPlugin } from '../hooks/station-plugin.js';
 import { DEFAULT_RETRY_BACK_OFF } from '../machines/client-connection.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
 import { OptionsError } from '../rpc/errors.js';
@@ -98,11 +98,11 @@ export const optionsSchema = z.object({
       'logger must be pino-compatible (info/warn/error/debug)',
     )
     .optional(),
-  /** Hook objects, as on the CSMS side, run in this order. */
+  /** Hook objects, as on the CSMS side, run in this order; `setup`/`onInit` get a station's context. */
   plugins: z
     .array(
-      z.custom<OcppPlugin>(
-        (v) => isObject(v) && typeof (v as OcppPlugin).name === 'string',
+      z.custom<StationPlugin>(
+        (v) => isObject(v) && typeof (v as StationPlugin).name === 'string',
         'a plugin needs a name',
       ),
     )

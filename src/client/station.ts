@@ -1,5 +1,5 @@
 import { Dispatcher } from '../hooks/dispatcher.js';
-import type { OcppPlugin } from '../hooks/types.js';
+import type { PluginStation, StationPlugin } from '../hooks/station-plugin.js';
 import {
   type ClientConnectionState,
   clientConnectionOf,
@@ -25,6 +25,7 @@ import { silentLogger } from '../util/logger.js';
 import { type ClientCallOptions, ClientEndpoint } from './endpoint.js';
 import type { StationEventMap, StationEventName } from './events.js';
 import { type ResolvedStationOptions, resolveStationOptions, type StationOptions } from './options.js';
+import { StationPluginHost } from './plugin-host.js';
 
 /** `A`'s request over the versions of `V` that have it (the union when several may be negotiated). */
 export type RequestIn<V extends OcppVersion, A extends string> = {
@@ -78,13 +79,13 @@ export class Station<V extends OcppVersion = OcppVersion> {
   private readonly endpoint: ClientEndpoint;
   private readonly dispatcher: Dispatcher<StationEventMap>;
   private readonly handlers = new HandlerTable();
+  private readonly plugins: StationPluginHost;
 
   constructor(input: StationOptions<V>) {
     const o = resolveStationOptions(input);
     this.options = o;
     const logger = o.logger ?? silentLogger;
     this.dispatcher = new Dispatcher<StationEventMap>(logger);
-    for (const p of o.plugins) this.dispatcher.register(p);
     this.endpoint = new ClientEndpoint({
       side: 'station',
       dispatcher: this.dispatcher,
@@ -103,6 +104,21 @@ export class Station<V extends OcppVersion = OcppVersion> {
       exposeErrors: o.exposeErrors,
       options: o,
     });
+    const self = this;
+    const view: PluginStation = {
+      get identity() {
+        return self.identity;
+      },
+      get protocol() {
+        return self.protocol;
+      },
+      get connected() {
+        return self.connected;
+      },
+      call: (action, payload) => self.endpoint.call(action, payload),
+    };
+    this.plugins = new StationPluginHost(this.dispatcher, view, logger, o);
+    for (const p of o.plugins) this.plugins.add(p);
   }
 
   get identity(): string {
@@ -150,6 +166,7 @@ export class Station<V extends OcppVersion = OcppVersion> {
    * the same way. Rejects only when `close()` comes first.
    */
   connect(): Promise<void> {
+    this.plugins.start();
     return this.endpoint.connect();
   }
 
@@ -203,8 +220,9 @@ export class Station<V extends OcppVersion = OcppVersion> {
     return this.dispatcher.on(name, listener);
   }
 
-  plugin(...plugins: OcppPlugin[]): this {
-    for (const p of plugins) this.dispatcher.register(p);
+  /** Add plugins (after those of the options); their `setup(ctx)` runs now, with a station's context. */
+  plugin(...plugins: StationPlugin[]): this {
+    for (const p of plugins) this.plugins.add(p);
     return this;
   }
 
@@ -212,8 +230,12 @@ export class Station<V extends OcppVersion = OcppVersion> {
    * Close for good: stop retrying, close the socket (1000), reject every queued call and a pending
    * `connect()` with StationClosedError. A closed client is not reused; create another.
    */
-  close(code = 1000, reason = ''): Promise<void> {
-    return this.endpoint.close(code, reason);
+  async close(code = 1000, reason = ''): Promise<void> {
+    try {
+      await this.endpoint.close(code, reason);
+    } finally {
+      await this.plugins.close();
+    }
   }
 }
 

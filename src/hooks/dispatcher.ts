@@ -3,6 +3,7 @@ import type { HandshakeInfo } from '../transport/handshake.js';
 import type { Logger } from '../util/logger.js';
 import { DuplicatePluginError, PluginTimeoutError } from './errors.js';
 import { HOOKS, type Listener } from './hook-table.js';
+import { ObserverWatch } from './observer-watch.js';
 import { checkPluginKeys } from './plugin-keys.js';
 import { Redaction } from './redaction.js';
 import type {
@@ -46,9 +47,16 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   private outboundMiddleware: OcppPlugin[] = [];
   private httpRoutes: OcppPlugin[] = [];
   private translators: OcppPlugin[] = [];
+  private tracers: OcppPlugin[] = [];
   /** Failures (throws, rejections, timeouts) per plugin name since start. */
   readonly pluginErrors = new Map<string, number>();
   readonly redaction = new Redaction();
+  /** Times sampled observer calls; slow plugins' observers run deferred (see ObserverWatch). */
+  readonly observers = new ObserverWatch({
+    ownerOf: (l) => this.owner.get(l) ?? 'listener',
+    report: (plugin, hook, error) => this.pluginFailed(plugin, hook, error),
+    marked: () => this.rebuild(),
+  });
 
   constructor(
     private readonly logger: Logger,
@@ -125,11 +133,18 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
   /** Hook lists are rebuilt on (rare) registration changes so that emitting stays a plain loop. */
   private rebuild(): void {
     const listeners: Listeners = {};
+    const watch = this.observers;
     const add = (name: string, l: (event: never) => void, owner: string) => {
       const list = listeners[name] ?? [];
       listeners[name] = list;
-      list.push(l);
       this.owner.set(l, owner);
+      if (!watch.slow.has(owner)) {
+        list.push(l);
+        return;
+      }
+      const deferred = (event: never) => watch.defer(l, name, event);
+      this.owner.set(deferred, owner);
+      list.push(deferred);
     };
     for (const plugin of this.plugins) {
       for (const name of Object.keys(HOOKS)) {
@@ -152,6 +167,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     this.outboundMiddleware = ps.filter((p) => p.transformOutbound);
     this.httpRoutes = ps.filter((p) => p.onHttpRequest);
     this.translators = ps.filter((p) => p.translateInbound);
+    this.tracers = ps.filter((p) => p.traceContext);
     this.redaction.set(ps.filter((p) => p.redact));
   }
 
@@ -161,8 +177,24 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     if (!plugins && !list) return;
     // What leaves the runtime (to plugins and listeners) is redacted; handlers saw the original.
     const event = this.redaction.active ? this.redaction.event(name, input) : input;
-    if (plugins) this.run(plugins, name, event);
+    if (plugins) {
+      if (this.observers.sample()) this.runTimed(plugins, name, event);
+      else this.run(plugins, name, event);
+    }
     if (list) this.run(list, name, event);
+  }
+
+  private runTimed<E>(list: ((event: E) => void)[], name: string, event: E): void {
+    for (const l of list) {
+      const t0 = performance.now();
+      try {
+        const r = l(event) as unknown;
+        if (r instanceof Promise) r.catch((error) => this.failed(l, name, error));
+      } catch (error) {
+        this.failed(l, name, error);
+      }
+      this.observers.timed(l, name, performance.now() - t0);
+    }
   }
 
   private run<E>(list: ((event: E) => void)[], name: string, event: E): void {
@@ -181,6 +213,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
    * waits at most `hookTimeoutMs`; one that does not finish is reported and the next one runs.
    */
   async emitAndWait<K extends keyof M & string>(name: K, event: M[K]): Promise<void> {
+    this.observers.drain(this.hookTimeoutMs);
     const list = [
       ...((this.pluginListeners[name] as Listener<M, K>[] | undefined) ?? []),
       ...((this.listeners[name] as Listener<M, K>[] | undefined) ?? []),
@@ -329,6 +362,23 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
       }
     }
     return out;
+  }
+
+  /** The first tracing plugin's W3C trace context of a call in progress; undefined when none has one. */
+  traceContext(identity: string, messageId: string): Record<string, string> | undefined {
+    for (const p of this.tracers) {
+      try {
+        const c = p.traceContext!(identity, messageId);
+        if (c?.traceparent) return c;
+      } catch (error) {
+        this.pluginFailed(p.name, 'traceContext', error);
+      }
+    }
+    return undefined;
+  }
+
+  get tracesCalls(): boolean {
+    return this.tracers.length > 0;
   }
 
   /** A plain HTTP request: true when a plugin answered it. */

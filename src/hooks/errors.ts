@@ -29,3 +29,33 @@ export class PluginTimeoutError extends Error {
     super(`plugin "${plugin}": ${hook} did not finish within ${timeoutMs} ms`);
   }
 }
+
+/**
+ * A plugin's observer hook took longer than the dispatcher's `slowObserverMs` on a timed (sampled)
+ * call: from then on its observers run after the message path, off a bounded queue.
+ */
+export class PluginSlowError extends Error {
+  override readonly name = 'PluginSlowError';
+  constructor(
+    readonly plugin: string,
+    readonly hook: string,
+    readonly durationMs: number,
+    readonly thresholdMs: number,
+  ) {
+    super(
+      `plugin "${plugin}": ${hook} took ${durationMs.toFixed(1)} ms (over ${thresholdMs} ms); its observers now run after the message path`,
+    );
+  }
+}
+
+/** A slow plugin's observers fell this far behind: events for them were dropped, not queued without bound. */
+export class PluginBacklogError extends Error {
+  override readonly name = 'PluginBacklogError';
+  constructor(
+    readonly plugin: string,
+    readonly dropped: number,
+    readonly limit: number,
+  ) {
+    super(`plugin "${plugin}": ${dropped} events dropped, its observers are ${limit} events behind`);
+  }
+}

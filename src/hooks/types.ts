@@ -21,7 +21,7 @@ import type {
 export type * from './events.js';
 export type { HandshakeInfo };
 
-type Awaitable<T> = T | PromiseLike<T>;
+export type Awaitable<T> = T | PromiseLike<T>;
 
 /**
  * How much a plugin may do, and so when its hooks run: 4 middleware (rewrites payloads), 3 interceptors
@@ -205,6 +205,12 @@ export interface OcppPlugin {
     action: string,
     response: Record<string, unknown>,
   ): Record<string, unknown> | undefined;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of a station's call in progress, by the sender's
+   * message id: events published on the bus about the call carry it (`trace`), so a consumer can
+   * continue the trace. Empty or undefined when the plugin traces no such call.
+   */
+  traceContext?(identity: string, messageId: string): Record<string, string> | undefined;
   /**
    * Redact a payload (or any value) on its way out of the process: events plugins and listeners see,
    * sinks, `logPayloads` lines. Handlers keep seeing the original. Return a copy, never mutate.

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { OcppPlugin } from '../hooks/types.js';
+import { type Buckets, PlainHistogram } from './metrics-histogram.js';
 
 export interface MetricsSnapshot {
   readonly activeConnections: number;
@@ -36,6 +37,20 @@ export interface MetricsPlugin extends OcppPlugin {
 
 const MAX_ACTIONS = 256;
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Frame types by OCPP-J message type number, from 2 (CALL). */
+const FRAME_TYPES = ['CALL', 'CALLRESULT', 'CALLERROR', 'CALLRESULTERROR', 'SEND'] as const;
+
+/** One action's frame counts and latency series, resolved once so that a frame costs a few additions. */
+class ActionStats {
+  /** Frames since start, by direction (in, then out) and type: [direction * 5 + type - 2]. */
+  readonly frames = new Float64Array(2 * FRAME_TYPES.length);
+  /** What prom-client was last given of each. */
+  readonly synced = new Float64Array(2 * FRAME_TYPES.length);
+  /** Handling time of the stations' CALLs; round trip of ours. Created on first use. */
+  latencyIn: Buckets | undefined;
+  latencyOut: Buckets | undefined;
+  constructor(readonly action: string) {}
+}
 
 /** Prometheus metrics of connections, messages, call latency, errors, breakers and plugin errors. */
 export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
@@ -52,34 +67,34 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     help: 'Station connections accepted',
     registers,
   });
+  const byAction = new Map<string, ActionStats>();
   /**
    * Frames counted in plain numbers and handed to prom-client when it collects: its inc() hashes and
    * validates the label set on every call (~1 µs), which per frame was most of this plugin's cost.
    */
-  const frameCounts = new Map<
-    string,
-    { labels: { action: string; direction: string; type: string }; n: number; synced: number }
-  >();
   new Counter({
     name: 'ocpp_messages_total',
     help: 'OCPP frames by action, direction (in/out) and type',
     labelNames: ['action', 'direction', 'type'] as const,
     registers,
     collect() {
-      for (const c of frameCounts.values()) {
-        if (c.n === c.synced) continue;
-        this.inc(c.labels, c.n - c.synced);
-        c.synced = c.n;
+      for (const s of byAction.values()) {
+        for (let i = 0; i < s.frames.length; i++) {
+          const delta = s.frames[i]! - s.synced[i]!;
+          if (delta === 0) continue;
+          const type = FRAME_TYPES[i % FRAME_TYPES.length]!;
+          this.inc({ action: s.action, direction: i < FRAME_TYPES.length ? 'in' : 'out', type }, delta);
+          s.synced[i] = s.frames[i]!;
+        }
       }
     },
   });
-  const latency = new Histogram({
-    name: 'ocpp_call_duration_seconds',
-    help: 'CALL to answer: handling time (in) or round trip (out), by action',
-    labelNames: ['action', 'direction'] as const,
-    buckets: options.buckets ?? DEFAULT_BUCKETS,
-    registers,
-  });
+  const latency = new PlainHistogram(
+    'ocpp_call_duration_seconds',
+    'CALL to answer: handling time (in) or round trip (out), by action',
+    options.buckets ?? DEFAULT_BUCKETS,
+    registry,
+  );
   const errors = new Counter({
     name: 'ocpp_call_errors_total',
     help: 'CALLERRORs by error code and direction',
@@ -110,36 +125,23 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     registers,
   });
 
-  // Label sets resolved once per (action, direction, type): prom-client hashes labels on every inc().
-  const latencyChild = new Map<string, { observe(v: number): void }>();
   // Action names come from stations: past MAX_ACTIONS distinct ones (far more than OCPP has), the rest
   // are counted as "other" so a station sending made-up actions cannot grow the registry without bound.
-  const actions = new Set<string>();
-  const actionLabel = (action: string) => {
-    if (actions.has(action)) return action;
-    if (actions.size >= MAX_ACTIONS) return 'other';
-    actions.add(action);
-    return action;
+  const statsOf = (raw: string | undefined): ActionStats => {
+    const action = raw ?? 'unknown';
+    let s = byAction.get(action);
+    if (s) return s;
+    if (byAction.size >= MAX_ACTIONS && action !== 'other') return statsOf('other');
+    s = new ActionStats(action);
+    byAction.set(action, s);
+    return s;
   };
-  const countMessage = (raw: string, direction: string, type: string) => {
-    const action = actionLabel(raw);
-    const key = `${action}\u0000${direction}\u0000${type}`;
-    let c = frameCounts.get(key);
-    if (!c) {
-      c = { labels: { action, direction, type }, n: 0, synced: 0 };
-      frameCounts.set(key, c);
-    }
-    c.n++;
-  };
-  const observeLatency = (raw: string, direction: string, seconds: number) => {
-    const action = actionLabel(raw);
-    const key = `${action}\u0000${direction}`;
-    let h = latencyChild.get(key);
-    if (!h) {
-      h = latency.labels(action, direction);
-      latencyChild.set(key, h);
-    }
-    h.observe(seconds);
+
+  const latencyOf = (s: ActionStats, direction: 'in' | 'out'): Buckets => {
+    const series = latency.create({ action: s.action, direction });
+    if (direction === 'in') s.latencyIn = series;
+    else s.latencyOut = series;
+    return series;
   };
 
   const startedAt = Date.now();
@@ -214,15 +216,17 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
         active.set(n.active);
       },
       message: ({ message, direction, ctx }) => {
-        const dir = direction === 'IN' ? 'in' : 'out';
-        if (direction === 'IN') n.messagesIn++;
+        const inbound = direction === 'IN';
+        if (inbound) n.messagesIn++;
         else n.messagesOut++;
-        countMessage(ctx.action ?? 'unknown', dir, ctx.type);
+        const s = statsOf(ctx.action);
+        s.frames[(inbound ? 0 : FRAME_TYPES.length) + message.type - 2]!++;
         // An answer's latency is its CALL's: the CALL went the other way.
-        const callDir = direction === 'IN' ? 'out' : 'in';
-        if (ctx.latencyMs !== undefined && ctx.action)
-          observeLatency(ctx.action, callDir, ctx.latencyMs / 1000);
-        if (message.type === 4) errors.inc({ code: message.errorCode, direction: dir });
+        if (ctx.latencyMs !== undefined && ctx.action !== undefined) {
+          const series = inbound ? s.latencyOut : s.latencyIn;
+          (series ?? latencyOf(s, inbound ? 'out' : 'in')).observe(ctx.latencyMs / 1000);
+        }
+        if (message.type === 4) errors.inc({ code: message.errorCode, direction: inbound ? 'in' : 'out' });
       },
       validationFailure: () => {
         n.validation++;

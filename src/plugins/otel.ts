@@ -1,13 +1,6 @@
-import {
-  type Attributes,
-  type Link,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type Tracer,
-  trace,
-} from '@opentelemetry/api';
+import { type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { OcppPlugin, StationRef } from '../hooks/types.js';
+import { OpenCall, StationCalls } from './otel-calls.js';
 
 export interface OtelOptions {
   /** Tracer name when no `tracer` is given. Default `"ocpp-server"`. */
@@ -26,12 +19,6 @@ export interface OtelPlugin extends OcppPlugin {
   traceContext(identity: string, messageId: string): Record<string, string>;
 }
 
-interface StationSpans {
-  /** The short span marking the connection; CALL spans link to it. */
-  link: Link | undefined;
-  open: Map<string, Span>;
-}
-
 /**
  * A span per CALL each way, from the request to its answer (`ocpp.action`, `ocpp.message_id`,
  * `ocpp.identity`, `ocpp.protocol`, and `ocpp.error_code` on a CALLERROR), each linked to a short
@@ -40,58 +27,77 @@ interface StationSpans {
 export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
   const tracer = options.tracer ?? trace.getTracer(options.serviceName ?? 'ocpp-server');
   const maxOpen = options.maxOpenSpansPerStation ?? 1_000;
-  const stations = new Map<string, StationSpans>();
+  const stations = new Map<string, StationCalls>();
 
-  const of = (identity: string): StationSpans => {
-    let s = stations.get(identity);
+  const of = (station: StationRef): StationCalls => {
+    let s = stations.get(station.identity);
     if (!s) {
-      s = { link: undefined, open: new Map() };
-      stations.set(identity, s);
+      s = new StationCalls(station);
+      stations.set(station.identity, s);
     }
     return s;
   };
 
-  const start = (station: StationRef, action: string, messageId: string, kind: SpanKind): void => {
-    const s = of(station.identity);
-    if (s.open.size >= maxOpen) return;
-    const attributes: Attributes = {
-      'ocpp.action': action,
-      'ocpp.message_id': messageId,
-      'ocpp.identity': station.identity,
-      'ocpp.protocol': station.protocol,
-    };
-    const span = tracer.startSpan(`ocpp ${action}`, { kind, attributes, links: s.link ? [s.link] : [] });
-    s.open.set(messageId, span);
+  /**
+   * The call's span, started now if it was not yet. Attributes and the link are set after the start
+   * (the SDK copies and checks what `startSpan` is given twice over), and only on a recording span:
+   * samplers see the span's name (`ocpp <action>`) and kind.
+   */
+  const spanOf = (s: StationCalls, call: OpenCall): Span => {
+    if (call.span) return call.span;
+    const kind = call.inbound ? SpanKind.SERVER : SpanKind.CLIENT;
+    const span = tracer.startSpan(`ocpp ${call.action}`, { kind, startTime: call.at });
+    if (span.isRecording()) {
+      if (s.link) span.addLink(s.link);
+      span.setAttributes({
+        'ocpp.action': call.action,
+        'ocpp.message_id': call.messageId,
+        'ocpp.identity': s.station.identity,
+        'ocpp.protocol': s.station.protocol,
+      });
+    }
+    call.span = span;
+    return span;
   };
 
-  const end = (identity: string, messageId: string, errorCode: string | undefined): void => {
+  /** An answer to the CALL `messageId` made in direction `inbound` came. */
+  const end = (
+    identity: string,
+    messageId: string,
+    inbound: boolean,
+    errorCode: string | undefined,
+  ): void => {
     const s = stations.get(identity);
-    const span = s?.open.get(messageId);
-    if (!span) return;
-    s!.open.delete(messageId);
+    const call = s?.take(messageId, inbound);
+    if (!call) return;
+    const span = spanOf(s!, call);
     if (errorCode !== undefined) {
       span.setAttribute('ocpp.error_code', errorCode);
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode });
     }
-    span.end();
+    span.end(performance.now());
   };
 
+  /** Calls that will get no answer (disconnect, shutdown) end as errors. */
   const endAll = (identity: string, why: string): void => {
     const s = stations.get(identity);
     if (!s) return;
-    for (const span of s.open.values()) {
+    const now = performance.now();
+    for (const call of s.drain()) {
+      const span = spanOf(s, call);
       span.setStatus({ code: SpanStatusCode.ERROR, message: why });
-      span.end();
+      span.end(now);
     }
-    s.open.clear();
   };
 
   return {
     name: 'otel',
     level: 1,
     traceContext(identity, messageId) {
-      const span = stations.get(identity)?.open.get(messageId);
-      if (!span) return {};
+      const s = stations.get(identity);
+      const call = s?.find(messageId);
+      if (!call) return {};
+      const span = spanOf(s!, call);
       // W3C Trace Context written directly: the global propagator is a no-op unless the app set one.
       const c = span.spanContext();
       const carrier: Record<string, string> = {
@@ -119,25 +125,27 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
           },
         });
         span.end();
-        of(station.identity).link = { context: span.spanContext() };
+        const s = of(station);
+        s.station = station;
+        s.link = { context: span.spanContext() };
       },
       disconnected: ({ station, code }) => endAll(station.identity, `disconnected (${code})`),
       forgotten: ({ identity }) => stations.delete(identity),
       message: ({ station, message, direction }) => {
         switch (message.type) {
-          case 2:
-            start(
-              station,
-              message.action,
-              message.messageId,
-              direction === 'IN' ? SpanKind.SERVER : SpanKind.CLIENT,
-            );
+          case 2: {
+            const s = of(station);
+            if (s.size >= maxOpen) return;
+            const inbound = direction === 'IN';
+            s.add(new OpenCall(message.messageId, message.action, inbound, performance.now()));
             return;
+          }
+          // An answer travels the other way from its CALL.
           case 3:
-            end(station.identity, message.messageId, undefined);
+            end(station.identity, message.messageId, direction === 'OUT', undefined);
             return;
           case 4:
-            end(station.identity, message.messageId, message.errorCode);
+            end(station.identity, message.messageId, direction === 'OUT', message.errorCode);
             return;
         }
       },

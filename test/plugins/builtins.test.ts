@@ -225,6 +225,16 @@ describe('metricsPlugin', () => {
     expect(res.body).toMatch(/^ocpp_connections_peak 1$/m);
     expect(res.body).toMatch(/^ocpp_messages_total\{action="Heartbeat",direction="in",type="CALL"\} 2$/m);
     expect(res.body).toMatch(/^ocpp_call_duration_seconds_count\{action="DataTransfer",direction="in"\} 1$/m);
+    // Cumulative buckets: the handling time (well under 30 s) is in the 30 s bucket and +Inf.
+    expect(res.body).toMatch(
+      /^ocpp_call_duration_seconds_bucket\{action="DataTransfer",direction="in",le="30"\} 1$/m,
+    );
+    expect(res.body).toMatch(
+      /^ocpp_call_duration_seconds_bucket\{action="DataTransfer",direction="in",le="\+Inf"\} 1$/m,
+    );
+    expect(res.body).toMatch(
+      /^ocpp_call_duration_seconds_sum\{action="DataTransfer",direction="in"\} 0\.\d+/m,
+    );
     expect(res.body).toMatch(/^ocpp_call_errors_total\{code="[A-Za-z]+",direction="out"\} 1$/m);
     expect((await httpGet(httpUrl(t.url, '/'))).status).toBe(426);
     expect(metrics.getMetrics()).toMatchObject({

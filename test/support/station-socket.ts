@@ -25,6 +25,8 @@ export interface StationSocketOptions {
   onOpen?: (ws: WebSocket) => void;
   /** Milliseconds to wait for the handshake (default 2000). */
   timeoutMs?: number;
+  /** Source address to connect from (any of 127.0.0.0/8 on loopback): a station on another host. */
+  localAddress?: string;
   /** For a wss:// url: CA, client certificate, versions, ciphers. */
   tls?: Pick<
     ClientOptions,
@@ -90,6 +92,7 @@ function open(url: string, identity: string, options: StationSocketOptions): Web
     headers,
     autoPong: options.autoPong ?? true,
     handshakeTimeout: options.timeoutMs ?? 2_000,
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     ...options.tls,
   });
 }

@@ -66,7 +66,7 @@ export class EventsOut {
 
   constructor(
     private readonly bus: Bus,
-    dispatcher: Dispatcher<CsmsEventMap>,
+    private readonly dispatcher: Dispatcher<CsmsEventMap>,
     private readonly options: EventsOutOptions,
     private readonly report: (error: unknown) => void,
   ) {
@@ -89,12 +89,20 @@ export class EventsOut {
       const m = event.message as { type: number; messageId: string };
       opts = { msgId: `${identity}|${event.direction as string}|${m.messageId}|${m.type}` };
     }
-    let data: object;
+    let data: Record<string, unknown>;
     try {
       data = plain(event, this.options.redactPayloads);
     } catch (error) {
       this.failed(error);
       return;
+    }
+    // An event about a call in progress carries its trace context (otelPlugin), for consumers to continue.
+    if (this.dispatcher.tracesCalls) {
+      const messageId = (event.message as { messageId?: unknown } | undefined)?.messageId ?? event.messageId;
+      if (typeof messageId === 'string') {
+        const trace = this.dispatcher.traceContext(identity, messageId);
+        if (trace) data.trace = trace;
+      }
     }
     this.bus.publish(eventSubject(identity, kind), data, opts).then(this.published, this.failed);
   }
@@ -109,7 +117,7 @@ function identityOf(event: Record<string, unknown>): string | undefined {
 const PAYLOAD_KEYS = new Set(['payload', 'response', 'raw']);
 
 /** The event as JSON-safe data: stations by name, errors by name/code/message, no sockets or requests. */
-function plain(event: Record<string, unknown>, redact: boolean): object {
+function plain(event: Record<string, unknown>, redact: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in event) {
     const value = event[key];

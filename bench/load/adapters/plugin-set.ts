@@ -1,0 +1,33 @@
+/**
+ * The observability plugins a production CSMS would run, as bench:load's `ours-plugins` and
+ * `bench:inproc ... plugins` register them: metricsPlugin, otelPlugin on the OpenTelemetry SDK (every
+ * span recorded and batched, then dropped by a no-op exporter: the cost is ours and the SDK's, not an
+ * exporter's I/O) and sessionLogPlugin (no-op logger). Loaded from the compiled `dist/`.
+ * `BENCH_OTEL_TRACER=noop` gives otelPlugin the API's no-op tracer instead of the SDK's: the
+ * difference is what the SDK costs, the rest is the runtime's events and the plugin's own work.
+ */
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+type Plugins = typeof import('../../../src/plugins/index.js');
+
+/** `only`: a subset by plugin name (metrics, otel, session-log), to see what each costs. */
+export async function observabilityPlugins(only?: readonly string[]) {
+  const p: Plugins = await import(pathToFileURL(resolve('dist/plugins/index.js')).href);
+  const noopExporter: SpanExporter = {
+    export: (_spans, done) => done({ code: 0 }),
+    shutdown: async () => {},
+  };
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(noopExporter)] });
+  const quiet = { info: () => {}, warn: () => {} };
+  const all = [
+    p.metricsPlugin({ intervalMs: 0 }),
+    p.otelPlugin({
+      tracer: process.env.BENCH_OTEL_TRACER === 'noop' ? undefined : provider.getTracer('bench'),
+    }),
+    p.sessionLogPlugin({ logger: quiet }),
+  ];
+  return only ? all.filter((plugin) => only.includes(plugin.name)) : all;
+}
