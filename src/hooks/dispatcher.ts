@@ -1,19 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HandshakeInfo } from '../transport/handshake.js';
 import type { Logger } from '../util/logger.js';
 import { DuplicatePluginError, PluginTimeoutError } from './errors.js';
 import { HOOKS, type Listener } from './hook-table.js';
 import { ObserverWatch } from './observer-watch.js';
 import { checkPluginKeys } from './plugin-keys.js';
 import { Redaction } from './redaction.js';
-import type {
-  CsmsEventMap,
-  HandshakeVerdict,
-  OcppPlugin,
-  OutboundMessage,
-  RpcEventMap,
-  StationRef,
-} from './types.js';
+import { PluginStages } from './stages.js';
+import type { CsmsEventMap, OcppPlugin, RpcEventMap } from './types.js';
 
 /** What every event map a dispatcher serves has: the event its own failures are reported as. */
 export type EventMapBase = Pick<RpcEventMap, 'pluginError'>;
@@ -24,8 +16,7 @@ type Listeners = Record<string, ((event: never) => void)[] | undefined>;
 /** Hooks the runtime waits for (shutdown must let sinks flush), and how long at most per plugin. */
 export const DEFAULT_HOOK_TIMEOUT_MS = 5_000;
 
-/** A receive interceptor's verdict: at once, or later (the station's next frames wait for it). */
-export type ReceiveVerdict = boolean | Promise<boolean>;
+export type { ReceiveVerdict } from './stages.js';
 
 /**
  * Fans runtime events out to plugin hooks and listeners, and runs the handshake gate, interceptors,
@@ -34,20 +25,12 @@ export type ReceiveVerdict = boolean | Promise<boolean>;
  * throw or a rejected promise is caught, counted per plugin, logged and emitted as `pluginError`
  * (never to the listener that failed).
  */
-export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
+export class Dispatcher<M extends EventMapBase = CsmsEventMap> extends PluginStages {
   private readonly listeners: Listeners = {};
   private pluginListeners: Listeners = {};
   private readonly owner = new Map<unknown, string>();
   /** Registered plugins, highest level first, then in registration order. */
   readonly plugins: OcppPlugin[] = [];
-  private handshakeGates: OcppPlugin[] = [];
-  private receiveInterceptors: OcppPlugin[] = [];
-  private sendInterceptors: OcppPlugin[] = [];
-  private inboundMiddleware: OcppPlugin[] = [];
-  private outboundMiddleware: OcppPlugin[] = [];
-  private httpRoutes: OcppPlugin[] = [];
-  private translators: OcppPlugin[] = [];
-  private tracers: OcppPlugin[] = [];
   /** Failures (throws, rejections, timeouts) per plugin name since start. */
   readonly pluginErrors = new Map<string, number>();
   readonly redaction = new Redaction();
@@ -64,7 +47,9 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     private readonly eventNames?: ReadonlySet<string>,
     /** Longest wait for one plugin's onInit / onClosing / onClose / teardown. */
     public hookTimeoutMs = DEFAULT_HOOK_TIMEOUT_MS,
-  ) {}
+  ) {
+    super();
+  }
 
   /** True when anyone listens: lets the hot path skip building events nobody reads. */
   has(name: keyof M & string): boolean {
@@ -73,24 +58,6 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     return (l !== undefined && l.length > 0) || (p !== undefined && p.length > 0);
   }
 
-  get gatesHandshakes(): boolean {
-    return this.handshakeGates.length > 0;
-  }
-  get interceptsReceive(): boolean {
-    return this.receiveInterceptors.length > 0;
-  }
-  get interceptsSend(): boolean {
-    return this.sendInterceptors.length > 0;
-  }
-  get rewritesInbound(): boolean {
-    return this.inboundMiddleware.length > 0;
-  }
-  get translatesCalls(): boolean {
-    return this.translators.length > 0;
-  }
-  get rewritesOutbound(): boolean {
-    return this.outboundMiddleware.length > 0;
-  }
   /** True when a redactor is registered: events, sinks and payload log lines are redacted. */
   get redacting(): boolean {
     return this.redaction.active;
@@ -242,157 +209,6 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** The first plugin verdict refusing this handshake, if any. A throwing gate does not refuse. */
-  admitHandshake(handshake: HandshakeInfo): (HandshakeVerdict & { plugin: string }) | undefined {
-    for (const p of this.handshakeGates) {
-      try {
-        const v = p.onHandshake!(handshake);
-        if (v) return { status: v.status, reason: v.reason, plugin: p.name };
-      } catch (error) {
-        this.pluginFailed(p.name, 'onHandshake', error);
-      }
-    }
-    return undefined;
-  }
-
-  /**
-   * Interceptors: false from any of them drops the message. A throwing (or rejecting) interceptor does
-   * not drop. When one answers with a promise, so does this, and later interceptors run after it.
-   */
-  allowReceive(station: StationRef, raw: string, from = 0): ReceiveVerdict {
-    const list = this.receiveInterceptors;
-    for (let i = from; i < list.length; i++) {
-      const p = list[i]!;
-      try {
-        const v = p.onBeforeReceive!(station, raw);
-        if (v === false) return false;
-        if (v !== undefined && v !== true && typeof (v as PromiseLike<unknown>).then === 'function') {
-          return Promise.resolve(v).then(
-            (r) => (r === false ? false : this.allowReceive(station, raw, i + 1)),
-            (error) => {
-              this.pluginFailed(p.name, 'onBeforeReceive', error);
-              return this.allowReceive(station, raw, i + 1);
-            },
-          );
-        }
-      } catch (error) {
-        this.pluginFailed(p.name, 'onBeforeReceive', error);
-      }
-    }
-    return true;
-  }
-
-  allowSend(station: StationRef, message: OutboundMessage): boolean {
-    for (const p of this.sendInterceptors) {
-      try {
-        if (p.onBeforeSend!(station, message) === false) return false;
-      } catch (error) {
-        this.pluginFailed(p.name, 'onBeforeSend', error);
-      }
-    }
-    return true;
-  }
-
-  /** Middleware, in order; each sees the previous one's output. A throwing one is skipped. */
-  rewriteInbound(
-    station: StationRef,
-    action: string,
-    payload: Record<string, unknown>,
-  ): Record<string, unknown> {
-    let out = payload;
-    for (const p of this.inboundMiddleware) {
-      try {
-        out = p.transformInbound!(station, action, out) ?? out;
-      } catch (error) {
-        this.pluginFailed(p.name, 'transformInbound', error);
-      }
-    }
-    return out;
-  }
-
-  rewriteOutbound(
-    station: StationRef,
-    action: string,
-    payload: Record<string, unknown>,
-    kind: 'request' | 'response',
-  ): Record<string, unknown> {
-    let out = payload;
-    for (const p of this.outboundMiddleware) {
-      try {
-        out = p.transformOutbound!(station, action, out, kind) ?? out;
-      } catch (error) {
-        this.pluginFailed(p.name, 'transformOutbound', error);
-      }
-    }
-    return out;
-  }
-
-  /** The first translator's verdict on an inbound CALL. A throwing translator leaves the CALL as it is. */
-  translateCall(
-    station: StationRef,
-    action: string,
-    payload: Record<string, unknown>,
-  ): ReturnType<NonNullable<OcppPlugin['translateInbound']>> {
-    for (const p of this.translators) {
-      try {
-        const t = p.translateInbound!(station, action, payload);
-        if (t !== undefined) return t;
-      } catch (error) {
-        this.pluginFailed(p.name, 'translateInbound', error);
-      }
-    }
-    return undefined;
-  }
-
-  /** The handler's answer to a translated CALL, through the translators' translateAnswer. */
-  translateAnswer(
-    station: StationRef,
-    action: string,
-    response: Record<string, unknown>,
-  ): Record<string, unknown> {
-    let out = response;
-    for (const p of this.translators) {
-      if (!p.translateAnswer) continue;
-      try {
-        out = p.translateAnswer(station, action, out) ?? out;
-      } catch (error) {
-        this.pluginFailed(p.name, 'translateAnswer', error);
-      }
-    }
-    return out;
-  }
-
-  /** The first tracing plugin's W3C trace context of a call in progress; undefined when none has one. */
-  traceContext(identity: string, messageId: string): Record<string, string> | undefined {
-    for (const p of this.tracers) {
-      try {
-        const c = p.traceContext!(identity, messageId);
-        if (c?.traceparent) return c;
-      } catch (error) {
-        this.pluginFailed(p.name, 'traceContext', error);
-      }
-    }
-    return undefined;
-  }
-
-  get tracesCalls(): boolean {
-    return this.tracers.length > 0;
-  }
-
-  /** A plain HTTP request: true when a plugin answered it. */
-  serveHttp(req: IncomingMessage, res: ServerResponse): boolean {
-    for (const p of this.httpRoutes) {
-      try {
-        if (p.onHttpRequest!(req, res) === true) return true;
-      } catch (error) {
-        this.pluginFailed(p.name, 'onHttpRequest', error);
-        if (!res.headersSent) res.writeHead(500).end();
-        return true;
-      }
-    }
-    return false;
   }
 
   async customMetrics(): Promise<string[]> {
