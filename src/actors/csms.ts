@@ -169,6 +169,8 @@ export class Csms {
         live: this.live,
         jitter: spread,
         station: (id) => this.stations.get(id),
+        identities: () => this.stations.keys(),
+        offlineQueueSize: (id) => this.bus.size(id),
         call: (id, action, payload) => this.call(id, action as never, payload as never),
         enqueue: (id, action, payload, options) =>
           this.enqueue(id, action as never, payload as never, options),

@@ -13,6 +13,8 @@ export interface MetricsSnapshot {
   readonly totalPluginErrors: number;
   /** Circuits open (or half open) now. */
   readonly openBreakers: number;
+  /** CALLERRORs sent and received since start, by error code (codes past the 64th counted as "other"). */
+  readonly callErrors: Readonly<Record<string, number>>;
   readonly uptimeSeconds: number;
 }
 
@@ -35,6 +37,8 @@ export interface MetricsPlugin extends OcppPlugin {
 }
 
 const MAX_ACTIONS = 256;
+/** OCPP has about 15 error codes; a station inventing codes cannot grow the snapshot past this. */
+const MAX_ERROR_CODES = 64;
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Prometheus metrics of connections, messages, call latency, errors, breakers and plugin errors. */
@@ -142,6 +146,12 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     h.observe(seconds);
   };
 
+  const errorCounts = new Map<string, number>();
+  const countError = (code: string) => {
+    const key = errorCounts.has(code) || errorCounts.size < MAX_ERROR_CODES ? code : 'other';
+    errorCounts.set(key, (errorCounts.get(key) ?? 0) + 1);
+  };
+
   const startedAt = Date.now();
   const breakerOf = new Map<string, 'open' | 'halfOpen'>();
   const n = {
@@ -165,6 +175,7 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     totalSecurityEvents: n.security,
     totalPluginErrors: n.pluginErrors,
     openBreakers: breakerOf.size,
+    callErrors: Object.fromEntries(errorCounts),
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   });
 
@@ -222,7 +233,10 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
         const callDir = direction === 'IN' ? 'out' : 'in';
         if (ctx.latencyMs !== undefined && ctx.action)
           observeLatency(ctx.action, callDir, ctx.latencyMs / 1000);
-        if (message.type === 4) errors.inc({ code: message.errorCode, direction: dir });
+        if (message.type === 4) {
+          errors.inc({ code: message.errorCode, direction: dir });
+          countError(message.errorCode);
+        }
       },
       validationFailure: () => {
         n.validation++;
