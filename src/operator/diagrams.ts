@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AnyStateMachine } from 'xstate';
 import { breakerMachine } from '../machines/breaker.js';
 import { replayMachine } from '../machines/replay.js';
@@ -175,13 +177,49 @@ export async function layoutMachine(shown: Shown): Promise<Diagram> {
 
 const round = (v: number) => Math.round(v * 10) / 10;
 
+/** What a layout was made from: a machine whose states or transitions changed is laid out again. */
+function fingerprintOf(shown: Shown): string {
+  const g = machineGraph(shown.machine);
+  return createHash('sha256')
+    .update(JSON.stringify([shown.title, shown.note, shown.live, g]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export interface LaidOut {
+  readonly fingerprint: string;
+  readonly diagram: Diagram;
+}
+
+/** Every diagram laid out now (`npm run build` stores them beside this module as diagrams.json). */
+export function layoutAll(): Promise<LaidOut[]> {
+  return Promise.all(
+    SHOWN.map(async (shown) => ({ fingerprint: fingerprintOf(shown), diagram: await layoutMachine(shown) })),
+  );
+}
+
+function stored(): Map<string, Diagram> {
+  try {
+    const list = JSON.parse(readFileSync(new URL('./diagrams.json', import.meta.url), 'utf8')) as LaidOut[];
+    return new Map(list.map((l) => [l.fingerprint, l.diagram]));
+  } catch {
+    return new Map(); // running from the sources, or not built: laid out here
+  }
+}
+
 let cached: Promise<Diagram[]> | undefined;
 
-/** Every diagram, laid out once per process. */
+/**
+ * Every diagram, once per process: the build's layout when the machine is the one it was made from,
+ * else laid out here by elkjs (about a second; a station page waits for it once).
+ */
 export function diagrams(): Promise<Diagram[]> {
-  cached ??= Promise.all(SHOWN.map(layoutMachine));
-  cached.catch(() => {
-    cached = undefined;
-  });
+  if (!cached) {
+    const built = stored();
+    cached = Promise.all(SHOWN.map((s) => built.get(fingerprintOf(s)) ?? layoutMachine(s)));
+    cached.catch(() => {
+      cached = undefined;
+    });
+  }
   return cached;
 }

@@ -114,6 +114,7 @@ export class OperatorHub {
       this.watches.set(identity, w);
     }
     w.viewers++;
+    this.refreshQueue(w);
     stream.send(sseChunk('station', this.stationEvent(w, true)));
     return true;
   }

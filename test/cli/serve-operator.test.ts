@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { UsageError } from '../../src/cli/args.js';
 import { parseServeArgs, type RunningServer, startServer } from '../../src/cli/serve.js';
-import { bootPayload, connectStation } from '../support/station-socket.js';
 import { freePort } from '../support/nats-server.js';
+import { bootPayload, connectStation } from '../support/station-socket.js';
 import { until } from '../support/wait.js';
 
 const running: RunningServer[] = [];
