@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStation, type Station } from '../../src/client/index.js';
+import type { OcppPlugin } from '../../src/hooks/types.js';
 import { diagrams, operatorPage } from '../../src/operator/index.js';
 import { metricsPlugin } from '../../src/plugins/metrics.js';
 import { piiRedactorPlugin } from '../../src/plugins/pii-redactor.js';
@@ -10,7 +11,7 @@ import { launchChromium } from './browser.js';
 
 const TOKEN = 'browser-test-token-0123456789';
 let browser: Browser;
-const stations: Station[] = [];
+const stations: { close(): Promise<unknown> }[] = [];
 const sockets: StationSocket[] = [];
 const pages: Page[] = [];
 
@@ -30,7 +31,7 @@ afterEach(async () => {
 
 async function setup(options: { pii?: boolean; rateLimit?: false } = {}) {
   const metrics = metricsPlugin({ intervalMs: 0 });
-  const plugins = [operatorPage({ token: TOKEN, metrics, listIntervalMs: 100 }), metrics];
+  const plugins: OcppPlugin[] = [operatorPage({ token: TOKEN, metrics, listIntervalMs: 100 }), metrics];
   if (options.pii) plugins.push(piiRedactorPlugin());
   const t = await startCsms({
     plugins,
@@ -61,7 +62,12 @@ async function setup(options: { pii?: boolean; rateLimit?: false } = {}) {
     pages.push(page);
     await page.goto(`${pageUrl}#token=${TOKEN}`);
     await page.locator('#conn-state', { hasText: 'live' }).waitFor();
-    if (hash) await page.evaluate((h) => (location.hash = h), hash);
+    // Runs in the page (a browser global, not Node's).
+    if (hash)
+      await page.evaluate(
+        (h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h),
+        hash,
+      );
     return page;
   };
   return { t, station, open, pageUrl };
