@@ -49,6 +49,14 @@ export function pluginFacade(d: FacadeDeps): PluginCsms {
     stationIds: () => d.identities(),
     stationStatus: (identity) => d.station(identity)?.snapshot(),
     offlineQueueSize: (identity) => d.offlineQueueSize(identity),
+    tap: (identity, listener) => {
+      const s = d.station(identity);
+      if (!s) return false;
+      s.tap = listener;
+      return () => {
+        if (s.tap === listener) s.tap = undefined;
+      };
+    },
     inspect: (identities, observer) =>
       inspectStations(d.system, identities, observer, (id) => d.station(id)?.actor),
   };

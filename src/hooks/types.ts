@@ -264,6 +264,8 @@ export interface PluginStationStatus {
   readonly handlingCalls: number;
   readonly connectedAt: number | undefined;
   readonly connections: number;
+  /** When the station last sent a frame (ms since epoch). */
+  readonly lastMessageAt?: number | undefined;
 }
 
 /** What a plugin may do to stations through the CSMS (a narrow view of it). */
@@ -291,6 +293,15 @@ export interface PluginCsms {
   stationStatus(identity: string): PluginStationStatus | undefined;
   /** Commands waiting in a station's offline queue (see `enqueue`). */
   offlineQueueSize(identity: string): Promise<number>;
+  /**
+   * Every frame of one station, in and out, as `message` events (redacted alike) but without turning
+   * those on for every station: false when this node does not know the station. One tap per station
+   * at a time (a new one replaces it); the returned `untap` removes it if it is still the one.
+   */
+  tap(
+    identity: string,
+    listener: (event: MessageEvent & { readonly station: StationRef }) => void,
+  ): (() => void) | false;
   /**
    * Relay the XState inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`, as XState
    * emits them) of the stations in `identities` (a live set: add and remove at will) and of their child

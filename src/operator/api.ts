@@ -63,7 +63,7 @@ export class OperatorApi {
     }
     const inspector = this.o.inspector;
     const detail: StationDetail = {
-      status: statusView(s, undefined),
+      status: statusView(s),
       commands: commandsFor(s.protocol),
       inspector: inspector !== undefined,
       inspected: inspector?.selected.has(identity) ?? false,

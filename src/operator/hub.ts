@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { MessageEvent, PluginContext, StationRef } from '../hooks/types.js';
+import type { PluginContext, StationRef } from '../hooks/types.js';
 import { FleetHistory } from './fleet.js';
 import type { ResolvedOperatorOptions } from './options.js';
 import { activeStates, rowOf, statusView } from './rows.js';
@@ -7,8 +7,8 @@ import { StationWatch } from './station-watch.js';
 import { BrowserStream, sseChunk } from './stream.js';
 import type { HelloEvent, RowsEvent, SnapshotEvent, StationEvent, StationRow } from './wire.js';
 
-/** How often (in list batches) the last-message times go out: they change with every frame. */
-const SEEN_EVERY = 4;
+/** How often the list's last-message times are looked at: they change with every frame, so no event says so. */
+const SEEN_SCAN_MS = 2_000;
 
 export interface OperatorStats {
   /** Browsers connected now. */
@@ -23,23 +23,22 @@ export interface OperatorStats {
 
 /**
  * The live side of the page. While no browser is connected it listens to nothing and runs no timer
- * (but the fleet sampler). The first browser subscribes it to the runtime's events: state changes mark
- * stations dirty, frames update last-message times (at batch resolution, no clock read per frame) and
- * feed the log of stations a browser has open. Every `listIntervalMs` one batch is built and the same
- * bytes go to each browser's own bounded stream.
+ * (but the fleet sampler). The first browser subscribes it to the runtime's state-change events (never
+ * to `message`, which would make every station build an event per frame): they mark stations dirty;
+ * last-message times are read from the stations every two seconds; the stations a browser has open are
+ * tapped for their frames (their log). Every `listIntervalMs` one batch is built and the same bytes go
+ * to each browser's own bounded stream.
  */
 export class OperatorHub {
   private readonly streams = new Set<BrowserStream>();
-  private readonly lastMessage = new Map<string, number>();
-  private readonly seen = new Set<string>();
+  private lastScan = 0;
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
   private readonly watches = new Map<string, StationWatch>();
   private unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private fleetTimer: NodeJS.Timeout | undefined;
-  private now = Date.now();
-  private ticks = 0;
+  private readonly untaps = new Map<string, () => void>();
   private dropped = 0;
   private resyncs = 0;
   readonly fleet: FleetHistory;
@@ -73,7 +72,7 @@ export class OperatorHub {
     const csms = this.ctx.csms;
     for (const id of csms.stationIds()) {
       const s = csms.stationStatus(id);
-      if (s) out.push(rowOf(s, this.lastMessage.get(id)));
+      if (s) out.push(rowOf(s));
     }
     return out;
   }
@@ -114,6 +113,7 @@ export class OperatorHub {
       this.watches.set(identity, w);
     }
     w.viewers++;
+    this.tap(identity);
     this.refreshQueue(w);
     stream.send(sseChunk('station', this.stationEvent(w, true)));
     return true;
@@ -136,7 +136,27 @@ export class OperatorHub {
 
   private unwatch(identity: string): void {
     const w = this.watches.get(identity);
-    if (w && --w.viewers <= 0) this.watches.delete(identity);
+    if (w && --w.viewers <= 0) {
+      this.watches.delete(identity);
+      this.untaps.get(identity)?.();
+      this.untaps.delete(identity);
+    }
+  }
+
+  /** The frames of a station a browser has open feed its log (again after it was forgotten and came back). */
+  private tap(identity: string): void {
+    const w = this.watches.get(identity);
+    if (!w) return;
+    this.untaps.get(identity)?.();
+    const untap = this.ctx.csms.tap(identity, (e) => {
+      try {
+        w.record(e);
+      } catch (error) {
+        this.ctx.reportError(error, 'tap');
+      }
+    });
+    if (untap) this.untaps.set(identity, untap);
+    else this.untaps.delete(identity);
   }
 
   private resyncOf(stream: BrowserStream): string {
@@ -150,15 +170,12 @@ export class OperatorHub {
   private listen(): void {
     const on = this.ctx.on;
     const mark = (station: StationRef) => this.touch(station.identity);
-    const message = (e: MessageEvent & { station: StationRef }) => {
-      const id = e.station.identity;
-      this.lastMessage.set(id, this.now);
-      this.seen.add(id);
-      this.watches.get(id)?.record(e);
-    };
-    this.now = Date.now();
+    this.lastScan = Date.now();
     this.unsubscribe = [
-      on('connected', (e) => mark(e.station)),
+      on('connected', (e) => {
+        mark(e.station);
+        if (this.watches.has(e.station.identity)) this.tap(e.station.identity);
+      }),
       on('disconnected', (e) => mark(e.station)),
       on('registered', (e) => mark(e.station)),
       on('breakerChanged', (e) => this.touch(e.identity)),
@@ -166,13 +183,10 @@ export class OperatorHub {
       on('commandDelivered', (e) => this.touch(e.identity)),
       on('forgotten', (e) => {
         this.dirty.delete(e.identity);
-        this.seen.delete(e.identity);
-        this.lastMessage.delete(e.identity);
         this.removed.add(e.identity);
         const w = this.watches.get(e.identity);
         if (w) w.changed = true;
       }),
-      on('message', message),
     ];
     this.timer = setInterval(() => this.batch(), this.o.listIntervalMs);
     this.timer.unref();
@@ -183,9 +197,9 @@ export class OperatorHub {
     this.unsubscribe = [];
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const untap of this.untaps.values()) untap();
+    this.untaps.clear();
     // Nothing is listened to now: what was kept would only go stale.
-    this.lastMessage.clear();
-    this.seen.clear();
     this.dirty.clear();
     this.removed.clear();
     this.watches.clear();
@@ -199,18 +213,21 @@ export class OperatorHub {
   }
 
   private batch(): void {
-    this.now = Date.now();
-    this.ticks++;
     const csms = this.ctx.csms;
-    if (this.ticks % SEEN_EVERY === 0 && this.seen.size) {
-      for (const id of this.seen) this.dirty.add(id);
-      this.seen.clear();
+    const now = Date.now();
+    if (now - this.lastScan >= SEEN_SCAN_MS) {
+      const since = this.lastScan;
+      this.lastScan = now;
+      for (const id of csms.stationIds()) {
+        const at = csms.stationStatus(id)?.lastMessageAt;
+        if (at !== undefined && at >= since) this.touch(id);
+      }
     }
     if (this.dirty.size || this.removed.size) {
       const rows: StationRow[] = [];
       for (const id of this.dirty) {
         const s = csms.stationStatus(id);
-        if (s) rows.push(rowOf(s, this.lastMessage.get(id)));
+        if (s) rows.push(rowOf(s));
       }
       const event: RowsEvent = { rows, removed: [...this.removed] };
       this.dirty.clear();
@@ -245,11 +262,10 @@ export class OperatorHub {
 
   private stationEvent(w: StationWatch, full: boolean): StationEvent {
     const s = this.ctx.csms.stationStatus(w.identity);
-    const last = this.lastMessage.get(w.identity);
     return {
       identity: w.identity,
       known: s !== undefined,
-      status: s ? statusView(s, last) : null,
+      status: s ? statusView(s) : null,
       active: s ? activeStates(s) : {},
       counters: w.counters(),
       log: full ? w.whole() : w.fresh,

@@ -1,7 +1,7 @@
 import type { PluginStationStatus } from '../hooks/types.js';
 import type { StationRow, StationStatusView } from './wire.js';
 
-export function rowOf(s: PluginStationStatus, lastMessageAt: number | undefined): StationRow {
+export function rowOf(s: PluginStationStatus): StationRow {
   return [
     s.identity,
     s.protocol,
@@ -10,12 +10,12 @@ export function rowOf(s: PluginStationStatus, lastMessageAt: number | undefined)
     s.breaker,
     s.queuedCalls,
     s.connectedAt ?? null,
-    lastMessageAt ?? null,
+    s.lastMessageAt ?? null,
     s.replay,
   ];
 }
 
-export function statusView(s: PluginStationStatus, lastMessageAt: number | undefined): StationStatusView {
+export function statusView(s: PluginStationStatus): StationStatusView {
   return {
     identity: s.identity,
     protocol: s.protocol,
@@ -28,7 +28,7 @@ export function statusView(s: PluginStationStatus, lastMessageAt: number | undef
     handlingCalls: s.handlingCalls,
     connectedAt: s.connectedAt ?? null,
     connections: s.connections,
-    lastMessageAt: lastMessageAt ?? null,
+    lastMessageAt: s.lastMessageAt ?? null,
   };
 }
 

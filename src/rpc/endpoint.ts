@@ -241,7 +241,7 @@ export abstract class RpcEndpoint
       return;
     }
     // Handling time is only ever reported to `message` observers; skip the clock read otherwise.
-    const started = d.has('message') ? performance.now() : 0;
+    const started = this.observed ? performance.now() : 0;
     const submitted = this.inbound.submit(
       new HandlerRun(this, handler, frame, payload, version, isSend, this.ws, started, handledAs),
     );
@@ -308,7 +308,7 @@ export abstract class RpcEndpoint
     }
     if (d.interceptsSend && !d.allowSend(this.handle, [3, frame.messageId, response])) return;
     this.sendText(encodeCallResult(frame.messageId, response));
-    if (d.has('message')) {
+    if (this.observed) {
       this.observe({ type: 3, messageId: frame.messageId, payload: response }, 'OUT', frame.action, started);
     }
     this.answered(frame.action, response);
@@ -347,7 +347,7 @@ export abstract class RpcEndpoint
    */
   private sendCallError(messageId: string, error: RpcError, action: string | undefined, text?: string): void {
     const d = this.rt.dispatcher;
-    const observed = d.has('message');
+    const observed = this.observed;
     if (!observed && !d.interceptsSend) {
       this.sendText(text ?? encodeCallError(this.protocol, messageId, error));
       return;
@@ -476,7 +476,7 @@ export abstract class RpcEndpoint
       return false;
     }
     // Without a socket the call stays in flight until unbindSocket fails it with the rest.
-    if (this.sendText(call.text) && d.has('message')) {
+    if (this.sendText(call.text) && this.observed) {
       this.observe(
         { type: 2, messageId: call.messageId, action: call.action, payload: call.request },
         'OUT',

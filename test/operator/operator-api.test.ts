@@ -57,7 +57,17 @@ describe('operator page: access', () => {
     const ok = await httpGet(`${base}/api/stations`, bearer);
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body).rows).toEqual([
-      ['CP-SECRET-1', 'ocpp1.6', 'open', 'accepted', 'closed', 0, expect.any(Number), null, 'idle'],
+      [
+        'CP-SECRET-1',
+        'ocpp1.6',
+        'open',
+        'accepted',
+        'closed',
+        0,
+        expect.any(Number),
+        expect.any(Number),
+        'idle',
+      ],
     ]);
     // The shell holds no data and asks for the token itself: public with a token configured.
     const shell = await httpGet(`${base}/`);
