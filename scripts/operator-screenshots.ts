@@ -38,8 +38,8 @@ const runs = [sim('ocpp1.6', 140, 'CP-16-'), sim('ocpp2.0.1', 60, 'CP-201-')];
 while (csms.connectedCount < 200) await new Promise((r) => setTimeout(r, 100));
 // A station that never boots, one that leaves: the list shows every state, not only the happy one.
 const { connectStation } = await import('../test/support/station-socket.js');
-const silent = await connectStation(`ws://127.0.0.1:${port}`, 'CP-16-SILENT', { protocols: ['ocpp1.6'] });
-const gone = await connectStation(`ws://127.0.0.1:${port}`, 'CP-16-GONE', { protocols: ['ocpp1.6'] });
+const silent = await connectStation(`ws://127.0.0.1:${port}`, 'CP-0-SILENT', { protocols: ['ocpp1.6'] });
+const gone = await connectStation(`ws://127.0.0.1:${port}`, 'CP-0-GONE', { protocols: ['ocpp1.6'] });
 await gone.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
 await gone.close();
 
@@ -51,13 +51,13 @@ try {
   mkdirSync('docs', { recursive: true });
   const page = await browser.newPage({ viewport: { width: 1400, height: 820 }, deviceScaleFactor: 1 });
   await page.goto(`http://127.0.0.1:${port}/ops/#token=${token}`);
-  await page.locator('[data-identity="CP-16-00000"]').waitFor();
+  await page.locator('[data-identity="CP-16-0001"]').waitFor();
   // Long enough for "last message" and transactions to fill in.
   await page.waitForTimeout(6_000);
   await page.screenshot({ path: 'docs/operator-stations.png' });
 
   await page.evaluate(() => {
-    (globalThis as unknown as { location: { hash: string } }).location.hash = '#/station/CP-201-00003';
+    (globalThis as unknown as { location: { hash: string } }).location.hash = '#/station/CP-201-0003';
   });
   await page.locator('figure[data-machine="station"] g.active').first().waitFor();
   await page.selectOption('#command-action', 'GetVariables');
@@ -67,6 +67,8 @@ try {
   await page.locator('#call-result:not(.pending)').waitFor();
   await page.waitForTimeout(4_000);
   await page.setViewportSize({ width: 1400, height: 1400 });
+  // Sending scrolled the form into view: the picture starts at the top of the station's page.
+  await page.locator('main').evaluate((el) => el.scrollTo(0, 0));
   await page.screenshot({ path: 'docs/operator-station.png' });
   console.log('docs/operator-stations.png, docs/operator-station.png');
 } finally {
