@@ -167,4 +167,59 @@ describe('operator page: live list', () => {
     expect(stream.events.filter((e) => e.name === 'rows')).toEqual([]);
     stream.close();
   });
+
+  it('builds no message event per frame while a browser is open: the list reads the stations, the open station is tapped', async () => {
+    const page = operatorPage({ token: TOKEN, listIntervalMs: 20 });
+    const t = await startCsms({ plugins: [page] });
+    const dispatcher = (t.csms as unknown as { dispatcher: { has(name: string): boolean } }).dispatcher;
+    const stream = await openStream(httpBase(t.url), bearer);
+    const hello = await stream.next('hello');
+    const a = await t.boot('CP-TAP-A');
+    const b = await t.boot('CP-TAP-B');
+    expect(page.stats().listening).toBe(true);
+    expect(dispatcher.has('message')).toBe(false);
+    const r = await fetch(`${httpBase(t.url)}/api/select`, {
+      method: 'POST',
+      headers: { ...bearer, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ stream: hello.data.stream, station: 'CP-TAP-A' }),
+    });
+    expect(r.status).toBe(200);
+    const from = stream.events.length;
+    await b.call('Heartbeat', {});
+    await a.call('Heartbeat', {});
+    const logged = () =>
+      stream.events
+        .slice(from)
+        .filter((e) => e.name === 'station')
+        .flatMap((e) => e.data.log as { action: string; direction: string }[]);
+    await until(() => logged().length >= 2);
+    // Only the open station's frames, both ways; still no message events for anyone.
+    expect(logged().map((l) => [l.action, l.direction])).toEqual([
+      ['Heartbeat', 'IN'],
+      ['Heartbeat', 'OUT'],
+    ]);
+    expect(dispatcher.has('message')).toBe(false);
+    stream.close();
+  });
+
+  it('serves the fleet: connected stations sampled over time, frames per second and CALLERRORs by code from metricsPlugin', async () => {
+    const metrics = metricsPlugin({ intervalMs: 0 });
+    const t = await startCsms({
+      plugins: [metrics, operatorPage({ token: TOKEN, metrics, fleetSampleMs: 20 })],
+    });
+    const s = await t.boot('CP-FLEET');
+    const answer = await s.call('NoSuchAction', {});
+    expect(answer).toEqual([4, expect.any(String), 'NotImplemented', expect.any(String), {}]);
+    const fleet = async () =>
+      (await (await fetch(`${httpBase(t.url)}/api/fleet`, { headers: bearer })).json()) as {
+        samples: { connected: number; callsPerSecond: number | null }[];
+        errorsByCode: Record<string, number>;
+        metrics: boolean;
+      };
+    let f = await fleet();
+    while (!f.samples.some((x) => x.connected === 1)) f = await fleet();
+    expect(f.metrics).toBe(true);
+    expect(f.errorsByCode).toEqual({ NotImplemented: 1 });
+    expect(f.samples.some((x) => x.callsPerSecond !== null)).toBe(true);
+  });
 });
