@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { OcppPlugin } from '../hooks/types.js';
-import { operatorPage } from '../operator/page.js';
 import { inspectorPlugin } from '../plugins/inspector.js';
 import type { MetricsPlugin } from '../plugins/metrics.js';
 import { UsageError } from './args.js';
@@ -48,6 +47,8 @@ export async function serveOperator(flags: OperatorFlags, metrics: MetricsPlugin
       bridge.stop();
     };
   }
+  // Loaded when serving only: `help`, `simulate` and `proxy` start without the page's modules.
+  const { operatorPage } = await import('../operator/page.js');
   const page = operatorPage({
     token,
     metrics,
