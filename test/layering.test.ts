@@ -32,6 +32,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'bus',
     'util',
   ],
+  // The operator's page: a plugin on top of the runtime, below the CLI only.
+  operator: ['plugins', 'actors', 'bus', 'rpc', 'hooks', 'transport', 'protocol', 'machines', 'util'],
   cli: ['*'],
 };
 
@@ -96,6 +98,15 @@ describe('layering of src/', () => {
     expect(allowed('translation', 'actors')).toBe(false);
     expect(allowed('translation', 'proxy')).toBe(false);
     expect(allowed('proxy', 'cli')).toBe(false);
+  });
+
+  it('only the package entry and the CLI import the operator page (it sits on top of everything else)', () => {
+    const wrong = crossings()
+      .filter(([from, to]) => to === 'operator' && from !== '' && from !== 'cli')
+      .map(([from, , file, spec]) => `${file} (${from}) imports ${spec}`);
+    expect(wrong).toEqual([]);
+    expect(allowed('operator', 'plugins')).toBe(true);
+    expect(allowed('operator', 'cli')).toBe(false);
   });
 
   it('the main entry never loads the NATS client (it is the ocpp-actors/nats subpath)', () => {

@@ -1,7 +1,10 @@
 /** Options of the load benchmark: `--flag value` (or `--flag=value`), else env `BENCH_LOAD_<FLAG>`. */
 
-/** `ours-plugins`: ours with metricsPlugin + otelPlugin (SDK, no-op exporter) + sessionLogPlugin registered. */
-export const SERVERS = ['ours', 'ours-plugins', 'bare', 'ocpp-rpc', 'ocpp-ws-io'] as const;
+/**
+ * `ours-plugins`: ours with metricsPlugin + otelPlugin (SDK, no-op exporter) + sessionLogPlugin registered.
+ * `ours-ops`: ours with the operator page open in another process (its stream, one station selected).
+ */
+export const SERVERS = ['ours', 'ours-plugins', 'ours-ops', 'bare', 'ocpp-rpc', 'ocpp-ws-io'] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 export interface Config {

@@ -132,6 +132,20 @@ export const TARGETS: readonly Target[] = [
     against: 'ours',
     maxRatio: 1.15,
   },
+  {
+    name: 'operator page open: CPU/call at fixed rate on N stations <= 1.10x closed',
+    subject: 'ours-ops',
+    metric: 'rateCpuPerCallUs',
+    against: 'ours',
+    maxRatio: 1.1,
+  },
+  {
+    name: 'operator page open: CPU/call at max rate <= 1.10x closed',
+    subject: 'ours-ops',
+    metric: 'maxCpuPerCallUs',
+    against: 'ours',
+    maxRatio: 1.1,
+  },
 ];
 
 export interface TargetResult {

@@ -131,6 +131,8 @@ export class Csms {
         live: this.stations.live,
         jitter: spread,
         station: (id) => this.stations.get(id),
+        identities: () => this.stations.identities(),
+        offlineQueueSize: (id) => this.bus.size(id),
         call: (id, action, payload) => this.call(id, action as never, payload as never),
         enqueue: (id, action, payload, options) =>
           this.enqueue(id, action as never, payload as never, options),

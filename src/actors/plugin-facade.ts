@@ -13,6 +13,9 @@ export interface FacadeDeps {
   readonly live: ReadonlySet<StationSession>;
   readonly jitter: (ms: number) => number;
   station(identity: string): StationSession | undefined;
+  /** Every station this node knows. */
+  identities(): IterableIterator<string>;
+  offlineQueueSize(identity: string): Promise<number>;
   call(identity: string, action: string, payload: Payload): Promise<unknown>;
   enqueue(
     identity: string,
@@ -42,6 +45,17 @@ export function pluginFacade(d: FacadeDeps): PluginCsms {
     },
     get connectedCount() {
       return d.live.size;
+    },
+    stationIds: () => d.identities(),
+    stationStatus: (identity) => d.station(identity)?.snapshot(),
+    offlineQueueSize: (identity) => d.offlineQueueSize(identity),
+    tap: (identity, listener) => {
+      const s = d.station(identity);
+      if (!s) return false;
+      s.tap = listener;
+      return () => {
+        if (s.tap === listener) s.tap = undefined;
+      };
     },
     inspect: (identities, observer) =>
       inspectStations(d.system, identities, observer, (id) => d.station(id)?.actor),

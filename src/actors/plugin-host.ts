@@ -133,6 +133,7 @@ export class PluginHost {
       },
       reportError: (error, hook = 'plugin') => d.dispatcher.pluginFailed(m.plugin.name, hook, error),
       redact: (value) => d.dispatcher.redaction.value(value),
+      on: (name, listener) => d.dispatcher.on(name, listener, m.plugin.name),
     };
   }
 }

@@ -49,6 +49,11 @@ export class StationDirectory {
     return this.sessions.size;
   }
 
+  /** Every identity this node knows (connected or remembered). */
+  identities(): IterableIterator<string> {
+    return this.sessions.keys();
+  }
+
   get forgottenAtCapacity(): number {
     return this.remembered.forgottenAtCapacity;
   }

@@ -92,6 +92,8 @@ export class StationSession extends RpcEndpoint {
   readonly actor: Actor<StationMachine>;
   private breaker: Actor<BreakerMachine> | undefined;
   private connectedAtMs: number | undefined;
+  /** When the station last sent a frame: one clock read per frame, for the operator's list. */
+  private lastMessageAtMs: number | undefined;
   private askedForBoot = false;
   private closeCause: CloseCause | undefined;
   /** Actions the CSMS asked for on this connection (triggers, reports): a Pending station may send them. */
@@ -142,6 +144,7 @@ export class StationSession extends RpcEndpoint {
     this.hearsPongs = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.alive = true;
+      this.lastMessageAtMs = Date.now();
       this.received(data, isBinary);
     });
     ws.on('close', (code: number, reason: Buffer) => this.socketClosed(ws, code, reason.toString()));
@@ -266,6 +269,7 @@ export class StationSession extends RpcEndpoint {
       handlingCalls: this.handlingCalls,
       connectedAt: this.connectedAtMs,
       connections: s.context.connections,
+      lastMessageAt: this.lastMessageAtMs,
     };
   }
 

@@ -3,9 +3,10 @@ import { registerDefaultHandlers } from '../actors/default-handlers.js';
 import { OptionsError } from '../actors/errors.js';
 import { metricsPlugin } from '../plugins/metrics.js';
 import { parseFlags, UsageError } from './args.js';
+import { type OperatorFlags, serveOperator } from './serve-operator.js';
 import { type SecurityFlags, ServeSecurity, securityFlagProblems } from './serve-security.js';
 
-export interface ServeOptions extends SecurityFlags {
+export interface ServeOptions extends SecurityFlags, OperatorFlags {
   port: number;
   host: string;
   quiet: boolean;
@@ -24,6 +25,7 @@ export const SERVE_USAGE = `  ocpp-actors serve [--port 9000] [--host 127.0.0.1]
                     [--security-profile 0|1|2|3] [--tls-cert cert.pem --tls-key key.pem] [--tls-ca ca.pem]
                     [--password-file passwords.txt] [--rate-limit BURST,PER_SECOND|off]
                     [--handshake-timeout MS] [--nats nats://127.0.0.1:4222 [--node-id A]]
+                    [--ops-token T | --no-ops] [--ops-remote] [--inspect [--inspect-port 8080]]
       Start a CSMS speaking OCPP 2.1, 2.0.1 and 1.6 on the embedded bus (or, with --nats, as one node
       of a cluster), with default handlers (accept boots, answer heartbeats, status, meter values,
       authorize, transactions).`;
@@ -50,6 +52,13 @@ Options:
                             may connect to any node; calls, queued commands and events reach them anywhere.
                             An unreachable server at start is an error (exit 1)
   --node-id ID              this node's name in the cluster (default: random); shown when a station moves
+  --ops-token T             the operator page's token (at least 16 characters; default: a random one). The
+                            page (/ops on the same port) is printed with its token in the start banner
+  --no-ops                  no operator page
+  --ops-remote              serve the operator page to other machines too (default: this machine only)
+  --inspect                 start Stately's inspector bridge (@statelyai/inspect); "Inspect in Stately" on a
+                            station's operator page streams that station's statecharts to it
+  --inspect-port N          the bridge's port (default 8080)
   -h, --help                this help
 
 SIGHUP re-reads the certificate, key, CA and password files; stations stay connected.
@@ -68,6 +77,11 @@ const SERVE_FLAGS = {
   'handshake-timeout': { type: 'string' },
   nats: { type: 'string' },
   'node-id': { type: 'string' },
+  'ops-token': { type: 'string' },
+  'no-ops': { type: 'boolean', default: false },
+  'ops-remote': { type: 'boolean', default: false },
+  inspect: { type: 'boolean', default: false },
+  'inspect-port': { type: 'string' },
 } as const;
 
 /** The serve flags, or `'help'`; a UsageError says why they are unusable. */
@@ -98,6 +112,16 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw usage(`--port must be a port number, got ${values.port}`);
+  const opsToken = values['ops-token'];
+  if (opsToken !== undefined && opsToken.length < 16)
+    throw usage('--ops-token must be at least 16 characters');
+  if (values['no-ops'] && (opsToken !== undefined || values.inspect || values['ops-remote']))
+    throw usage('--no-ops leaves no page for --ops-token, --ops-remote or --inspect');
+  const ip = values['inspect-port'];
+  const inspectPort = ip === undefined ? 8080 : Number(ip);
+  if (!Number.isInteger(inspectPort) || inspectPort <= 0 || inspectPort > 65535)
+    throw usage(`--inspect-port must be a port number, got ${ip}`);
+  if (ip !== undefined && !values.inspect) throw usage('--inspect-port needs --inspect');
   const profile = values['security-profile'];
   if (profile !== '0' && profile !== '1' && profile !== '2' && profile !== '3')
     throw usage(`--security-profile must be 0, 1, 2 or 3, got ${profile}`);
@@ -115,6 +139,10 @@ export function parseServeArgs(args: string[], version: string): ServeOptions | 
     ...(handshakeTimeoutMs !== undefined && { handshakeTimeoutMs }),
     ...(nats !== undefined && { nats }),
     ...(nodeId !== undefined && { nodeId }),
+    ...(opsToken !== undefined && { opsToken }),
+    ...(values['no-ops'] && { noOps: true }),
+    ...(values['ops-remote'] && { opsRemote: true }),
+    ...(values.inspect && { inspectPort }),
   };
   const problems = securityFlagProblems(options);
   if (problems.length) throw usage(problems.join('\n'));
@@ -149,6 +177,8 @@ export interface RunningServer {
   readonly csms: Csms;
   readonly port: number;
   readonly url: string;
+  /** Start-banner lines about the operator page (its URL with the token) and the inspector. */
+  readonly operatorNotes: string[];
   /** Re-read the certificate and password files (what SIGHUP does); throws and keeps the old ones on error. */
   reload(): Promise<string[]>;
 }
@@ -160,14 +190,16 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
   const bus = opts.nats
     ? await (await import('../bus/nats/index.js')).createNatsBus({ servers: opts.nats, nodeId: opts.nodeId })
     : undefined;
+  const metrics = metricsPlugin({ intervalMs: 0 });
+  const operator = await serveOperator(opts, metrics);
   const csms = registerDefaultHandlers(
     createCsms({
       ...security.csmsOptions(),
       ...(bus && { bus, nodeId: bus.nodeId }),
       ...(opts.rateLimit !== undefined && { connectionRateLimit: opts.rateLimit }),
       ...(opts.handshakeTimeoutMs !== undefined && { handshakeTimeoutMs: opts.handshakeTimeoutMs }),
-      // GET /metrics on the same port: Prometheus text.
-      plugins: [metricsPlugin({ intervalMs: 0 })],
+      // GET /metrics on the same port: Prometheus text; the operator page under /ops.
+      plugins: [metrics, ...operator.plugins],
     }),
   );
   csms.on('connected', ({ station, reconnect }) =>
@@ -194,6 +226,7 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
   summary.unref();
   csms.on('closed', () => {
     clearInterval(summary);
+    operator.stop();
     void bus?.close();
   });
   if (bus) {
@@ -221,7 +254,14 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
   }
   const scheme = opts.securityProfile >= 2 ? 'wss' : 'ws';
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
-  return { csms, port, url: `${scheme}://${host}:${port}`, reload: () => security.reload(csms) };
+  const page = `${opts.securityProfile >= 2 ? 'https' : 'http'}://${host}:${port}`;
+  return {
+    csms,
+    port,
+    url: `${scheme}://${host}:${port}`,
+    operatorNotes: operator.banner(page),
+    reload: () => security.reload(csms),
+  };
 }
 
 /** A failed listen, said the way a user can act on. */
@@ -253,7 +293,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const log = (line: string) => {
     if (!opts.quiet) console.log(`${new Date().toISOString()} ${line}`);
   };
-  const { csms, url, reload } = await startServer(opts, log);
+  const { csms, url, reload, operatorNotes } = await startServer(opts, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -281,6 +321,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       `ocpp-actors ${opts.version}: CSMS listening on ${url}/<station identity> (${csms.options.protocols.join(', ')}; security profile ${opts.securityProfile})`,
       ...(opts.nats ? [`  cluster node ${csms.nodeId} on NATS ${opts.nats.join(', ')}`] : []),
       ...exposureNotes(opts.host, opts.securityProfile),
+      ...operatorNotes,
     ].join('\n'),
   );
 }

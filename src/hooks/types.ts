@@ -6,6 +6,7 @@ import type { OcppVersion } from '../protocol/versions.js';
 import type { HandshakeInfo } from '../transport/handshake.js';
 import type { Logger } from '../util/logger.js';
 import type {
+  BreakerState,
   CsmsEventMap,
   CsmsEventName,
   MessageEvent,
@@ -45,6 +46,28 @@ export type FallbackHandler = (call: {
   readonly payload: Record<string, unknown>;
 }) => Record<string, unknown> | PromiseLike<Record<string, unknown>>;
 
+/** A station's state as plugins read it (`ctx.csms.stationStatus`); the fields of `csms.station()`. */
+export interface PluginStationStatus {
+  readonly identity: string;
+  readonly protocol: string;
+  readonly remoteAddress: string | undefined;
+  /** The station machine's connection region: open, closing, closed, forgotten. */
+  readonly connection: string;
+  /** Its registration region: unregistered, pending, accepted, rejected. */
+  readonly registration: string;
+  readonly breaker: BreakerState;
+  /** The offline queue's replay machine: idle, flushing, drained, paused.offline, paused.backingOff. */
+  readonly replay: string;
+  /** Outbound calls in flight or waiting for their turn. */
+  readonly queuedCalls: number;
+  /** Inbound calls being handled or waiting. */
+  readonly handlingCalls: number;
+  readonly connectedAt: number | undefined;
+  readonly connections: number;
+  /** When the station last sent a frame (ms since epoch). */
+  readonly lastMessageAt?: number | undefined;
+}
+
 /** What a plugin may do to stations through the CSMS (a narrow view of it). */
 export interface PluginCsms {
   readonly nodeId: string;
@@ -64,6 +87,21 @@ export interface PluginCsms {
   /** Use the circuit breaker on calls to stations from now on (stations connected later). */
   useBreaker(settings: { failureThreshold?: number; resetTimeoutMs?: number }): void;
   readonly connectedCount: number;
+  /** Identities of every station this node knows (connected, or remembered after a disconnect). */
+  stationIds(): IterableIterator<string>;
+  /** Where a station stands now (its actors read at this moment); undefined when this node does not know it. */
+  stationStatus(identity: string): PluginStationStatus | undefined;
+  /** Commands waiting in a station's offline queue (see `enqueue`). */
+  offlineQueueSize(identity: string): Promise<number>;
+  /**
+   * Every frame of one station, in and out, as `message` events (redacted alike) but without turning
+   * those on for every station: false when this node does not know the station. One tap per station
+   * at a time (a new one replaces it); the returned `untap` removes it if it is still the one.
+   */
+  tap(
+    identity: string,
+    listener: (event: MessageEvent & { readonly station: StationRef }) => void,
+  ): (() => void) | false;
   /**
    * Relay the XState inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`, as XState
    * emits them) of the stations in `identities` (a live set: add and remove at will) and of their child
@@ -113,6 +151,12 @@ export interface PluginContext {
   reportError(error: unknown, hook?: string): void;
   /** Redact a value the way the registered redactors do (sinks use it before anything leaves). */
   redact<T>(value: T): T;
+  /**
+   * Listen to an event for a while (`events` and the hooks last as long as the plugin): returns the
+   * unsubscribe. For work that should cost nothing while nobody needs it (a page no browser has open).
+   * A throwing listener is reported as this plugin's `pluginError`.
+   */
+  on<K extends CsmsEventName>(name: K, listener: (event: CsmsEventMap[K]) => void): () => void;
 }
 
 /**

@@ -13,6 +13,7 @@ export type {
   PluginCsms,
   PluginLevel,
   PluginSecurityEventType,
+  PluginStationStatus,
 } from '../hooks/types.js';
 export { createPlugin } from '../hooks/types.js';
 export { AmqpChannelClosedError, type AmqpChannelLike, type AmqpPluginOptions, amqpPlugin } from './amqp.js';

@@ -14,6 +14,8 @@ export interface MetricsSnapshot {
   readonly totalPluginErrors: number;
   /** Circuits open (or half open) now. */
   readonly openBreakers: number;
+  /** CALLERRORs sent and received since start, by error code (codes past the 64th counted as "other"). */
+  readonly callErrors: Readonly<Record<string, number>>;
   readonly uptimeSeconds: number;
 }
 
@@ -36,6 +38,8 @@ export interface MetricsPlugin extends OcppPlugin {
 }
 
 const MAX_ACTIONS = 256;
+/** OCPP has about 15 error codes; a station inventing codes cannot grow the snapshot past this. */
+const MAX_ERROR_CODES = 64;
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Frame types by OCPP-J message type number, from 2 (CALL). */
 const FRAME_TYPES = ['CALL', 'CALLRESULT', 'CALLERROR', 'CALLRESULTERROR', 'SEND'] as const;
@@ -144,6 +148,12 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     return series;
   };
 
+  const errorCounts = new Map<string, number>();
+  const countError = (code: string) => {
+    const key = errorCounts.has(code) || errorCounts.size < MAX_ERROR_CODES ? code : 'other';
+    errorCounts.set(key, (errorCounts.get(key) ?? 0) + 1);
+  };
+
   const startedAt = Date.now();
   const breakerOf = new Map<string, 'open' | 'halfOpen'>();
   const n = {
@@ -167,6 +177,7 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     totalSecurityEvents: n.security,
     totalPluginErrors: n.pluginErrors,
     openBreakers: breakerOf.size,
+    callErrors: Object.fromEntries(errorCounts),
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   });
 
@@ -226,7 +237,10 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
           const series = inbound ? s.latencyOut : s.latencyIn;
           (series ?? latencyOf(s, inbound ? 'out' : 'in')).observe(ctx.latencyMs / 1000);
         }
-        if (message.type === 4) errors.inc({ code: message.errorCode, direction: inbound ? 'in' : 'out' });
+        if (message.type === 4) {
+          errors.inc({ code: message.errorCode, direction: inbound ? 'in' : 'out' });
+          countError(message.errorCode);
+        }
       },
       validationFailure: () => {
         n.validation++;

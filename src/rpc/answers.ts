@@ -71,7 +71,7 @@ export abstract class AnsweringLink
     }
     if (d.interceptsSend && !d.allowSend(this.handle, [3, frame.messageId, response])) return;
     this.sendText(encodeCallResult(frame.messageId, response));
-    if (d.has('message')) {
+    if (this.observed) {
       this.observe({ type: 3, messageId: frame.messageId, payload: response }, 'OUT', frame.action, started);
     }
     this.answered(frame.action, response);
@@ -115,7 +115,7 @@ export abstract class AnsweringLink
     text?: string,
   ): void {
     const d = this.rt.dispatcher;
-    const observed = d.has('message');
+    const observed = this.observed;
     if (!observed && !d.interceptsSend) {
       this.sendText(text ?? encodeCallError(this.protocol, messageId, error));
       return;

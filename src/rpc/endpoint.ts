@@ -237,7 +237,7 @@ export abstract class RpcEndpoint
       return;
     }
     // Handling time is only ever reported to `message` observers; skip the clock read otherwise.
-    const started = d.has('message') ? performance.now() : 0;
+    const started = this.observed ? performance.now() : 0;
     const submitted = this.inbound.submit(
       new HandlerRun(this, handler, frame, payload, version, isSend, this.ws, started, handledAs),
     );
@@ -361,7 +361,7 @@ export abstract class RpcEndpoint
       return false;
     }
     // Without a socket the call stays in flight until unbindSocket fails it with the rest.
-    if (this.sendText(call.text) && d.has('message')) {
+    if (this.sendText(call.text) && this.observed) {
       this.observe(
         { type: 2, messageId: call.messageId, action: call.action, payload: call.request },
         'OUT',

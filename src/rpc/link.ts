@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import type { MessageContext, SecurityEventType } from '../hooks/types.js';
+import type { MessageContext, MessageEvent, SecurityEventType, StationRef } from '../hooks/types.js';
 import type { Frame, Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import type { CallOptions, EndpointRuntime } from './runtime.js';
@@ -24,6 +24,11 @@ export abstract class RpcLink implements StationHandle {
   protected ws: WebSocket | undefined;
   private abort: AbortController | undefined;
   private closeWaiters: (() => void)[] | undefined;
+  /**
+   * @internal This station's frames (redacted like `message` events) to one observer, without turning on
+   * `message` events for every station: the operator page's log of the station it shows.
+   */
+  tap: ((event: MessageEvent & { readonly station: StationRef }) => void) | undefined;
 
   constructor(
     protected readonly rt: EndpointRuntime,
@@ -138,6 +143,11 @@ export abstract class RpcLink implements StationHandle {
     });
   }
 
+  /** Someone wants this station's frames as events: `message` listeners, or a tap on this station. */
+  protected get observed(): boolean {
+    return this.tap !== undefined || this.rt.dispatcher.has('message');
+  }
+
   protected observe(
     message: Frame,
     direction: 'IN' | 'OUT',
@@ -146,9 +156,11 @@ export abstract class RpcLink implements StationHandle {
     since: number | undefined,
   ): void {
     const d = this.rt.dispatcher;
-    if (!d.has('message')) return;
+    const tap = this.tap;
+    const emits = d.has('message');
+    if (!emits && !tap) return;
     const latencyMs = since === undefined ? undefined : performance.now() - since;
-    d.emit('message', {
+    const event = {
       station: this.handle,
       message,
       direction,
@@ -159,6 +171,21 @@ export abstract class RpcLink implements StationHandle {
         timestamp: new Date(),
         latencyMs,
       },
-    });
+    };
+    if (emits) d.emit('message', event);
+    if (tap) tapped(tap, d.redacting ? d.redaction.event('message', event) : event, this.rt);
+  }
+}
+
+/** A tap is an observer like a `message` listener: its failure is logged, never the station's problem. */
+function tapped(
+  tap: (event: MessageEvent & { readonly station: StationRef }) => void,
+  event: MessageEvent & { readonly station: StationRef },
+  rt: EndpointRuntime,
+): void {
+  try {
+    tap(event);
+  } catch (error) {
+    rt.logger.warn({ identity: event.station.identity, err: error }, 'message tap failed');
   }
 }

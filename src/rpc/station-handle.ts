@@ -21,6 +21,8 @@ export interface StationSnapshot {
   readonly handlingCalls: number;
   readonly connectedAt: number | undefined;
   readonly connections: number;
+  /** CSMS side: when the station last sent a frame (ms since epoch), on this or an earlier connection. */
+  readonly lastMessageAt?: number | undefined;
 }
 
 /** A station as handlers and applications see it. */

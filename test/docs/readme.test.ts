@@ -49,6 +49,7 @@ function write(block: Block, replace: (code: string) => string = (c) => c): stri
     .replaceAll("from 'ocpp-actors/nats'", `from '${join(ROOT, 'src/bus/nats/index.js')}'`)
     .replaceAll("from 'ocpp-actors/proxy'", `from '${join(ROOT, 'src/proxy/index.js')}'`)
     .replaceAll("from 'ocpp-actors/plugins'", `from '${join(ROOT, 'src/plugins/index.js')}'`)
+    .replaceAll("from 'ocpp-actors/operator'", `from '${join(ROOT, 'src/operator/index.js')}'`)
     .replaceAll("from 'ocpp-actors'", `from '${join(ROOT, 'src/index.js')}'`);
   writeFileSync(file, code);
   return file;

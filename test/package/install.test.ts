@@ -96,6 +96,9 @@ describe('the packed package', () => {
         'dist/bus/nats/index.js',
         'dist/proxy/index.js',
         'dist/plugins/index.js',
+        'dist/operator/index.js',
+        'dist/operator/page/app.js',
+        'dist/operator/page/index.html',
       ]),
     );
     expect(
@@ -114,8 +117,10 @@ import { presets } from 'ocpp-actors/translation';
 import { createNatsBus } from 'ocpp-actors/nats';
 import { OCPPProtocolProxy, MemoryAdapter } from 'ocpp-actors/proxy';
 import { heartbeatPlugin, metricsPlugin } from 'ocpp-actors/plugins';
-const csms = createCsms({ plugins: [heartbeatPlugin(), metricsPlugin()] });
+import { operatorPage } from 'ocpp-actors/operator';
+const csms = createCsms({ plugins: [heartbeatPlugin(), metricsPlugin(), operatorPage({ token: 'operator-token-0123456789' })] });
 const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
+const page = await fetch('http://127.0.0.1:' + port + '/ops/app.js');
 const station = createStation({ url: 'ws://127.0.0.1:' + port, identity: 'CP-ESM', protocols: ['ocpp1.6'] });
 csms.handle('BootNotification', () => ({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 60 }));
 await station.connect();
@@ -125,10 +130,12 @@ await csms.close();
 const proxy = new OCPPProtocolProxy({ upstreamEndpoint: 'ws://127.0.0.1:' + port, upstreamProtocol: 'ocpp2.1' });
 await proxy.listenOnAdapter(new MemoryAdapter());
 await proxy.close();
-console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21, typeof proxy.translate, typeof createNatsBus);
+console.log(boot.status, decodeFrame('[2,"1","Heartbeat",{}]', 'ocpp1.6').ok, typeof presets.ocpp16_to_ocpp21, typeof proxy.translate, typeof createNatsBus, page.status, page.headers.get('content-type'));
 `,
     );
-    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe('Accepted true object function function');
+    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe(
+      'Accepted true object function function 200 text/javascript; charset=utf-8',
+    );
   });
 
   it('requires every entry point from CommonJS', () => {
@@ -201,8 +208,11 @@ import { createNatsBus, type NatsBusOptions } from 'ocpp-actors/nats';
 const natsOptions: NatsBusOptions = { servers: 'nats://127.0.0.1:4222', nodeId: 'A' };
 export const cluster = () => createNatsBus(natsOptions).then((bus) => createCsms({ bus }));
 import { createPlugin, metricsPlugin, type OcppPlugin } from 'ocpp-actors/plugins';
+import { operatorPage, type StationRow } from 'ocpp-actors/operator';
 
 export const metrics = metricsPlugin({ path: '/metrics' });
+export const ops = operatorPage({ token: 'operator-token-0123456789', metrics });
+export const row: StationRow | undefined = undefined;
 export const mine: OcppPlugin = createPlugin({ name: 'mine', level: 2, onConnection: (s) => void s.identity });
 export const map = mergePresets(presets.ocpp16_to_ocpp21);
 const options: CsmsOptions = { protocols: ['ocpp1.6', 'ocpp2.0.1'], securityProfile: 0 };

@@ -18,9 +18,17 @@ const protocols = (process.env.BENCH_OURS_PROTOCOLS?.split(',') ?? ['ocpp1.6', '
   | 'ocpp2.0.1'
   | 'ocpp2.1'
 )[];
-/** Plugins the `ours-plugins` adapter sets before importing this one. */
-const plugins = (globalThis as { benchPlugins?: Parameters<Api['createCsms']>[0] & object }).benchPlugins
-  ?.plugins;
+/** What the `ours-plugins` and `ours-ops` adapters set before importing this one. */
+const variant = (
+  globalThis as {
+    benchPlugins?: Parameters<Api['createCsms']>[0] & {
+      name?: string;
+      /** Runs once listening, e.g. to open the operator page in another process. */
+      afterListen?: (port: number) => Promise<void>;
+    };
+  }
+).benchPlugins;
+const plugins = variant?.plugins;
 const csms = api.createCsms({
   protocols,
   connectionRateLimit: false,
@@ -53,7 +61,11 @@ for (const kind of [
 }
 
 const adapter: Adapter = {
-  listen: async () => (await csms.listen({ port: 0, host: '127.0.0.1' })).port,
+  listen: async () => {
+    const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
+    await variant?.afterListen?.(port);
+    return port;
+  },
   connected: () => csms.connectedCount,
   fanout: (action, payload) =>
     settleAll(
@@ -68,4 +80,4 @@ const adapter: Adapter = {
   },
 };
 
-await runAdapter(plugins ? 'ours-plugins' : 'ours', adapter, errors);
+await runAdapter(variant?.name ?? (plugins ? 'ours-plugins' : 'ours'), adapter, errors);
