@@ -19,8 +19,31 @@ export interface IConnection {
   close?(): Promise<void>;
 }
 
+/** A station asking to connect, before the adapter accepts it (during its WebSocket handshake). */
+export interface AdmissionRequest {
+  readonly identity: string;
+  /** The subprotocol the adapter is about to agree with the station. */
+  readonly protocol: string;
+  /** HTTP Basic password the station presented, if any. */
+  readonly password?: string | Uint8Array;
+}
+
+/**
+ * The proxy's answer: accept, or refuse with the CSMS's own status (401 bad credentials, 403 forbidden,
+ * 404 unknown station). A rejected promise means "cannot decide" (the CSMS unreachable and the proxy
+ * told to refuse then): the adapter refuses with 503.
+ */
+export type AdmissionVerdict = true | { readonly status: 401 | 403 | 404 };
+
+export type AdmissionGate = (request: AdmissionRequest) => Promise<AdmissionVerdict>;
+
 /** Where stations come from (the seed's `ITransportAdapter`): WebSocket server, test harness, anything. */
 export interface ITransportAdapter {
-  listen(onConnection: (connection: IConnection) => void): Promise<void>;
+  /**
+   * Hand each accepted station to `onConnection`. An adapter with a handshake asks `admit` before it
+   * accepts a station (the proxy opens the upstream leg then, so the CSMS's refusal is the station's);
+   * one without (the in-memory adapter) may ignore it.
+   */
+  listen(onConnection: (connection: IConnection) => void, admit?: AdmissionGate): Promise<void>;
   close(): Promise<void>;
 }
