@@ -95,7 +95,9 @@ export class CsmsAdapter implements ITransportAdapter {
 class CsmsConnection implements IConnection {
   readonly identity: string;
   readonly protocol: string;
-  private handler: ((message: OCPPMessage) => Promise<OCPPMessage | undefined>) | undefined;
+  private handler:
+    | ((message: OCPPMessage, signal?: AbortSignal) => Promise<OCPPMessage | undefined>)
+    | undefined;
   private readonly closeHandlers: (() => void)[] = [];
   private isClosed = false;
 
@@ -126,7 +128,7 @@ class CsmsConnection implements IConnection {
     }
   }
 
-  onMessage(handler: (message: OCPPMessage) => Promise<OCPPMessage | undefined>): void {
+  onMessage(handler: (message: OCPPMessage, signal?: AbortSignal) => Promise<OCPPMessage | undefined>): void {
     this.handler = handler;
   }
 
@@ -142,12 +144,12 @@ class CsmsConnection implements IConnection {
   /** A CALL from the station: its answer is the handler's return (a CALLERROR is thrown). */
   async received(ctx: HandlerContext): Promise<Payload> {
     if (!this.handler) throw new RpcError('InternalError', 'proxy not ready');
-    const answer = await this.handler({
-      type: 2,
-      messageId: ctx.messageId,
-      action: ctx.action,
-      payload: ctx.payload,
-    });
+    // The handler's signal aborts at its time limit (the station is answered InternalError then) and
+    // when the station goes: the forwarded call is cancelled rather than delivered after that.
+    const answer = await this.handler(
+      { type: 2, messageId: ctx.messageId, action: ctx.action, payload: ctx.payload },
+      ctx.signal,
+    );
     if (answer?.type === 3) return answer.payload;
     if (answer?.type === 4)
       throw new RpcError(

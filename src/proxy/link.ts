@@ -1,6 +1,7 @@
-import { type Station, StationClosedError } from '../client/index.js';
+import { CallAbortedError, type Station, StationClosedError } from '../client/index.js';
 import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
+import { HandlerTimeoutError } from '../rpc/errors.js';
 import type { HandlerContext } from '../rpc/handlers.js';
 import type {
   AnswerOutcome,
@@ -47,7 +48,7 @@ export class ProxyLink {
     private readonly engine: TranslationEngine,
     private readonly events: LinkEvents,
   ) {
-    station.onMessage((m) => this.fromStation(m));
+    station.onMessage((m, signal) => this.fromStation(m, signal));
     upstream.handle('*', (ctx) => this.fromCsms(ctx));
   }
 
@@ -74,7 +75,7 @@ export class ProxyLink {
   }
 
   // --- station -> CSMS ----------------------------------------------------------------------------
-  private async fromStation(message: OCPPMessage): Promise<OCPPMessage | undefined> {
+  private async fromStation(message: OCPPMessage, signal?: AbortSignal): Promise<OCPPMessage | undefined> {
     if (message.type !== 2) return undefined;
     const id = message.messageId;
     const out = await this.engine.translateCall('upstream', this.identity, {
@@ -85,7 +86,7 @@ export class ProxyLink {
     this.followUps(out);
     const answer = await this.settle(out, 'station', id, (action, payload, first) =>
       // The station's message id travels on (one id end to end for tracing); a batch's later calls get fresh ones.
-      this.upstream.call(action as never, payload as never, first ? { messageId: id } : undefined),
+      this.upstream.call(action as never, payload as never, first ? { messageId: id, signal } : { signal }),
     );
     if ('error' in answer) return { type: 4, messageId: id, ...answer.error };
     return { type: 3, messageId: id, payload: answer.payload };
@@ -180,7 +181,7 @@ export class ProxyLink {
       });
     }
     const error = err instanceof Error ? err : new Error(String(err));
-    if (!(err instanceof StationClosedError)) this.events.upstreamError(error, this.identity);
+    if (reportable(err)) this.events.upstreamError(error, this.identity);
     const other = caller === 'station' ? 'CSMS' : 'station';
     return Promise.resolve({
       kind: 'error',
@@ -262,4 +263,14 @@ export class ProxyLink {
       );
     }
   }
+}
+
+/**
+ * Worth an `upstreamError`: not the leg closing with its station, nor a call cancelled because the
+ * station went; a call cancelled at the station leg's time limit is (the CSMS was too slow or away).
+ */
+function reportable(err: unknown): boolean {
+  if (err instanceof StationClosedError) return false;
+  if (err instanceof CallAbortedError) return err.cause instanceof HandlerTimeoutError;
+  return true;
 }

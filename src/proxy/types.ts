@@ -10,8 +10,12 @@ export interface IConnection {
   readonly protocol: string;
   /** Send a CALL to the station; resolves with its CALLRESULT or CALLERROR, rejects if it never answers. */
   send(message: OCPPMessage): Promise<OCPPMessage | undefined>;
-  /** The station's CALLs: the handler resolves with the CALLRESULT or CALLERROR to answer with. */
-  onMessage(handler: (message: OCPPMessage) => Promise<OCPPMessage | undefined>): void;
+  /**
+   * The station's CALLs: the handler resolves with the CALLRESULT or CALLERROR to answer with. An adapter
+   * that gives up on an answer (its own time limit, the station gone) passes a `signal` that aborts
+   * then: the proxy cancels the forwarded call if it is still waiting for the CSMS (never delivered late).
+   */
+  onMessage(handler: (message: OCPPMessage, signal?: AbortSignal) => Promise<OCPPMessage | undefined>): void;
   onClose(handler: () => void): void;
   /** HTTP Basic password the station presented (security profiles 1 and 2): used for the upstream leg too. */
   readonly password?: string | Uint8Array;
