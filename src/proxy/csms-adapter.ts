@@ -1,8 +1,9 @@
 import { type Csms, createCsms } from '../actors/csms.js';
 import type { AuthCallback, CsmsOptions } from '../actors/options.js';
+import { actionInfo } from '../protocol/actions.js';
 import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
-import type { HandlerContext } from '../rpc/handlers.js';
+import { type HandlerContext, NOREPLY, type NoReply } from '../rpc/handlers.js';
 import type { StationHandle } from '../rpc/station-handle.js';
 import type { OCPPMessage } from '../translation/types.js';
 import type { AdmissionGate, IConnection, ITransportAdapter } from './types.js';
@@ -142,7 +143,7 @@ class CsmsConnection implements IConnection {
   }
 
   /** A CALL from the station: its answer is the handler's return (a CALLERROR is thrown). */
-  async received(ctx: HandlerContext): Promise<Payload> {
+  async received(ctx: HandlerContext): Promise<Payload | NoReply> {
     if (!this.handler) throw new RpcError('InternalError', 'proxy not ready');
     // The handler's signal aborts at its time limit (the station is answered InternalError then) and
     // when the station goes: the forwarded call is cancelled rather than delivered after that.
@@ -150,6 +151,7 @@ class CsmsConnection implements IConnection {
       { type: 2, messageId: ctx.messageId, action: ctx.action, payload: ctx.payload },
       ctx.signal,
     );
+    if (answer === undefined && actionInfo(ctx.protocol, ctx.action)?.sendOnly) return NOREPLY;
     if (answer?.type === 3) return answer.payload;
     if (answer?.type === 4)
       throw new RpcError(

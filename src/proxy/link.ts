@@ -1,4 +1,5 @@
 import { CallAbortedError, type Station, StationClosedError } from '../client/index.js';
+import { actionInfo } from '../protocol/actions.js';
 import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
 import { HandlerTimeoutError } from '../rpc/errors.js';
@@ -77,6 +78,10 @@ export class ProxyLink {
   // --- station -> CSMS ----------------------------------------------------------------------------
   private async fromStation(message: OCPPMessage, signal?: AbortSignal): Promise<OCPPMessage | undefined> {
     if (message.type !== 2) return undefined;
+    if (actionInfo(this.engine.stationProtocol, message.action)?.sendOnly) {
+      await this.sendFromStation(message);
+      return undefined;
+    }
     const id = message.messageId;
     const out = await this.engine.translateCall('upstream', this.identity, {
       id,
@@ -90,6 +95,36 @@ export class ProxyLink {
     );
     if ('error' in answer) return { type: 4, messageId: id, ...answer.error };
     return { type: 3, messageId: id, payload: answer.payload };
+  }
+
+  /**
+   * A 2.1 SEND (no answer either way): translated and sent on as a SEND when the CSMS's version has
+   * the action as one, as a CALL whose answer is dropped otherwise (a map may turn it into a call);
+   * dropped, with a translationError, when the CSMS's version has no equivalent.
+   */
+  private async sendFromStation(message: OCPPMessage & { type: 2 }): Promise<void> {
+    const out = await this.engine.translateSend('upstream', this.identity, {
+      id: message.messageId,
+      action: message.action,
+      payload: message.payload,
+    });
+    this.followUps(out);
+    const calls =
+      out.kind === 'forward'
+        ? [{ action: out.action, payload: out.payload }]
+        : out.kind === 'batch'
+          ? out.calls
+          : [];
+    for (const [i, call] of calls.entries()) {
+      const options = i === 0 ? { messageId: message.messageId } : undefined;
+      const sent = actionInfo(this.engine.upstreamProtocol, call.action)?.sendOnly
+        ? this.upstream.send(call.action as never, call.payload as never, options)
+        : this.upstream.call(call.action as never, call.payload as never, options);
+      await sent.catch((err: unknown) => {
+        if (reportable(err))
+          this.events.upstreamError(err instanceof Error ? err : new Error(String(err)), this.identity);
+      });
+    }
   }
 
   // --- CSMS -> station ----------------------------------------------------------------------------

@@ -172,6 +172,33 @@ export class TranslationEngine {
     return { kind: 'forward', action: sent[0]!.action, payload: sent[0]!.payload, pending, ...run.follow };
   }
 
+  /**
+   * A 2.1 SEND (message type 6): translated as a call, but nobody can be answered. An outcome that
+   * would have been a CALLERROR (no equivalent in the target version, a middleware's rejection) is
+   * reported as a `translationError` here, since the sender never hears of it; the proxy drops it.
+   * Forwarded, it goes out as a SEND when the target action is one, as a CALL otherwise.
+   */
+  async translateSend(
+    direction: CallDirection,
+    identity: string,
+    message: { id: string; action: string; payload: Payload },
+  ): Promise<CallOutcome> {
+    const out = await this.translateCall(direction, identity, message);
+    if (out.kind === 'error') {
+      const { source, target } = this.sides(direction);
+      const original = { ...message, data: {} };
+      const run = this.begin(identity, source, target, original, source);
+      this.options.onTranslationError?.(
+        new TranslationFailure(
+          `${message.action} (a SEND) dropped: ${out.error.errorCode}: ${out.error.errorDescription}`,
+        ),
+        { type: 2, messageId: message.id, action: message.action, payload: message.payload },
+        run.ctx,
+      );
+    }
+    return out;
+  }
+
   /** The answer to a forwarded call (for a batch: one `BatchAnswer` per call, in order). */
   async translateResponse(identity: string, pending: PendingCall, payload: Payload): Promise<AnswerOutcome> {
     const { source: callerVersion, target: answererVersion } = this.sides(pending.direction);
