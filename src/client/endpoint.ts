@@ -381,6 +381,13 @@ export class ClientEndpoint extends RpcEndpoint {
     };
   }
 
+  /** Connected, nothing in flight and nothing waiting: a call made now goes on the wire at once. */
+  get idle(): boolean {
+    return (
+      this.ws !== undefined && !this.queue.current && this.queue.waitingCount + this.queue.backlogCount === 0
+    );
+  }
+
   get knownProtocol(): OcppVersion | undefined {
     return this.negotiated ? this.protocol : undefined;
   }

@@ -18,6 +18,7 @@ export type {
   AdmissionGate,
   AdmissionRequest,
   AdmissionVerdict,
+  CallContext,
   IConnection,
   ITransportAdapter,
 } from './types.js';

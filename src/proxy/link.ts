@@ -14,7 +14,7 @@ import type {
   PendingCall,
   TranslationEngine,
 } from '../translation/index.js';
-import type { IConnection } from './types.js';
+import type { CallContext, IConnection } from './types.js';
 
 /** What a link reports to its proxy. */
 export interface LinkEvents {
@@ -49,7 +49,7 @@ export class ProxyLink {
     private readonly engine: TranslationEngine,
     private readonly events: LinkEvents,
   ) {
-    station.onMessage((m, signal) => this.fromStation(m, signal));
+    station.onMessage((m, context) => this.fromStation(m, context));
     upstream.handle('*', (ctx) => this.fromCsms(ctx));
   }
 
@@ -76,7 +76,7 @@ export class ProxyLink {
   }
 
   // --- station -> CSMS ----------------------------------------------------------------------------
-  private async fromStation(message: OCPPMessage, signal?: AbortSignal): Promise<OCPPMessage | undefined> {
+  private async fromStation(message: OCPPMessage, context?: CallContext): Promise<OCPPMessage | undefined> {
     if (message.type !== 2) return undefined;
     if (actionInfo(this.engine.stationProtocol, message.action)?.sendOnly) {
       await this.sendFromStation(message);
@@ -89,10 +89,18 @@ export class ProxyLink {
       payload: message.payload,
     });
     this.followUps(out);
-    const answer = await this.settle(out, 'station', id, (action, payload, first) =>
+    const answer = await this.settle(out, 'station', id, (action, payload, first) => {
+      // A call that goes out at once needs no signal; one that waits (the leg down or busy) is cancelled
+      // if the station's answer is given up on first. Not covered: a call in flight when the leg drops
+      // is re-sent after the reconnect, with the same message id (at-least-once, as OCPP-J allows).
+      const signal = this.upstream.idle ? undefined : context?.signal;
       // The station's message id travels on (one id end to end for tracing); a batch's later calls get fresh ones.
-      this.upstream.call(action as never, payload as never, first ? { messageId: id, signal } : { signal }),
-    );
+      return this.upstream.call(
+        action as never,
+        payload as never,
+        first ? { messageId: id, signal } : { signal },
+      );
+    });
     if ('error' in answer) return { type: 4, messageId: id, ...answer.error };
     return { type: 3, messageId: id, payload: answer.payload };
   }

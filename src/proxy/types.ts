@@ -1,5 +1,10 @@
 import type { OCPPMessage } from '../translation/types.js';
 
+/** What an adapter knows of a station's CALL beyond the frame (a getter may build `signal` on first read). */
+export interface CallContext {
+  readonly signal: AbortSignal;
+}
+
 /**
  * One station's connection as an adapter hands it to the proxy (the seed's `IConnection`). The proxy
  * gives each one an upstream leg of its own to the CSMS, with the same identity.
@@ -12,10 +17,11 @@ export interface IConnection {
   send(message: OCPPMessage): Promise<OCPPMessage | undefined>;
   /**
    * The station's CALLs: the handler resolves with the CALLRESULT or CALLERROR to answer with. An adapter
-   * that gives up on an answer (its own time limit, the station gone) passes a `signal` that aborts
-   * then: the proxy cancels the forwarded call if it is still waiting for the CSMS (never delivered late).
+   * that gives up on an answer (its own time limit, the station gone) passes a `context` whose `signal`
+   * aborts then: the proxy cancels the forwarded call if it is still queued for the CSMS (never delivered
+   * after the station was answered). Read lazily: the proxy reads it only for a call that has to wait.
    */
-  onMessage(handler: (message: OCPPMessage, signal?: AbortSignal) => Promise<OCPPMessage | undefined>): void;
+  onMessage(handler: (message: OCPPMessage, context?: CallContext) => Promise<OCPPMessage | undefined>): void;
   onClose(handler: () => void): void;
   /** HTTP Basic password the station presented (security profiles 1 and 2): used for the upstream leg too. */
   readonly password?: string | Uint8Array;
