@@ -34,7 +34,8 @@ let errors = 0;
 for (const k of ['badMessage', 'validationFailure', 'handlerError', 'callRefused'] as const)
   csms.on(k, () => errors++);
 const sockets: StandInSocket[] = [];
-const accept = (csms as unknown as { accept(ws: unknown, h: unknown): void }).accept.bind(csms);
+const directory = (csms as unknown as { stations: { accept(ws: unknown, h: unknown): void } }).stations;
+const accept = directory.accept.bind(directory);
 const f = FRAMES['ocpp1.6'];
 // Connect phase without the socket: actor created, Boot and Status handled.
 const connectCpu0 = process.cpuUsage();

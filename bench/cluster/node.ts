@@ -28,5 +28,11 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (c.op === 'load')
     void callLoad(csms, c.identities, c.seconds).then((result) => out({ id: c.id, result }));
   else if (c.op === 'stats') out({ id: c.id, result: { connected: csms.connectedCount } });
+  else if (c.op === 'close')
+    void csms
+      .close({ drainMs: 0 })
+      .then(() => bus.close())
+      // Exits by itself (a profile from CLUSTER_NODE_ARGS=--cpu-prof is written at exit).
+      .then(() => process.exit(0));
 });
 out({ event: 'ready', port, nodeId });

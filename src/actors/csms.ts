@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Server as TlsServer } from 'node:tls';
-import type WebSocket from 'ws';
 import type { AnyActorRef } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
 import { Dispatcher } from '../hooks/dispatcher.js';
 import { CSMS_EVENT_NAMES } from '../hooks/event-names.js';
 import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
-import { breakerMachineWith } from '../machines/breaker.js';
 import type { Payload } from '../protocol/frames.js';
 import type {
   AnyVersionRequest,
@@ -22,26 +20,23 @@ import type {
 } from '../protocol/typed.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import { type Handler, HandlerTable } from '../rpc/handlers.js';
-import { type CallOptions, newRuntimeStats, pickRpcSettings, type RpcSettings } from '../rpc/runtime.js';
+import { type CallOptions, pickRpcSettings, type RpcSettings } from '../rpc/runtime.js';
 import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
 import { Keepalive } from '../transport/keepalive.js';
 import { createOcppServer, ServerSet } from '../transport/servers.js';
-import {
-  type CsmsTlsOptions,
-  rsa2048Warning,
-  secureContextOptions,
-  type TlsServerEvents,
-  tlsProblems,
-} from '../transport/tls.js';
-import { type AcceptedHandshake, UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
+import { type CsmsTlsOptions, secureContextOptions, type TlsServerEvents } from '../transport/tls.js';
+import { UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { ClusterSeat, type SeatParts } from './cluster/seat.js';
+import { csmsRuntime } from './csms-runtime.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { reportExpiredCommands } from './expired-commands.js';
 import {
+  type CloseOptions,
   type CsmsOptions,
   clusterOptionsOf,
+  type ListenOptions,
   type ResolvedCsmsOptions,
   resolveCsmsOptions,
 } from './options.js';
@@ -49,22 +44,16 @@ import { pluginFacade } from './plugin-facade.js';
 import { PluginHost } from './plugin-host.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
 import { emitTlsRefusal } from './refusals.js';
-import { RememberedStations } from './remembered-stations.js';
 import { OfflineQueues } from './replay.js';
-import { type CsmsRuntime, drained, StationSession, stationActorTemplate } from './station-session.js';
+import { StationDirectory } from './station-directory.js';
+import { type CsmsRuntime, drained, StationSession } from './station-session.js';
 import { createStationSystem } from './system.js';
+
+export type { CloseOptions, ListenOptions };
+
 import { Telemetry } from './telemetry.js';
+import { checkListenTls, tlsUpdatedEvent, withTls } from './tls-settings.js';
 import { applyUpgradeSettings, upgradeOptionsFor } from './upgrade-options.js';
-
-export interface ListenOptions {
-  port?: number;
-  host?: string;
-}
-
-export interface CloseOptions {
-  /** How long running handlers may finish before sockets close. */
-  drainMs?: number;
-}
 
 /**
  * A CSMS: accepts station connections, keeps one actor per station, dispatches their CALLs to
@@ -75,10 +64,7 @@ export class Csms {
   readonly nodeId: string;
   private readonly dispatcher: Dispatcher;
   private readonly handlers = new HandlerTable();
-  private readonly stations = new Map<string, StationSession>();
-  private readonly live = new Set<StationSession>();
-  /** Disconnected stations kept for a reconnect, at most `maxKnownStations`. */
-  private readonly remembered: RememberedStations<StationSession>;
+  private readonly stations: StationDirectory;
   private readonly runtime: CsmsRuntime;
   private readonly upgrade: UpgradeHandler;
   private readonly upgradeOptions: UpgradeOptions;
@@ -109,54 +95,30 @@ export class Csms {
     const logger = o.logger ?? silentLogger;
     this.dispatcher = new Dispatcher(logger, CSMS_EVENT_NAMES);
     const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
-    const byIdentity = (id: string) => this.stations.get(id);
     this.system = createStationSystem(logger, o.clock, o.inspect);
     this.ownsBus = !o.bus;
     this.bus = o.bus ?? createMemoryBus({ nodeId: this.nodeId });
     const clusterOptions = clusterOptionsOf(o, this.bus);
     this.cluster = clusterOptions && new ClusterSeat(this.seatParts(), clusterOptions);
-    const restoreRegistration = this.cluster
-      ? (identity: string) =>
-          this.cluster?.restoredRegistration(identity) ?? o.restoreRegistration?.(identity)
-      : o.restoreRegistration;
-
-    this.runtime = {
-      side: 'csms',
+    this.stations = new StationDirectory({
+      dispatcher: this.dispatcher,
+      nodeId: this.nodeId,
+      create: (identity, protocol, address) => new StationSession(this.runtime, identity, protocol, address),
+      maxKnownStations: () => this.current.maxKnownStations,
+      dropped: (identity) => this.cluster?.forgotten(identity),
+    });
+    this.queues = new OfflineQueues(this.bus, (id) => this.stations.get(id), this.dispatcher, logger, spread);
+    this.runtime = csmsRuntime({
+      options: o,
       dispatcher: this.dispatcher,
       handlers: this.handlers,
       logger,
       jitter: spread,
-      ...pickRpcSettings(o),
-      stats: newRuntimeStats(),
-      requireBoot: o.requireBoot,
-      forgetAfterMs: o.forgetAfterMs,
-      restoreRegistration,
-      clock: o.clock,
-      inspect: o.inspect,
       system: this.system,
-      live: this.live,
-      stationActors: stationActorTemplate(spread),
-      registered: (station, status) => {
-        this.dispatcher.emit('registered', { station: station.handle, status });
-        this.cluster?.registered(station.identity, station.actor.getSnapshot().context);
-        // Emitted after the transition: `ready` reads the recorded boot.
-        if (status === 'Accepted' && station.ready && this.queues.mayHaveWork(station.identity))
-          this.queues.stationReady(station.identity);
-      },
-      forgotten: (station) => {
-        if (station.connected) return;
-        this.remembered.drop(station.identity);
-        // Stopping an actor from inside its own transition is not allowed: after it.
-        this.forget(station, 'expired', true);
-      },
-      breakerMachine: o.breaker ? breakerMachineWith(spread) : undefined,
-      breakerInput: o.breaker || {},
-      ready: (station) => this.queues.stationReady(station.identity),
-      gone: (station) => this.queues.stationGone(station.identity),
-      remember: (station) => this.remembered.disconnected(station.identity, station),
-      replayStateOf: (identity) => this.queues.stateOf(identity),
-    };
-    this.queues = new OfflineQueues(this.bus, byIdentity, this.dispatcher, logger, spread);
+      directory: this.stations,
+      queues: this.queues,
+      cluster: this.cluster,
+    });
     this.pluginHost = new PluginHost({
       dispatcher: this.dispatcher,
       handlers: this.handlers,
@@ -166,7 +128,7 @@ export class Csms {
         nodeId: this.nodeId,
         runtime: this.runtime,
         system: this.system,
-        live: this.live,
+        live: this.stations.live,
         jitter: spread,
         station: (id) => this.stations.get(id),
         call: (id, action, payload) => this.call(id, action as never, payload as never),
@@ -176,20 +138,14 @@ export class Csms {
       options: () => this.current,
     });
     for (const p of o.plugins) this.pluginHost.add(p);
-    this.remembered = new RememberedStations(
-      () => this.current.maxKnownStations,
-      (_identity, station) => this.forget(station, 'capacity', false),
-    );
 
     this.upgradeOptions = upgradeOptionsFor(o, {
       dispatcher: this.dispatcher,
-      connectedCount: () => this.live.size,
+      connectedCount: () => this.stations.live.size,
       isClosing: () => this.closing,
       auth: () => (this.cluster ? this.cluster.auth : this.current.auth),
-      accepted: (ws, handshake) => this.accept(ws, handshake),
+      accepted: (ws, handshake) => this.stations.accept(ws, handshake),
     });
-    this.upgradeOptions.admit = (info) =>
-      this.dispatcher.gatesHandshakes ? this.dispatcher.admitHandshake(info) : undefined;
     this.upgrade = new UpgradeHandler(this.upgradeOptions);
     this.servers = new ServerSet(this.upgrade, this.tlsEvents, (error) =>
       this.dispatcher.emit('transportError', { station: undefined, error }),
@@ -197,15 +153,15 @@ export class Csms {
     this.telemetry = new Telemetry(
       {
         stats: this.runtime.stats,
-        connected: () => this.live.size,
-        known: () => this.stations.size,
+        connected: () => this.stations.live.size,
+        known: () => this.stations.knownCount,
         pendingHandshakes: () => this.upgrade.pendingStats(),
-        forgottenAtCapacity: () => this.remembered.forgottenAtCapacity,
+        forgottenAtCapacity: () => this.stations.forgottenAtCapacity,
         bus: () => this.bus.stats(),
       },
       this.dispatcher,
     );
-    this.keepalive = new Keepalive(this.live, o.pingIntervalMs, (station) =>
+    this.keepalive = new Keepalive(this.stations.live, o.pingIntervalMs, (station) =>
       this.dispatcher.emit('pongTimeout', { station: station.handle }),
     );
   }
@@ -232,7 +188,7 @@ export class Csms {
       this.upgrade.limitsChanged();
       this.servers.setHandshakeTimeout(merged.handshakeTimeoutMs);
     }
-    this.remembered.trim();
+    this.stations.trim();
     this.dispatcher.emit('reconfigured', { next: merged, previous });
   }
 
@@ -314,11 +270,11 @@ export class Csms {
   }
 
   get connectedCount(): number {
-    return this.live.size;
+    return this.stations.live.size;
   }
 
   get knownCount(): number {
-    return this.stations.size;
+    return this.stations.knownCount;
   }
 
   // --- events & plugins ---------------------------------------------------------------------------
@@ -357,14 +313,7 @@ export class Csms {
    */
   async listen(options: ListenOptions = {}): Promise<{ port: number; host: string }> {
     const o = this.current;
-    if (o.securityProfile >= 2) {
-      if (!o.tls)
-        throw new OptionsError([`tls: security profile ${o.securityProfile} needs tls.cert and tls.key`]);
-      const problems = tlsProblems(o.tls);
-      if (problems.length) throw new OptionsError(problems);
-      const warning = o.protocols.includes('ocpp1.6') ? rsa2048Warning(o.tls.cert) : undefined;
-      if (warning) (o.logger ?? silentLogger).warn({}, warning);
-    }
+    checkListenTls(o);
     const server = createOcppServer(
       o.securityProfile,
       o.tls,
@@ -395,19 +344,10 @@ export class Csms {
    * Unchanged fields stay. A key that does not match its certificate throws and changes nothing.
    */
   updateTls(next: Partial<CsmsTlsOptions>): void {
-    const previous = this.current;
-    if (previous.securityProfile < 2)
-      throw new OptionsError([`tls: security profile ${previous.securityProfile} has no TLS`]);
-    const merged = resolveCsmsOptions({ ...previous, tls: { ...previous.tls, ...next } } as CsmsOptions);
-    const problems = tlsProblems(merged.tls!);
-    if (problems.length) throw new OptionsError(problems);
+    const merged = withTls(this.current, next);
     this.servers.setSecureContext(secureContextOptions(merged.tls!));
     this.current = merged;
-    const t = merged.tls!;
-    this.dispatcher.emit('tlsUpdated', {
-      at: new Date(),
-      tls: { cert: t.cert, ca: t.ca, crl: t.crl, minVersion: t.minVersion, ciphers: t.ciphers },
-    });
+    this.dispatcher.emit('tlsUpdated', tlsUpdatedEvent(merged.tls!));
   }
 
   private async started(port: number | undefined): Promise<void> {
@@ -419,22 +359,9 @@ export class Csms {
     await this.dispatcher.emitAndWait('init', { port });
   }
 
-  /** Drop a disconnected station's actor (and registration); `deferStop` inside its own transition. */
-  private forget(station: StationSession, reason: 'expired' | 'capacity', deferStop: boolean): void {
-    if (this.stations.get(station.identity) !== station) return;
-    this.stations.delete(station.identity);
-    this.cluster?.forgotten(station.identity);
-    if (deferStop) queueMicrotask(() => station.stop());
-    else station.stop();
-    this.dispatcher.emit('forgotten', { identity: station.identity, reason });
-  }
-
   /** What the cluster seat may use of this node. */
   private seatParts(): SeatParts {
-    const connected = (identity: string) => {
-      const station = this.stations.get(identity);
-      return station?.connected ? station : undefined;
-    };
+    const connected = (identity: string) => this.stations.connected(identity);
     return {
       nodeId: this.nodeId,
       bus: this.bus,
@@ -443,28 +370,8 @@ export class Csms {
       callTimeoutMs: () => this.current.callTimeoutMs,
       connected,
       isReady: (identity) => this.stations.get(identity)?.ready === true,
-      close: (identity, code, reason) => void connected(identity)?.close(code, reason),
       flush: (identity) => this.queues.stationReady(identity),
     };
-  }
-
-  private accept(ws: WebSocket, h: AcceptedHandshake): void {
-    const existing = this.stations.get(h.identity);
-    if (existing) {
-      this.remembered.drop(h.identity);
-      const previous = {
-        identity: existing.identity,
-        protocol: existing.protocol,
-        remoteAddress: existing.remoteAddress,
-      };
-      const evicted = existing.evict();
-      existing.attach(ws, h.protocol, h.remoteAddress, true);
-      if (evicted) this.dispatcher.emit('evicted', { station: previous, replacement: existing.handle });
-      return;
-    }
-    const station = new StationSession(this.runtime, h.identity, h.protocol, h.remoteAddress);
-    this.stations.set(h.identity, station);
-    station.attach(ws, h.protocol, h.remoteAddress, false);
   }
 
   /**
@@ -476,15 +383,15 @@ export class Csms {
     this.closing = true;
     await this.dispatcher.emitAndWait('closing', {});
     this.keepalive.stop();
-    for (const s of this.live) s.pause();
+    const live = [...this.stations.live];
+    for (const s of live) s.pause();
     this.telemetry.stop();
-    await drained([...this.live], options.drainMs ?? 5_000);
-    await Promise.all([...this.live].map((s) => s.close(1001, 'CSMS shutting down')));
+    await drained(live, options.drainMs ?? 5_000);
+    await Promise.all([...this.stations.live].map((s) => s.close(1001, 'CSMS shutting down')));
     this.queues.stop();
     this.stopExpiredReports?.();
     await this.cluster?.stop();
-    for (const s of this.stations.values()) s.stop();
-    this.stations.clear();
+    this.stations.stopAll();
     this.system.stop();
     if (this.ownsBus) await this.bus.close();
     this.upgrade.close();
@@ -502,5 +409,5 @@ export function createCsms(options: CsmsOptions = {}): Csms {
 
 /** @internal For tests that check a station's machine against a model: the session behind a handle. */
 export function sessionOf(csms: Csms, identity: string): StationSession | undefined {
-  return (csms as unknown as { stations: Map<string, StationSession> }).stations.get(identity);
+  return (csms as unknown as { stations: StationDirectory }).stations.get(identity);
 }

@@ -213,8 +213,16 @@ export const optionsSchema = z.object({
     .union([
       z.literal(false),
       z.object({
-        /** A node's claim on a station lapses this long after its last renewal (renewed every third of it). */
+        /**
+         * A node's lease: its claims on stations lapse this long after it last renewed it (one write per
+         * node every third of it, whatever the number of stations).
+         */
         leaseMs: ms.default(15_000),
+        /**
+         * A station's registration kept on the bus lapses this long after it was last written (the node
+         * holding the station writes it again at half of it); a station away longer boots again.
+         */
+        registrationTtlMs: ms.min(1).default(7 * 24 * 3_600_000),
         /** A CALL retried within this long (same id, action and payload) gets the first answer; 0: off. */
         callDedupWindowMs: z.number().int().nonnegative().default(120_000),
         /**
@@ -262,4 +270,14 @@ export function resolveCsmsOptions(input: CsmsOptions = {}): ResolvedCsmsOptions
     issues.push('tls.ca: security profile 3 needs the CA that signs station certificates');
   if (issues.length) throw new OptionsError(issues);
   return o;
+}
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+}
+
+export interface CloseOptions {
+  /** How long running handlers may finish before sockets close. */
+  drainMs?: number;
 }

@@ -278,8 +278,14 @@ export class StationSession extends RpcEndpoint {
     if (!this.askedForBoot && registrationOf(s) === 'unregistered') {
       this.askedForBoot = true;
       // After the SecurityError reply has gone out, so the station sees them in that order.
+      // Best effort: a station that refuses or ignores it stays unregistered and is asked again next time.
       queueMicrotask(() =>
-        this.call('TriggerMessage', { requestedMessage: 'BootNotification' }).catch(() => {}),
+        this.call('TriggerMessage', { requestedMessage: 'BootNotification' }).catch((error: unknown) =>
+          this.csms.logger.info(
+            { identity: this.identity, err: error },
+            'unregistered station did not take the trigger to boot',
+          ),
+        ),
       );
     }
     return false;

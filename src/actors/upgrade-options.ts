@@ -40,6 +40,8 @@ export function upgradeOptionsFor(o: ResolvedCsmsOptions, h: AdmissionHooks): Up
     pendingRefused: (reason, remoteAddress) =>
       emitPendingRefusal(h.dispatcher, reason, remoteAddress, options),
     rejected: (handshake, r) => emitRefusal(h.dispatcher, handshake, r),
+    // Plugins' handshake gates, asked before any auth work.
+    admit: (info) => (h.dispatcher.gatesHandshakes ? h.dispatcher.admitHandshake(info) : undefined),
   };
   return options;
 }

@@ -24,7 +24,7 @@ export class OwnershipTable {
     checkLease(defaultLeaseMs);
   }
 
-  claim(station: string, nodeId: string, expectRevision?: number, leaseMs?: number): ClaimResult {
+  claim(station: string, nodeId: string, expectRevision?: number, leaseMs?: number | null): ClaimResult {
     const cur = this.live(station);
     const curRevision = cur?.revision ?? 0;
     const allowed =
@@ -75,7 +75,13 @@ export class OwnershipTable {
     return entry;
   }
 
-  private write(station: string, owner: string, op: OwnershipOp, leaseMs = this.defaultLeaseMs): ClaimResult {
+  private write(
+    station: string,
+    owner: string,
+    op: OwnershipOp,
+    lease: number | null | undefined,
+  ): ClaimResult {
+    const leaseMs = lease === undefined ? this.defaultLeaseMs : (lease ?? undefined);
     checkLease(leaseMs);
     const revision = ++this.revision;
     const expiresAt = leaseMs === undefined ? undefined : this.now() + leaseMs;

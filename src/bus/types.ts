@@ -166,8 +166,11 @@ export interface ClaimOptions {
    * succeeds only for an unowned station or one this node already owns (which renews it).
    */
   expectRevision?: number;
-  /** Lease length for this claim; default: the bus's lease setting (none: no expiry). */
-  leaseMs?: number;
+  /**
+   * Lease length for this claim; default: the bus's lease setting (none: no expiry). `null`: no
+   * expiry whatever the bus's setting (a claim whose liveness is kept elsewhere, e.g. per node).
+   */
+  leaseMs?: number | null;
 }
 
 export type ClaimResult =

@@ -119,7 +119,9 @@ export function anomalyPlugin(options: AnomalyOptions = {}): OcppPlugin {
         });
       },
       evicted: ({ station, replacement }) => {
-        if (station.remoteAddress === replacement.remoteAddress) return;
+        // Moved to another node of a cluster (address unknown here): a reconnect, not a collision.
+        if (replacement.remoteAddress === undefined || station.remoteAddress === replacement.remoteAddress)
+          return;
         const n = collisions.hit(station.identity, Date.now());
         flag('ANOMALY_IDENTITY_COLLISION', n, thresholds.collision, {
           identity: station.identity,

@@ -55,6 +55,7 @@ export function sessionLogPlugin(options: SessionLogOptions = {}): OcppPlugin {
           identity: station.identity,
           ip: station.remoteAddress,
           by: replacement.remoteAddress,
+          node: replacement.node,
         }),
       pongTimeout: ({ station }) => log.warn('[session] no pong', { identity: station.identity }),
     },

@@ -1,4 +1,4 @@
-import type { OcppVersion } from './versions.js';
+import { OCPP_VERSIONS, type OcppVersion } from './versions.js';
 
 /** 2.0.1 and 2.1 define the same CALLERROR codes (Part 4 §4.3). */
 const CODES_2X = [
@@ -113,10 +113,11 @@ export function isErrorCodeOf(version: OcppVersion, code: string): code is OcppE
 }
 
 /**
- * Translate a code between versions (for proxies and mixed fleets): spelled for `to`,
- * falling back to GenericError for a code that `from` does not define.
+ * Translate a code between versions (for proxies and mixed fleets): spelled for `to`. A code of another
+ * version keeps its meaning (peers mix the spellings: ocpp-rpc answers a 1.6 call with 2.x's
+ * `OccurrenceConstraintViolation`); a code no version defines becomes GenericError.
  */
-export function translateErrorCode(code: string, from: OcppVersion, to: OcppVersion): OcppErrorCode {
-  if (!isErrorCodeOf(from, code)) return errorCodeFor(to, 'GenericError');
+export function translateErrorCode(code: string, _from: OcppVersion, to: OcppVersion): OcppErrorCode {
+  if (!OCPP_VERSIONS.some((v) => isErrorCodeOf(v, code))) return errorCodeFor(to, 'GenericError');
   return errorCodeFor(to, errorKindOf(code));
 }

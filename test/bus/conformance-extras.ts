@@ -132,6 +132,12 @@ export function extrasConformance(get: () => Ctx): void {
     const keys: string[] = [];
     for await (const k of kb.keys('cp/')) keys.push(k);
     expect(keys.sort()).toEqual(['cp/1 ü.*>', 'cp/2']);
+    // A reader that does I/O for each key still sees every key.
+    const read: string[] = [];
+    for await (const k of kb.keys()) {
+      if (await kb.get(k)) read.push(k);
+    }
+    expect(read.sort()).toEqual(['cp/1 ü.*>', 'cp/2', 'other']);
     await kb.delete(key);
     expect(await ka.get(key)).toBeUndefined();
     await expect(ka.update(key, bytes('v4'), r2)).rejects.toBeInstanceOf(KvConflictError);

@@ -151,6 +151,15 @@ describe('memory bus specifics', () => {
     await bus.close();
   });
 
+  it('leaseMs: null claims without expiry, whatever the default lease', async () => {
+    const clock = manualClock(0);
+    const bus = createMemoryBus({ now: clock.now, leaseMs: 1_000, sweepIntervalMs: 0 });
+    expect(await bus.claim('cs', bus.nodeId, { leaseMs: null })).toEqual({ ok: true, revision: 1 });
+    clock.advance(60_000);
+    expect(await bus.owner('cs')).toEqual({ station: 'cs', owner: bus.nodeId, revision: 1 });
+    await bus.close();
+  });
+
   it('counts queue traffic in cluster stats', async () => {
     const bus = createMemoryBus({ sweepIntervalMs: 0 });
     await bus.enqueue('cs', cmd(1));

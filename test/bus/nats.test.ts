@@ -64,6 +64,19 @@ describe('NATS bus specifics', () => {
     await bus.close();
   });
 
+  it('leaseMs: null claims without expiry, whatever the default lease', async () => {
+    let now = 1_000;
+    const bus = await natsFixture({ leaseMs: 1_000, now: () => now }).node('n');
+    const leased = await bus.claim('cs-l', 'n');
+    const kept = await bus.claim('cs-k', 'n', { leaseMs: null });
+    expect(leased).toMatchObject({ ok: true, expiresAt: 2_000 });
+    expect(kept).toEqual({ ok: true, revision: expect.any(Number) });
+    now += 60_000;
+    expect(await bus.owner('cs-l')).toBeUndefined();
+    expect(await bus.owner('cs-k')).toMatchObject({ owner: 'n' });
+    await bus.close();
+  });
+
   it('bounds the de-duplication keys on the server, forgetting the oldest first', async () => {
     const bus = await natsFixture({ maxDedupKeys: 3 }).node('d');
     for (const k of ['k1', 'k2', 'k3', 'k4']) expect(await bus.remember(k, 60_000)).toBe(true);

@@ -84,6 +84,10 @@ describe('a cluster of CSMS nodes on NATS', () => {
     const closed = await first.closed;
     expect(closed.code).toBe(4000);
     expect(closed.reason).toContain(b.nodeId);
+    // A's `evicted` event names the node that holds the station now.
+    const evicted = await a.waitFor((e) => e.event === 'evicted' && e.identity === id);
+    expect(evicted.station).toMatchObject({ identity: id, protocol: 'ocpp1.6' });
+    expect(evicted.replacement).toEqual({ identity: id, node: b.nodeId });
     // No new boot: the registration moved with the ownership.
     const hb = await second.call('Heartbeat', {});
     expect(hb[0]).toBe(3);
@@ -154,6 +158,79 @@ describe('a cluster of CSMS nodes on NATS', () => {
       .poll(() => b.request('owner', { identity: id }), { timeout: 8_000, interval: 100 })
       .toBeNull();
     expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_000);
+  }, 30_000);
+
+  it('upkeep is one lease write per node per third of a lease, whatever the number of stations', async () => {
+    const [a] = await twoNodes();
+    const count = 30;
+    await Promise.all(Array.from({ length: count }, (_, i) => bootedOn(a, `CP-scale-${seq}-${i}`)));
+    const { connect } = await import('nats');
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const lastSeq = async (stream: string) => (await jsm.streams.info(stream)).state.last_seq;
+      const revisions = () =>
+        Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            b!.request<{ revision: number } | null>('owner', { identity: `CP-scale-${seq}-${i}` }),
+          ),
+        );
+      const [, b] = nodes;
+      const claims = await revisions();
+      expect(claims.every((c) => c !== null)).toBe(true);
+      const leases = await lastSeq('KV_OCPP_kv_nodes');
+      // node-process.ts: leaseMs 3 s, so each node writes its lease about once a second. Two
+      // rounds of both nodes' lease writes later, not one claim of the 30 stations was rewritten.
+      await expect
+        .poll(() => lastSeq('KV_OCPP_kv_nodes'), { timeout: 10_000, interval: 100 })
+        .toBeGreaterThanOrEqual(leases + 4);
+      expect(await revisions()).toEqual(claims);
+      // And the stations are still held by A: B routes to them.
+      await expect
+        .poll(() =>
+          b!
+            .request('call', { identity: `CP-scale-${seq}-7`, action: 'Reset', payload: { type: 'Soft' } })
+            .catch((e) => e),
+        )
+        .toEqual({ status: 'Accepted' });
+    } finally {
+      await nc.close();
+    }
+  }, 30_000);
+
+  it('a station that never returns: its registration is dropped from the bus within registrationTtlMs', async () => {
+    const [a, b] = await twoNodes();
+    const id = `CP-gone-${seq}`;
+    await bootedOn(a, id);
+    await expect
+      .poll(() => b.request('registration', { identity: id }))
+      .toMatchObject({ status: 'Accepted' });
+    // A closes: it releases the station and keeps the registration for the station's next node.
+    await a.stop();
+    expect(await b.request('registration', { identity: id })).toMatchObject({ status: 'Accepted' });
+    // node-process.ts: registrationTtlMs 4 s, swept by B (the only live node) every 3 s.
+    await expect
+      .poll(() => b.request('registration', { identity: id }), { timeout: 15_000, interval: 200 })
+      .toBeNull();
+  }, 30_000);
+
+  it('a station connected for longer than registrationTtlMs keeps its registration: served at once after its node dies', async () => {
+    const [a, b] = await twoNodes();
+    const id = `CP-long-${seq}`;
+    await bootedOn(a, id);
+    await expect.poll(() => b.request('registration', { identity: id })).not.toBeNull();
+    const first = await b.request<{ expiresAt: number }>('registration', { identity: id });
+    // Outlive the first entry's ttl: the holder writes it again before it lapses.
+    await expect
+      .poll(() => b.request<{ expiresAt: number }>('registration', { identity: id }), {
+        timeout: 15_000,
+        interval: 200,
+      })
+      .toMatchObject({ expiresAt: expect.toSatisfy((at: number) => at > first.expiresAt + 2_000) });
+    await a.kill('SIGKILL');
+    const again = await RawStation.connect(b.url(id));
+    stations.push(again);
+    expect((await again.call('Heartbeat', {}))[0]).toBe(3);
   }, 30_000);
 
   it('NATS restarted mid-traffic: routed calls resume and a command queued before the outage is delivered', async () => {

@@ -55,7 +55,9 @@ export class NodeProcess {
     nodeId: string,
     script = 'test/cluster/node-process.ts',
   ): Promise<NodeProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, natsUrl, nodeId], {
+    // CLUSTER_NODE_ARGS: extra node flags for the node processes (e.g. `--cpu-prof` to profile one).
+    const extra = process.env.CLUSTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...extra, '--import', 'tsx', script, natsUrl, nodeId], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -91,6 +93,10 @@ export class NodeProcess {
       this.watchers.add(check);
       check();
     });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   url(identity: string): string {

@@ -20,7 +20,13 @@ const bus = await createNatsBus({
   apiTimeoutMs: 2_000,
 });
 const csms = registerDefaultHandlers(
-  createCsms({ bus, nodeId, callTimeoutMs: 1_000, cluster: { leaseMs: 3_000 }, pingIntervalMs: 0 }),
+  createCsms({
+    bus,
+    nodeId,
+    callTimeoutMs: 1_000,
+    cluster: { leaseMs: 3_000, registrationTtlMs: 4_000 },
+    pingIntervalMs: 0,
+  }),
 );
 let runs = 0;
 csms.handle('ocpp1.6', 'DataTransfer', () => {
@@ -35,6 +41,9 @@ csms.on('registered', ({ station, status }) =>
 );
 csms.on('disconnected', ({ station, code, reason }) =>
   out({ event: 'disconnected', identity: station.identity, code, reason }),
+);
+csms.on('evicted', ({ station, replacement }) =>
+  out({ event: 'evicted', identity: station.identity, station, replacement }),
 );
 csms.on('commandDelivered', ({ identity, seq, action, response, error }) =>
   out({ event: 'commandDelivered', identity, seq, action, response, error: error?.message }),
@@ -52,6 +61,10 @@ const ops: Record<string, (c: Command) => Promise<unknown>> = {
     csms.enqueue(c.identity, c.action as 'Reset', c.payload as { type: 'Soft' }, { ttlMs: c.ttlMs }),
   stats: async () => ({ runs, connected: csms.connectedCount, bus: bus.stats() }),
   owner: async (c) => (await bus.owner(c.identity)) ?? null,
+  registration: async (c) => {
+    const entry = await (await bus.kv('registrations')).get(c.identity);
+    return entry ? { ...JSON.parse(Buffer.from(entry.value).toString()), revision: entry.revision } : null;
+  },
   close: async () => {
     await csms.close({ drainMs: 0 });
     await bus.close();

@@ -209,11 +209,14 @@ describe('error codes per version', () => {
     ['RpcFrameworkError', 'ocpp2.0.1', 'ocpp2.1', 'RpcFrameworkError'],
     ['TypeConstraintViolation', 'ocpp1.6', 'ocpp2.1', 'TypeConstraintViolation'],
     ['SecurityError', 'ocpp2.1', 'ocpp1.6', 'SecurityError'],
-    // Codes the sending version does not define fall back to GenericError.
+    // Another version's code keeps its meaning (ocpp-rpc sends 2.x's spelling on 1.6 links).
+    ['OccurrenceConstraintViolation', 'ocpp1.6', 'ocpp2.0.1', 'OccurrenceConstraintViolation'],
+    ['FormatViolation', 'ocpp1.6', 'ocpp2.0.1', 'FormatViolation'],
+    ['FormationViolation', 'ocpp2.0.1', 'ocpp1.6', 'FormationViolation'],
+    ['RpcFrameworkError', 'ocpp1.6', 'ocpp2.0.1', 'RpcFrameworkError'],
+    // Codes no version defines fall back to GenericError.
     ['NoSuchCode', 'ocpp2.0.1', 'ocpp1.6', 'GenericError'],
     ['NoSuchCode', 'ocpp1.6', 'ocpp2.1', 'GenericError'],
-    ['FormatViolation', 'ocpp1.6', 'ocpp2.0.1', 'GenericError'],
-    ['RpcFrameworkError', 'ocpp1.6', 'ocpp2.0.1', 'GenericError'],
     ['formatviolation', 'ocpp2.0.1', 'ocpp2.1', 'GenericError'],
   ] as const)('translateErrorCode(%s, %s → %s) = %s', (code, from, to, want) => {
     expect(translateErrorCode(code, from, to)).toBe(want);

@@ -46,7 +46,11 @@ describe('eviction', () => {
     expect((await first.closed).code).toBe(4000);
     expect(events.evicted).toHaveLength(1);
     expect(events.evicted[0]!.station.identity).toBe('CP1');
-    expect(events.evicted[0]!.replacement.identity).toBe('CP1');
+    expect(events.evicted[0]!.replacement).toMatchObject({
+      identity: 'CP1',
+      protocol: 'ocpp2.0.1',
+      node: t.csms.nodeId, // replaced on this node
+    });
     expect(events.disconnected).toMatchObject([{ code: 4000 }]);
     expect(events.connected).toMatchObject([{ reconnect: true }]);
     expect(t.csms.station('CP1')).toMatchObject({

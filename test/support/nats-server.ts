@@ -11,6 +11,8 @@ import { delimiter, join } from 'node:path';
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
+  /** The running server's process id (undefined while stopped): benchmarks read its CPU time. */
+  readonly pid: number | undefined;
   /** Stops the server (SIGTERM, waits for exit) and starts it again on the same port and store. */
   restart(): Promise<void>;
   /** Stops it, keeping the store, until `start()`. */
@@ -98,6 +100,9 @@ export async function startNatsServer(): Promise<NatsServer> {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child?.pid;
+    },
     start,
     stop,
     restart: async () => {

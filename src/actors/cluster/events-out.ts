@@ -114,8 +114,15 @@ function plain(event: Record<string, unknown>, redact: boolean): object {
   for (const key in event) {
     const value = event[key];
     if (key === 'station' || key === 'replacement' || key === 'previous') {
-      const s = value as { identity: string; protocol: string; remoteAddress?: string } | undefined;
-      out[key] = s && { identity: s.identity, protocol: s.protocol, remoteAddress: s.remoteAddress };
+      const s = value as
+        | { identity: string; protocol?: string; remoteAddress?: string; node?: string }
+        | undefined;
+      out[key] = s && {
+        identity: s.identity,
+        protocol: s.protocol,
+        remoteAddress: s.remoteAddress,
+        node: s.node,
+      };
     } else if (key === 'handshake') {
       const h = value as { identity?: string; remoteAddress?: string; protocols?: unknown };
       out[key] = { identity: h.identity, remoteAddress: h.remoteAddress };

@@ -15,6 +15,7 @@ export type { ClusterHost } from './host.js';
 
 export interface ClusterSettings {
   leaseMs: number;
+  registrationTtlMs: number;
   callDedupWindowMs: number;
   publishEvents: boolean | readonly PublishedEvent[];
   redactPayloads: boolean;

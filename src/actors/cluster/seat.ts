@@ -3,6 +3,7 @@ import type { Dispatcher } from '../../hooks/dispatcher.js';
 import type { CsmsEventMap } from '../../hooks/types.js';
 import type { RestoredRegistration, StationContext } from '../../machines/station.js';
 import type { Payload } from '../../protocol/frames.js';
+import type { OcppVersion } from '../../protocol/versions.js';
 import type { Handler } from '../../rpc/handlers.js';
 import type { CallOptions } from '../../rpc/runtime.js';
 import { StationNotConnectedError } from '../errors.js';
@@ -20,13 +21,16 @@ export interface SeatParts {
   auth(): AuthCallback | undefined;
   callTimeoutMs(): number;
   /** A station connected to this node, if any. */
-  connected(
-    identity: string,
-  ): { call(action: string, payload: Payload, o?: CallOptions): Promise<Payload> } | undefined;
+  connected(identity: string):
+    | {
+        readonly protocol: OcppVersion;
+        readonly remoteAddress: string | undefined;
+        call(action: string, payload: Payload, o?: CallOptions): Promise<Payload>;
+        close(code: number, reason: string): unknown;
+      }
+    | undefined;
   /** Connected and Accepted here. */
   isReady(identity: string): boolean;
-  /** Close this node's socket of the station with `code`, `reason`. */
-  close(identity: string, code: number, reason: string): void;
   /** Flush the station's queued commands now. */
   flush(identity: string): void;
 }
@@ -101,14 +105,24 @@ export class ClusterSeat {
       nodeId: p.nodeId,
       bus: p.bus,
       leaseMs: this.options.leaseMs,
+      registrationTtlMs: this.options.registrationTtlMs,
       localCall: (identity, action, payload, options) => {
         const station = p.connected(identity);
         if (!station) return Promise.reject(new StationNotConnectedError(identity));
         return station.call(action, payload, options);
       },
       isConnected: (identity) => p.connected(identity) !== undefined,
-      // Another node holds the station now: close our socket, naming that node.
-      evict: (identity, owner) => p.close(identity, 4000, `evicted: connected to node ${owner ?? '?'}`),
+      // Another node holds the station now: say so (naming it) and close this node's socket.
+      evict: (identity, node) => {
+        const station = p.connected(identity);
+        if (!station) return;
+        const { protocol, remoteAddress } = station;
+        p.dispatcher.emit('evicted', {
+          station: { identity, protocol, remoteAddress },
+          replacement: { identity, protocol: undefined, remoteAddress: undefined, node },
+        });
+        void station.close(4000, `evicted: connected to node ${node}`);
+      },
       flush: (identity) => {
         if (p.isReady(identity)) p.flush(identity);
       },

@@ -41,9 +41,11 @@ import { toBusError } from './errors.js';
 import { NatsKvBucket } from './kv.js';
 import { Names } from './names.js';
 import { type NatsBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { Outbox } from './outbox.js';
 import { OwnershipRegistry } from './ownership.js';
 import { eventHeaders, Publisher } from './publisher.js';
 import { CommandQueues } from './queue.js';
+import { Requests } from './requests.js';
 import { NatsService, request } from './rpc.js';
 import { ensureStreams, openBucket } from './setup.js';
 import { NatsSubscription } from './subscription.js';
@@ -71,6 +73,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<NatsBus> {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       timeout: o.apiTimeoutMs,
+      // Async stack traces cost an Error per request and per JetStream API call; our errors name the operation.
+      noAsyncTraces: true,
     });
   } catch (err) {
     throw new BusConnectError(o.servers, { cause: err });
@@ -108,6 +112,7 @@ export class NatsBus implements Bus {
     errors: 0,
   };
   private readonly publisher: Publisher;
+  private readonly requests: Requests;
   private readonly queues: CommandQueues;
   private readonly ownership: OwnershipRegistry;
   private readonly dedupe: NatsDedup;
@@ -129,7 +134,9 @@ export class NatsBus implements Bus {
   ) {
     this.nodeId = o.nodeId;
     const js = nc.jetstream({ timeout: o.apiTimeoutMs });
+    const outbox = new Outbox(nc);
     this.ctx = {
+      outbox,
       nc,
       js,
       jsm,
@@ -138,7 +145,8 @@ export class NatsBus implements Bus {
       counters: this.counters,
       reportExpired: (station, seq, command) => this.reportExpired(station, seq, command),
     };
-    this.publisher = new Publisher(nc, o.maxInFlight, o.maxBuffered, o.apiTimeoutMs);
+    this.publisher = new Publisher(nc, outbox, o.maxInFlight, o.maxBuffered, o.apiTimeoutMs);
+    this.requests = new Requests(nc, outbox, o.nodeId);
     this.queues = new CommandQueues(this.ctx);
     this.ownership = new OwnershipRegistry(this.ctx, ownersKv);
     this.dedupe = new NatsDedup(this.ctx, dedupKv);
@@ -274,7 +282,7 @@ export class NatsBus implements Bus {
 
   async request(subject: string, data: BusData, opts?: RequestOptions): Promise<BusData> {
     this.guard();
-    return request(this.ctx, subject, data, opts?.timeoutMs ?? this.o.requestTimeoutMs);
+    return request(this.ctx, this.requests, subject, data, opts?.timeoutMs ?? this.o.requestTimeoutMs);
   }
 
   serve(subject: string, handler: RequestHandler): Service {
@@ -334,6 +342,8 @@ export class NatsBus implements Bus {
     await Promise.all([...this.open].map((it) => (it.return ? it.return() : it.stop?.())));
     await this.publisher.idle();
     this.publisher.stop();
+    this.requests.stop();
+    this.ctx.outbox.flush();
     await this.nc.flush().catch(() => undefined);
     await this.nc.close();
   }

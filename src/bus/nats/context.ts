@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { Command } from '../types.js';
 import type { Names } from './names.js';
 import type { ResolvedOptions } from './options.js';
+import type { Outbox } from './outbox.js';
 
 /** Counters every part of a NATS bus node adds to (see BusStats). */
 export interface Counters {
@@ -23,6 +24,8 @@ export interface NatsContext {
   readonly names: Names;
   readonly o: ResolvedOptions;
   readonly counters: Counters;
+  /** Core publishes (events, requests, answers) sent together once per event-loop turn. */
+  readonly outbox: Outbox;
   /** Publishes a `_bus.command.expired` event (de-duplicated: reported once per command). */
   reportExpired(station: string, seq: number, command: Command): Promise<void>;
 }

@@ -71,7 +71,16 @@ export class NatsKvBucket implements KvBucket {
     } catch (err) {
       throw this.fail('kv keys', err);
     }
-    for await (const k of iter) if (k.startsWith(match)) yield decodeToken(k);
+    // Read the whole listing before yielding: nats.js 2.29 ends the listing (dropping what it had
+    // not handed out yet) when the reader awaits between keys, so `for await (k of keys()) await
+    // get(k)` saw one key.
+    const keys: string[] = [];
+    try {
+      for await (const k of iter) if (k.startsWith(match)) keys.push(decodeToken(k));
+    } catch (err) {
+      throw this.fail('kv keys', err);
+    }
+    yield* keys;
   }
 
   private fail(operation: string, err: unknown): Error {

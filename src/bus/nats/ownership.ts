@@ -40,9 +40,9 @@ export class OwnershipRegistry {
     station: string,
     nodeId: string,
     expectRevision?: number,
-    leaseMs?: number,
+    leaseMs?: number | null,
   ): Promise<ClaimResult> {
-    checkLease(leaseMs);
+    checkLease(leaseMs ?? undefined);
     const cur = await this.current(station);
     const curRevision = cur.value ? (cur.entry?.revision ?? 0) : 0;
     const allowed =
@@ -95,8 +95,9 @@ export class OwnershipRegistry {
     nodeId: string,
     cur: Current,
     op: Exclude<OwnershipOp, 'release' | 'expire'>,
-    leaseMs = this.ctx.o.leaseMs,
+    lease?: number | null,
   ): Promise<ClaimResult> {
+    const leaseMs = lease === undefined ? this.ctx.o.leaseMs : (lease ?? undefined);
     const expiresAt = leaseMs === undefined ? undefined : this.ctx.o.now() + leaseMs;
     const value = jsonBytes(withExpiry({ owner: nodeId, op }, expiresAt));
     const key = encodeToken(station);

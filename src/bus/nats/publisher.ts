@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Msg, type MsgHdrs, type NatsConnection, headers as natsHeaders, type Subscription } from 'nats';
 import { Deque } from '../deque.js';
 import { BusBackpressureError, BusError, BusUnavailableError } from '../errors.js';
+import type { Outbox } from './outbox.js';
 
 export interface StoredAck {
   readonly seq: number;
@@ -42,7 +43,8 @@ export class Publisher {
   private nextId = 0;
 
   constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
+    private readonly outbox: Outbox,
     private readonly maxInFlight: number,
     private readonly maxBuffered: number,
     private readonly timeoutMs: number,
@@ -72,11 +74,9 @@ export class Publisher {
     const id = ++this.nextId;
     return new Promise<StoredAck>((resolve, reject) => {
       this.pending.set(id, { id, sentAt: Date.now(), resolve, reject });
-      try {
-        this.nc.publish(subject, payload, { reply: `${this.inbox}${id}`, headers });
-      } catch (err) {
-        this.finish(id)?.reject(new BusUnavailableError('publish', { cause: err }));
-      }
+      this.outbox.publish(subject, payload, `${this.inbox}${id}`, headers, (err) =>
+        this.finish(id)?.reject(new BusUnavailableError('publish', { cause: err })),
+      );
     });
   }
 

@@ -1,10 +1,11 @@
-import { ErrorCode, headers, type Msg, NatsError, type Subscription as NatsSub } from 'nats';
-import { BusRemoteError, NoRespondersError, RequestTimeoutError } from '../errors.js';
+import { headers, type Msg, type Subscription as NatsSub } from 'nats';
+import { BusError } from '../errors.js';
 import { assertPublishSubject, compilePattern } from '../subject.js';
 import type { BusData, RequestHandler, Service } from '../types.js';
 import { decodeData, ERROR_HEADER, encodeData } from './codec.js';
 import type { NatsContext } from './context.js';
 import { toBusError } from './errors.js';
+import { Requests } from './requests.js';
 
 const KIND = 'Bus-Kind';
 /** Services of one subject on several nodes share requests (one answers each). */
@@ -23,6 +24,7 @@ function kindHeaders(kind: 'j' | 'b') {
 
 export async function request(
   ctx: NatsContext,
+  requests: Requests,
   subject: string,
   data: BusData,
   timeoutMs: number,
@@ -31,23 +33,19 @@ export async function request(
   const { payload, kind } = encodeData(data);
   let reply: Msg;
   try {
-    reply = await ctx.nc.request(`${ctx.names.rpcRoot}.${subject}`, payload, {
-      timeout: timeoutMs,
-      headers: kindHeaders(kind),
-    });
+    reply = await requests.send(
+      `${ctx.names.rpcRoot}.${subject}`,
+      subject,
+      payload,
+      kindHeaders(kind),
+      timeoutMs,
+    );
   } catch (err) {
-    if (err instanceof NatsError && err.code === ErrorCode.NoResponders) throw new NoRespondersError(subject);
-    if (err instanceof NatsError && err.code === ErrorCode.Timeout)
-      throw new RequestTimeoutError(subject, timeoutMs);
+    if (err instanceof BusError) throw err;
     ctx.counters.errors++;
     throw toBusError('request', err);
   }
-  const failure = reply.headers?.get(ERROR_HEADER);
-  if (failure) {
-    const { name, code, message } = JSON.parse(failure) as { name: string; code?: string; message: string };
-    throw new BusRemoteError(subject, name, code, message);
-  }
-  return decodeData(reply.data, reply.headers?.get(KIND));
+  return Requests.data(reply, subject, reply.headers?.get(KIND)) as BusData;
 }
 
 export class NatsService implements Service {
@@ -67,7 +65,7 @@ export class NatsService implements Service {
       queue: QUEUE,
       callback: (err, msg) => {
         if (err) return;
-        void answer(msg, strip, handler);
+        void answer(ctx, msg, strip, handler);
       },
     });
     this.ready = ctx.nc.flush();
@@ -87,12 +85,15 @@ export class NatsService implements Service {
   }
 }
 
-async function answer(msg: Msg, strip: number, handler: RequestHandler): Promise<void> {
+async function answer(ctx: NatsContext, msg: Msg, strip: number, handler: RequestHandler): Promise<void> {
+  // A plain publish (no reply subject) still runs the handler; there is nobody to answer.
+  const reply = msg.reply ?? '';
   try {
     const result = await handler(decodeData(msg.data, msg.headers?.get(KIND)), msg.subject.slice(strip));
     const { payload, kind } = encodeData(result);
-    msg.respond(payload, { headers: kindHeaders(kind) });
+    if (reply) ctx.outbox.publish(reply, payload, undefined, kindHeaders(kind));
   } catch (err) {
+    if (!reply) return;
     const e = err instanceof Error ? err : new Error(String(err));
     const code = (e as { code?: unknown }).code;
     const h = headers();
@@ -100,6 +101,6 @@ async function answer(msg: Msg, strip: number, handler: RequestHandler): Promise
       ERROR_HEADER,
       JSON.stringify({ name: e.name, code: typeof code === 'string' ? code : undefined, message: e.message }),
     );
-    msg.respond(new Uint8Array(0), { headers: h });
+    ctx.outbox.publish(reply, new Uint8Array(0), undefined, h);
   }
 }
