@@ -9,10 +9,11 @@ import { pathToFileURL } from 'node:url';
 import { type Adapter, ErrorCounter, runAdapter } from '../load/adapters/common.js';
 
 type Api = typeof import('../../src/proxy/index.js');
-const api: Api = await import(pathToFileURL(resolve('dist/proxy/index.js')).href);
+/** argv[3]: the build to run (default dist/; bench:proxy --baseline runs another one beside it). */
+const api: Api = await import(pathToFileURL(resolve(process.argv[3] ?? 'dist', 'proxy/index.js')).href);
 
 const upstream = process.argv[2];
-if (!upstream) throw new Error('usage: adapter.ts <upstream ws url>');
+if (!upstream) throw new Error('usage: adapter.ts <upstream ws url> [dist dir]');
 const errors = new ErrorCounter();
 const proxy = new api.OCPPProtocolProxy({ upstreamEndpoint: upstream, upstreamProtocol: 'ocpp2.1' });
 proxy.translate(api.presets.ocpp16_to_ocpp21);

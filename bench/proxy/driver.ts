@@ -14,6 +14,12 @@
  *            ways), and the CSMS's CPU per call in 2.1 behind it.
  * CPU is utime+stime of each process from /proc over the measured window (all threads, GC included),
  * divided by the calls the stations completed in it. Target: proxy <= 2x the CSMS alone.
+ *
+ *   --rate R          both phases at R calls/s in all (not max rate): CPU per call at one rate for both,
+ *                     so the ratio is not skewed by the proxy running at a lower rate than the CSMS alone.
+ *   --baseline DIR    A/B: a second proxy from another build (e.g. a copy of main's dist/), N stations
+ *                     through each, then --rounds alternating phases; prints each round and the median
+ *                     of this build / the baseline, the way to compare a change on a shared machine.
  */
 
 import { resolve } from 'node:path';
@@ -30,14 +36,19 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     workers: { type: 'string', default: '2' },
-    /** Write a V8 CPU profile of the proxy during the proxied phase to this file. */
+    rate: { type: 'string', default: '0' },
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '4' },
+    /** Write a V8 CPU profile of the proxy over the proxied phase's measured window to this file. */
     profile: { type: 'string' },
+    /** Write a V8 CPU profile of the CSMS over the alone phase's measured window to this file. */
+    'profile-csms': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   console.log(
-    'npm run bench:proxy -- [--stations 1000] [--duration 10] [--warmup 2] [--workers 2] [--profile proxy.cpuprofile]',
+    'npm run bench:proxy -- [--stations 1000] [--duration 10] [--warmup 2] [--workers 2] [--rate 0] [--baseline DIR --rounds 4] [--profile proxy.cpuprofile] [--profile-csms csms.cpuprofile]',
   );
   process.exit(0);
 }
@@ -45,6 +56,8 @@ const N = Number(values.stations);
 const DURATION_S = Number(values.duration);
 const WARMUP_S = Number(values.warmup);
 const WORKERS = Number(values.workers);
+const RATE = Number(values.rate);
+const ROUNDS = Number(values.rounds);
 
 const errors: Record<string, number> = {};
 const addErrors = (from: unknown, prefix = '') => {
@@ -87,7 +100,13 @@ async function connect(workers: Child[], url: string, group: string, n: number):
 }
 
 /** Max rate over `group`; CPU of each process in `measured` over the window, per completed call (µs). */
-async function maxRate(workers: Child[], group: string, n: number, measured: Record<string, Child>) {
+async function maxRate(
+  workers: Child[],
+  group: string,
+  n: number,
+  measured: Record<string, Child>,
+  profile?: { child: Child; file: string },
+) {
   const startAt = Date.now() + 300;
   const warmMs = WARMUP_S * 1000;
   const durMs = DURATION_S * 1000;
@@ -96,9 +115,12 @@ async function maxRate(workers: Child[], group: string, n: number, measured: Rec
   const marks = [
     sleep(startAt + warmMs - Date.now()).then(() => {
       for (const [k, c] of Object.entries(measured)) cpu0[k] = cpuMs(c.pid);
+      // The profile covers the measured window only: no validator compiles or connection set-up in it.
+      return profile?.child.request('profileStart', { kind: 'cpu' });
     }),
     sleep(startAt + warmMs + durMs - Date.now()).then(() => {
       for (const [k, c] of Object.entries(measured)) cpu1[k] = cpuMs(c.pid);
+      return profile?.child.request('profileStop', { file: profile.file });
     }),
   ];
   const shares = split(n, workers.length);
@@ -106,7 +128,16 @@ async function maxRate(workers: Child[], group: string, n: number, measured: Rec
     workers.map((w, i) =>
       w.request(
         'run',
-        { group, count: shares[i], mode: 'max', startAt, warmMs, durMs, rate: 0, drainMs: 15_000 },
+        {
+          group,
+          count: shares[i],
+          mode: RATE > 0 ? 'rate' : 'max',
+          startAt,
+          warmMs,
+          durMs,
+          rate: (RATE * shares[i]!) / n,
+          drainMs: 15_000,
+        },
         warmMs + durMs + 30_000,
       ),
     ),
@@ -128,10 +159,52 @@ async function maxRate(workers: Child[], group: string, n: number, measured: Rec
   };
 }
 
+/** This build's proxy against a baseline build's, in alternating phases over the same CSMS. */
+async function compare(workers: Child[], csmsUrl: string, proxy: Child, proxyUrl: string, dir: string) {
+  const baseline = Child.fork(
+    'baseline',
+    'bench/proxy/adapter.ts',
+    [csmsUrl, resolve(dir)],
+    ['--expose-gc', ...TSX],
+  );
+  try {
+    const baselineUrl = `ws://127.0.0.1:${(await baseline.whenReady()).port}`;
+    await connect(workers, proxyUrl, 'this', N);
+    await connect(workers, baselineUrl, 'base', N);
+    const ratios: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      // Alternate which goes first, so a drift in the machine's load favours neither.
+      const order = r % 2 ? (['base', 'this'] as const) : (['this', 'base'] as const);
+      const us: Record<string, number> = {};
+      const rates: Record<string, number> = {};
+      for (const g of order) {
+        const run = await maxRate(workers, g, N, { p: g === 'this' ? proxy : baseline });
+        us[g] = run.perCallUs.p!;
+        rates[g] = run.perSec;
+      }
+      ratios.push(us.this! / us.base!);
+      console.log(
+        `  A/B round ${r + 1}: this ${us.this!.toFixed(1)} µs (${Math.round(rates.this!)}/s), baseline ${us.base!.toFixed(1)} µs (${Math.round(rates.base!)}/s): ${(us.this! / us.base!).toFixed(3)}`,
+      );
+    }
+    ratios.sort((a, b) => a - b);
+    console.log(
+      `  A/B median this / baseline: ${ratios[ratios.length >> 1]!.toFixed(3)} over ${ROUNDS} rounds`,
+    );
+    for (const g of ['this', 'base'])
+      await Promise.all(
+        workers.map((w) => w.request('close', { group: g }, 30_000).then((r) => addErrors(r.errors))),
+      );
+  } finally {
+    await baseline.request('close', {}, 30_000).catch(() => undefined);
+    await baseline.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(
-    `bench:proxy: ${N} 1.6 stations, max rate, ${WARMUP_S}+${DURATION_S} s per phase, ${WORKERS} load workers`,
+    `bench:proxy: ${N} 1.6 stations, ${RATE > 0 ? `${RATE} calls/s` : 'max rate'}, ${WARMUP_S}+${DURATION_S} s per phase, ${WORKERS} load workers`,
   );
   process.env.BENCH_OURS_PROTOCOLS = 'ocpp1.6,ocpp2.1';
   const csms = Child.fork('csms', 'bench/load/adapters/ours.ts', [], ['--expose-gc', ...TSX]);
@@ -141,12 +214,19 @@ async function main(): Promise<void> {
   let proxy: Child | undefined;
   try {
     const csmsUrl = `ws://127.0.0.1:${(await csms.whenReady()).port}`;
-    proxy = Child.fork('proxy', 'bench/proxy/adapter.ts', [csmsUrl], ['--expose-gc', ...TSX]);
+    proxy = Child.fork('proxy', 'bench/proxy/adapter.ts', [csmsUrl, 'dist'], ['--expose-gc', ...TSX]);
     const proxyUrl = `ws://127.0.0.1:${(await proxy.whenReady()).port}`;
     await Promise.all(workers.map((w) => w.whenReady()));
 
     const aloneConnected = await connect(workers, csmsUrl, 'alone', N);
-    const alone = await maxRate(workers, 'alone', N, { csms });
+    const csmsProfile = values['profile-csms'];
+    const alone = await maxRate(
+      workers,
+      'alone',
+      N,
+      { csms },
+      csmsProfile ? { child: csms, file: resolve(csmsProfile) } : undefined,
+    );
     await Promise.all(
       workers.map((w) => w.request('close', { group: 'alone' }, 30_000).then((r) => addErrors(r.errors))),
     );
@@ -155,9 +235,13 @@ async function main(): Promise<void> {
     );
 
     const proxiedConnected = await connect(workers, proxyUrl, 'proxied', N);
-    if (values.profile) await proxy.request('profileStart', { kind: 'cpu' });
-    const proxied = await maxRate(workers, 'proxied', N, { proxy, csms });
-    if (values.profile) await proxy.request('profileStop', { file: resolve(values.profile) });
+    const proxied = await maxRate(
+      workers,
+      'proxied',
+      N,
+      { proxy, csms },
+      values.profile ? { child: proxy, file: resolve(values.profile) } : undefined,
+    );
     await Promise.all(
       workers.map((w) => w.request('close', { group: 'proxied' }, 30_000).then((r) => addErrors(r.errors))),
     );
@@ -173,6 +257,8 @@ async function main(): Promise<void> {
       if ((stats.samples as string[]).length)
         console.log(`  ${name} errors: ${(stats.samples as string[]).join(' | ')}`);
     }
+
+    if (values.baseline) await compare(workers, csmsUrl, proxy, proxyUrl, values.baseline);
 
     const ratio = proxied.perCallUs.proxy! / alone.perCallUs.csms!;
     const rows = [

@@ -1,6 +1,11 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Bus } from '../bus/types.js';
+import type { StationTlsOptions } from '../client/options.js';
 import { OCPP_VERSIONS, type OcppVersion } from '../protocol/versions.js';
 import { CsmsAdapter } from '../proxy/csms-adapter.js';
 import { OCPPProtocolProxy } from '../proxy/proxy.js';
+import { KvSessionStore } from '../translation/kv-session-store.js';
 import { presets } from '../translation/presets/index.js';
 import type { TranslationMap } from '../translation/types.js';
 import { parseFlags, UsageError } from './args.js';
@@ -14,10 +19,20 @@ export interface ProxyCliOptions {
   upstreamProtocol: OcppVersion;
   quiet: boolean;
   version: string;
+  /** PEM file paths for the upstream wss:// legs. */
+  upstreamCa?: string;
+  upstreamCert?: string;
+  upstreamKey?: string;
+  /** Per station: `<dir>/<identity>.pem` and `<dir>/<identity>.key`, over --upstream-cert. */
+  upstreamCertDir?: string;
+  /** NATS server URL(s): the session store on the bus's KV, shared by every proxy node. */
+  nats?: string[];
 }
 
 export const PROXY_USAGE = `  ocpp-actors proxy --upstream ws://csms:9000 [--upstream-protocol ocpp2.1] [--accept ocpp1.6]
-                    [--port 9001] [--host 127.0.0.1] [--quiet]
+                    [--port 9001] [--host 127.0.0.1] [--quiet] [--nats nats://127.0.0.1:4222]
+                    [--upstream-ca ca.pem] [--upstream-cert cert.pem --upstream-key key.pem]
+                    [--upstream-cert-dir DIR]
       Translate between OCPP versions: stations speaking --accept connect here; each gets its own
       connection to the CSMS at --upstream (same identity and password) in --upstream-protocol.`;
 
@@ -32,9 +47,20 @@ Options:
   --port N                  TCP port for stations (default 9001; 0 picks a free one)
   --host ADDRESS            address to bind (default 127.0.0.1: this machine only)
   --quiet                   print the start banner only, not each station as it connects and goes
+  --nats URL[,URL]          keep the session store (transaction-id maps) in the KV bucket proxy-sessions
+                            of NATS JetStream (server 2.9 or later): shared by every proxy node on it,
+                            kept across restarts
+  --upstream-ca FILE        PEM CA(s) a wss:// CSMS's certificate must chain to (default: Node's CAs)
+  --upstream-cert FILE      PEM client certificate every upstream leg presents (security profile 3)
+  --upstream-key FILE       its PEM key
+  --upstream-cert-dir DIR   per station: DIR/<identity>.pem and DIR/<identity>.key, read as each
+                            station connects (over --upstream-cert); a station with none presents
+                            --upstream-cert or nothing, and the CSMS's refusal is its answer
   -h, --help                this help
 
-Strict validation on both legs; the transaction-id mapping is kept in memory (lost on exit).
+Strict validation on both legs; without --nats the transaction-id mapping is kept in memory (lost on
+exit). A station's handshake waits for the CSMS to accept its upstream leg (401/403/404 from the CSMS
+refuse it with the same status; an unreachable CSMS: accepted, its leg keeps retrying).
 SIGINT/SIGTERM disconnect every station and its upstream connection and exit 0.`;
 
 const PROXY_FLAGS = {
@@ -44,6 +70,11 @@ const PROXY_FLAGS = {
   port: { type: 'string', default: '9001' },
   host: { type: 'string', default: '127.0.0.1' },
   quiet: { type: 'boolean', default: false },
+  nats: { type: 'string' },
+  'upstream-ca': { type: 'string' },
+  'upstream-cert': { type: 'string' },
+  'upstream-key': { type: 'string' },
+  'upstream-cert-dir': { type: 'string' },
 } as const;
 
 const isVersion = (v: string): v is OcppVersion => (OCPP_VERSIONS as readonly string[]).includes(v);
@@ -66,6 +97,27 @@ export function parseProxyArgs(args: string[], version: string): ProxyCliOptions
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw usage(`--port must be a port number, got ${values.port}`);
+  const nats = values.nats?.split(',').filter((u) => u.length > 0);
+  if (nats !== undefined && (nats.length === 0 || nats.some((u) => !/^(nats|tls|wss?):\/\/./.test(u))))
+    throw usage(`--nats must be nats://HOST:PORT (comma-separated for several), got ${values.nats}`);
+  const tls = {
+    upstreamCa: values['upstream-ca'],
+    upstreamCert: values['upstream-cert'],
+    upstreamKey: values['upstream-key'],
+    upstreamCertDir: values['upstream-cert-dir'],
+  };
+  const anyTls = Object.values(tls).some((v) => v !== undefined);
+  if (anyTls && !/^wss:/i.test(upstream))
+    throw usage('--upstream-ca/--upstream-cert/--upstream-key/--upstream-cert-dir need a wss:// --upstream');
+  if ((tls.upstreamCert === undefined) !== (tls.upstreamKey === undefined))
+    throw usage('--upstream-cert and --upstream-key go together');
+  for (const [flag, path] of [
+    ['--upstream-ca', tls.upstreamCa],
+    ['--upstream-cert', tls.upstreamCert],
+    ['--upstream-key', tls.upstreamKey],
+  ] as const)
+    if (path !== undefined) readable(flag, path, 'file');
+  if (tls.upstreamCertDir !== undefined) readable('--upstream-cert-dir', tls.upstreamCertDir, 'directory');
   return {
     port,
     host: values.host,
@@ -74,6 +126,51 @@ export function parseProxyArgs(args: string[], version: string): ProxyCliOptions
     upstreamProtocol,
     quiet: values.quiet,
     version,
+    ...Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)),
+    ...(nats !== undefined && { nats }),
+  };
+}
+
+function readable(flag: string, path: string, kind: 'file' | 'directory'): void {
+  let ok: boolean;
+  try {
+    const st = statSync(path);
+    ok = kind === 'file' ? st.isFile() : st.isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`${flag}: ${path} is not a readable ${kind}`, 'proxy');
+}
+
+/**
+ * The upstream legs' TLS: the shared settings, and per station its own certificate from the directory
+ * when it has one. Identities that could name a file elsewhere (separators, a leading dot) get none.
+ */
+function upstreamTls(o: ProxyCliOptions): {
+  shared: StationTlsOptions | undefined;
+  perStation?: (identity: string) => StationTlsOptions | undefined;
+} {
+  const shared: StationTlsOptions = {};
+  if (o.upstreamCa) shared.ca = readFileSync(o.upstreamCa);
+  if (o.upstreamCert && o.upstreamKey) {
+    shared.cert = readFileSync(o.upstreamCert);
+    shared.key = readFileSync(o.upstreamKey);
+  }
+  const dir = o.upstreamCertDir;
+  const tls = Object.keys(shared).length ? shared : undefined;
+  if (!dir) return { shared: tls };
+  return {
+    shared: tls,
+    perStation: (identity) => {
+      if (/[/\\\0]/.test(identity) || identity.startsWith('.')) return undefined;
+      try {
+        const cert = readFileSync(join(dir, `${identity}.pem`));
+        const key = readFileSync(join(dir, `${identity}.key`));
+        return { ...shared, cert, key };
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
@@ -92,13 +189,35 @@ export function presetFor(station: OcppVersion, csms: OcppVersion): TranslationM
 export interface RunningProxy {
   readonly proxy: OCPPProtocolProxy;
   readonly port: number;
+  /** Close the proxy, then the NATS connection of its session store (if any). */
+  close(): Promise<void>;
 }
 
 export async function startProxyServer(
   o: ProxyCliOptions,
   log: (line: string) => void,
 ): Promise<RunningProxy> {
-  const proxy = new OCPPProtocolProxy({ upstreamEndpoint: o.upstream, upstreamProtocol: o.upstreamProtocol });
+  // Loaded only for --nats: without it the NATS client is never loaded.
+  const bus: Bus | undefined = o.nats
+    ? await (await import('../bus/nats/index.js')).createNatsBus({ servers: o.nats })
+    : undefined;
+  const tls = upstreamTls(o);
+  const proxy = new OCPPProtocolProxy({
+    upstreamEndpoint: o.upstream,
+    upstreamProtocol: o.upstreamProtocol,
+    ...(bus && { sessionStore: new KvSessionStore(await bus.kv('proxy-sessions')) }),
+    ...(tls.shared && { upstream: { tls: tls.shared } }),
+    ...(tls.perStation && {
+      upstreamFor: ({ identity }) => {
+        const own = tls.perStation?.(identity);
+        return own ? { tls: own } : undefined;
+      },
+    }),
+  });
+  const close = async () => {
+    await proxy.close();
+    await bus?.close();
+  };
   for (const v of o.accept) {
     const preset = presetFor(v, o.upstreamProtocol);
     if (preset) proxy.translate(preset);
@@ -119,7 +238,7 @@ export async function startProxyServer(
   try {
     await proxy.listenOnAdapter(adapter);
   } catch (error) {
-    await proxy.close();
+    await close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
       throw new Error(
@@ -127,7 +246,7 @@ export async function startProxyServer(
       );
     throw error;
   }
-  return { proxy, port: adapter.port ?? o.port };
+  return { proxy, port: adapter.port ?? o.port, close };
 }
 
 /** The `proxy` command: runs until SIGINT/SIGTERM. */
@@ -135,13 +254,13 @@ export async function runProxy(o: ProxyCliOptions): Promise<void> {
   const log = (line: string) => {
     if (!o.quiet) console.log(`${new Date().toISOString()} ${line}`);
   };
-  const { proxy, port } = await startProxyServer(o, log);
+  const { proxy, port, close } = await startProxyServer(o, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: closing ${proxy.connections} station connections`);
-    proxy.close().then(
+    close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -155,6 +274,7 @@ export async function runProxy(o: ProxyCliOptions): Promise<void> {
       ...(isLoopback(o.host)
         ? []
         : [`  WARNING: bound to ${o.host}: anyone who can reach this machine can connect`]),
+      ...(o.nats ? [`  session store: KV bucket proxy-sessions on NATS ${o.nats.join(', ')}`] : []),
     ].join('\n'),
   );
 }

@@ -24,6 +24,8 @@ export interface PendingCall {
   sends: number;
   /** Made while connected and still waiting (CallQueue's bookkeeping of its two bounds). */
   queuedOnline?: boolean;
+  /** Its `signal` aborted while it was in flight: already rejected, never sent again. */
+  aborted?: boolean;
   resolve(payload: Payload | undefined): void;
   reject(error: Error): void;
 }
@@ -100,6 +102,16 @@ export class CallQueue {
     return call;
   }
 
+  /** Take a waiting call out (its signal aborted); false if it is not waiting (in flight, or gone). */
+  remove(call: PendingCall): boolean {
+    if (this.inFlight === call || this.queue.retain((c) => c !== call) === 0) return false;
+    if (call.queuedOnline) {
+      call.queuedOnline = false;
+      this.online--;
+    }
+    return true;
+  }
+
   /** `call` was answered, failed, or went out as a SEND: the next may go. False if it was not in flight. */
   finish(call: PendingCall): boolean {
     if (this.inFlight !== call) return false;
@@ -117,6 +129,8 @@ export class CallQueue {
     const inFlight = this.inFlight;
     const all: PendingCall[] = [];
     for (const c of this.drain()) {
+      // Aborted in flight: its caller was already told; it must not reach the CSMS a second time.
+      if (c.aborted) continue;
       if (c.keepOffline) all.push(c);
       else c.reject(lost(c, c === inFlight));
     }

@@ -19,7 +19,7 @@ import { CallDroppedError, StationDisconnectedError } from '../rpc/errors.js';
 import type { CallOptions, EndpointRuntime } from '../rpc/runtime.js';
 import type { StationSnapshot } from '../rpc/station-handle.js';
 import { CallQueue, type PendingCall } from './call-queue.js';
-import { ConnectError, NotConnectedError, StationClosedError } from './errors.js';
+import { CallAbortedError, ConnectError, NotConnectedError, StationClosedError } from './errors.js';
 import type { StationEventMap } from './events.js';
 import type { ResolvedStationOptions } from './options.js';
 import { handshakeStatus, openSocket, Pinger } from './socket.js';
@@ -27,6 +27,12 @@ import { handshakeStatus, openSocket, Pinger } from './socket.js';
 export interface ClientCallOptions extends CallOptions {
   /** Queue the call while disconnected, and re-queue it if the connection drops before its answer. */
   queueWhileOffline?: boolean;
+  /**
+   * Cancel the call: still queued (waiting its turn, or offline), it is taken out and never sent; in
+   * flight, its answer is no longer awaited (and it is not re-sent after a reconnect). Either way it
+   * rejects with CallAbortedError at once.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ClientRuntime extends EndpointRuntime {
@@ -235,12 +241,16 @@ export class ClientEndpoint extends RpcEndpoint {
     options: ClientCallOptions,
   ): Promise<Payload | undefined> {
     if (this.closed) return Promise.reject(new StationClosedError(this.identity, action));
+    const signal = options.signal;
+    const messageId = options.messageId ?? randomUUID();
+    if (signal?.aborted)
+      return Promise.reject(new CallAbortedError(this.identity, action, messageId, false, signal.reason));
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
         kind,
         action,
         payload,
-        messageId: options.messageId ?? randomUUID(),
+        messageId,
         timeoutMs: options.timeoutMs,
         keepOffline: options.queueWhileOffline ?? (kind === 'call' && this.o.queueWhileOffline),
         request: undefined,
@@ -249,6 +259,7 @@ export class ClientEndpoint extends RpcEndpoint {
         resolve,
         reject,
       };
+      if (signal) this.cancellable(call, signal);
       // Fail where the call is made when the version is known; otherwise when its connection opens.
       if (this.negotiated) this.prepare(call);
       if (kind === 'send' && this.ws) {
@@ -261,6 +272,26 @@ export class ClientEndpoint extends RpcEndpoint {
       else throw new NotConnectedError(this.identity, action);
       this.pump();
     });
+  }
+
+  /** Tie `call` to `signal`: the listener goes when the call settles, so a long-lived signal holds nothing. */
+  private cancellable(call: PendingCall, signal: AbortSignal): void {
+    const { resolve, reject } = call;
+    const onAbort = () => {
+      const sent = this.queue.current === call;
+      if (sent) call.aborted = true;
+      else this.queue.remove(call);
+      call.reject(new CallAbortedError(this.identity, call.action, call.messageId, sent, signal.reason));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.resolve = (payload) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(payload);
+    };
+    call.reject = (error) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(error);
+    };
   }
 
   private prepare(call: PendingCall): void {
@@ -348,6 +379,13 @@ export class ClientEndpoint extends RpcEndpoint {
       waiting: this.queue.waitingCount,
       offline: this.queue.backlogCount,
     };
+  }
+
+  /** Connected, nothing in flight and nothing waiting: a call made now goes on the wire at once. */
+  get idle(): boolean {
+    return (
+      this.ws !== undefined && !this.queue.current && this.queue.waitingCount + this.queue.backlogCount === 0
+    );
   }
 
   get knownProtocol(): OcppVersion | undefined {

@@ -40,6 +40,27 @@ export class OfflineCallDroppedError extends OcppActorsError {
   }
 }
 
+/**
+ * The call's `signal` aborted. `sent: false`: it was still queued and is never sent. `sent: true`: it
+ * was already on the wire (the CSMS may act on it); its answer is no longer awaited.
+ */
+export class CallAbortedError extends OcppActorsError {
+  override readonly name = 'CallAbortedError';
+  constructor(
+    readonly identity: string,
+    readonly action: string,
+    readonly messageId: string,
+    readonly sent: boolean,
+    /** The signal's reason. */
+    override readonly cause: unknown,
+  ) {
+    super(
+      'CALL_ABORTED',
+      `${action} (${messageId}) from ${identity}: aborted ${sent ? 'after it was sent' : 'before it was sent'}`,
+    );
+  }
+}
+
 /** `close()` was called: the connect() or the call it was waiting for will not happen. */
 export class StationClosedError extends OcppActorsError {
   override readonly name = 'StationClosedError';

@@ -134,6 +134,11 @@ export class Station<V extends OcppVersion = OcppVersion> {
     return this.endpoint.connected;
   }
 
+  /** Connected with no call in flight or waiting: a call made now is sent at once, without queueing. */
+  get idle(): boolean {
+    return this.endpoint.idle;
+  }
+
   get registration(): RegistrationState {
     return clientRegistrationOf(this.endpoint.actor.getSnapshot());
   }

@@ -1,11 +1,15 @@
 import { type Csms, createCsms } from '../actors/csms.js';
 import type { AuthCallback, CsmsOptions } from '../actors/options.js';
+import { actionInfo } from '../protocol/actions.js';
 import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
-import type { HandlerContext } from '../rpc/handlers.js';
+import { type HandlerContext, NOREPLY, type NoReply } from '../rpc/handlers.js';
 import type { StationHandle } from '../rpc/station-handle.js';
 import type { OCPPMessage } from '../translation/types.js';
-import type { IConnection, ITransportAdapter } from './types.js';
+import type { AdmissionGate, CallContext, IConnection, ITransportAdapter } from './types.js';
+
+/** The CSMS's refusal of the upstream leg, as the station's handshake answer (same status). */
+const AUTH_RESULT_OF = { 401: false, 403: 'forbidden', 404: 'unknown' } as const;
 
 export interface CsmsAdapterOptions extends CsmsOptions {
   /** Default 9001; 0 picks a free one (read it from `port` after `listen`). */
@@ -16,9 +20,10 @@ export interface CsmsAdapterOptions extends CsmsOptions {
 /**
  * The standard adapter: our CSMS runtime faces the stations, so the handshake (identity, subprotocol,
  * security profiles 1-3, TLS), limits, keep-alive and strict validation of every frame come with it.
- * A station's Basic-auth password is handed to its upstream leg; with profile 1 or 2 and no `auth` of
- * your own, every password is let through and the CSMS behind the proxy judges it (a refusal there
- * disconnects the station). `requireBoot` is off: the CSMS behind the proxy decides about boots.
+ * During each station's handshake, after your own `auth` (if any) accepts it, the proxy opens the
+ * station's upstream leg with its identity and password: the CSMS's refusal (401/403/404) is the
+ * station's answer, before it is accepted. `requireBoot` is off: the CSMS behind the proxy decides
+ * about boots.
  */
 export class CsmsAdapter implements ITransportAdapter {
   readonly csms: Csms;
@@ -27,20 +32,27 @@ export class CsmsAdapter implements ITransportAdapter {
   /** Passwords seen at the handshake, taken by the connection that follows it. */
   private readonly passwords = new Map<string, Buffer>();
   private boundPort: number | undefined;
+  private admit: AdmissionGate | undefined;
 
   constructor(options: CsmsAdapterOptions = {}) {
     const { port = 9001, host = '0.0.0.0', auth, ...rest } = options;
     this.listenAt = { port, host };
-    const profile = rest.securityProfile ?? 0;
-    const recording: AuthCallback | undefined =
-      profile === 1 || profile === 2 || auth
-        ? async (req) => {
-            const verdict = auth ? await auth(req) : true;
-            if (verdict === true && req.password) this.passwords.set(req.identity, req.password);
-            return verdict;
-          }
-        : undefined;
-    this.csms = createCsms({ requireBoot: false, ...rest, auth: recording });
+    const gate: AuthCallback = async (req) => {
+      const verdict = auth ? await auth(req) : true;
+      if (verdict !== true) return verdict;
+      if (this.admit) {
+        const answer = await this.admit({
+          identity: req.identity,
+          protocol: req.protocol,
+          password: req.password,
+        });
+        if (answer !== true) return AUTH_RESULT_OF[answer.status];
+      }
+      if (req.password) this.passwords.set(req.identity, req.password);
+      else this.passwords.delete(req.identity);
+      return true;
+    };
+    this.csms = createCsms({ requireBoot: false, ...rest, auth: gate });
   }
 
   /** The port listened on (after `listen`). */
@@ -48,7 +60,8 @@ export class CsmsAdapter implements ITransportAdapter {
     return this.boundPort;
   }
 
-  async listen(onConnection: (connection: IConnection) => void): Promise<void> {
+  async listen(onConnection: (connection: IConnection) => void, admit?: AdmissionGate): Promise<void> {
+    this.admit = admit;
     this.csms.handle('*', (ctx) => {
       const c = this.connections.get(ctx.station.identity);
       if (!c) throw new RpcError('InternalError', 'station not attached to the proxy');
@@ -83,7 +96,9 @@ export class CsmsAdapter implements ITransportAdapter {
 class CsmsConnection implements IConnection {
   readonly identity: string;
   readonly protocol: string;
-  private handler: ((message: OCPPMessage) => Promise<OCPPMessage | undefined>) | undefined;
+  private handler:
+    | ((message: OCPPMessage, context?: CallContext) => Promise<OCPPMessage | undefined>)
+    | undefined;
   private readonly closeHandlers: (() => void)[] = [];
   private isClosed = false;
 
@@ -114,7 +129,9 @@ class CsmsConnection implements IConnection {
     }
   }
 
-  onMessage(handler: (message: OCPPMessage) => Promise<OCPPMessage | undefined>): void {
+  onMessage(
+    handler: (message: OCPPMessage, context?: CallContext) => Promise<OCPPMessage | undefined>,
+  ): void {
     this.handler = handler;
   }
 
@@ -128,14 +145,16 @@ class CsmsConnection implements IConnection {
   }
 
   /** A CALL from the station: its answer is the handler's return (a CALLERROR is thrown). */
-  async received(ctx: HandlerContext): Promise<Payload> {
+  async received(ctx: HandlerContext): Promise<Payload | NoReply> {
     if (!this.handler) throw new RpcError('InternalError', 'proxy not ready');
-    const answer = await this.handler({
-      type: 2,
-      messageId: ctx.messageId,
-      action: ctx.action,
-      payload: ctx.payload,
-    });
+    // The handler's signal aborts at its time limit (the station is answered InternalError then) and
+    // when the station goes: the forwarded call is cancelled rather than delivered after that. Handed
+    // over unread: it is built on first read (an AbortController, ~5 µs), which most calls never need.
+    const answer = await this.handler(
+      { type: 2, messageId: ctx.messageId, action: ctx.action, payload: ctx.payload },
+      ctx,
+    );
+    if (answer === undefined && actionInfo(ctx.protocol, ctx.action)?.sendOnly) return NOREPLY;
     if (answer?.type === 3) return answer.payload;
     if (answer?.type === 4)
       throw new RpcError(

@@ -7,9 +7,18 @@ export * from '../translation/index.js';
 export { CsmsAdapter, type CsmsAdapterOptions, OcppWsIoAdapter } from './csms-adapter.js';
 export { MemoryAdapter, type MemoryStation } from './memory-adapter.js';
 export {
+  type AdmissionOptions,
   OCPPProtocolProxy,
   type OCPPProtocolProxyOptions,
   type ProxyEventMap,
   type UpstreamClientOptions,
+  UpstreamUnavailableError,
 } from './proxy.js';
-export type { IConnection, ITransportAdapter } from './types.js';
+export type {
+  AdmissionGate,
+  AdmissionRequest,
+  AdmissionVerdict,
+  CallContext,
+  IConnection,
+  ITransportAdapter,
+} from './types.js';

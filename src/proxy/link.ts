@@ -1,6 +1,8 @@
-import { type Station, StationClosedError } from '../client/index.js';
+import { CallAbortedError, type Station, StationClosedError } from '../client/index.js';
+import { actionInfo } from '../protocol/actions.js';
 import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
+import { HandlerTimeoutError } from '../rpc/errors.js';
 import type { HandlerContext } from '../rpc/handlers.js';
 import type {
   AnswerOutcome,
@@ -12,7 +14,7 @@ import type {
   PendingCall,
   TranslationEngine,
 } from '../translation/index.js';
-import type { IConnection } from './types.js';
+import type { CallContext, IConnection } from './types.js';
 
 /** What a link reports to its proxy. */
 export interface LinkEvents {
@@ -47,7 +49,7 @@ export class ProxyLink {
     private readonly engine: TranslationEngine,
     private readonly events: LinkEvents,
   ) {
-    station.onMessage((m) => this.fromStation(m));
+    station.onMessage((m, context) => this.fromStation(m, context));
     upstream.handle('*', (ctx) => this.fromCsms(ctx));
   }
 
@@ -74,8 +76,12 @@ export class ProxyLink {
   }
 
   // --- station -> CSMS ----------------------------------------------------------------------------
-  private async fromStation(message: OCPPMessage): Promise<OCPPMessage | undefined> {
+  private async fromStation(message: OCPPMessage, context?: CallContext): Promise<OCPPMessage | undefined> {
     if (message.type !== 2) return undefined;
+    if (actionInfo(this.engine.stationProtocol, message.action)?.sendOnly) {
+      await this.sendFromStation(message);
+      return undefined;
+    }
     const id = message.messageId;
     const out = await this.engine.translateCall('upstream', this.identity, {
       id,
@@ -83,12 +89,50 @@ export class ProxyLink {
       payload: message.payload,
     });
     this.followUps(out);
-    const answer = await this.settle(out, 'station', id, (action, payload, first) =>
+    const answer = await this.settle(out, 'station', id, (action, payload, first) => {
+      // A call that goes out at once needs no signal; one that waits (the leg down or busy) is cancelled
+      // if the station's answer is given up on first. Not covered: a call in flight when the leg drops
+      // is re-sent after the reconnect, with the same message id (at-least-once, as OCPP-J allows).
+      const signal = this.upstream.idle ? undefined : context?.signal;
       // The station's message id travels on (one id end to end for tracing); a batch's later calls get fresh ones.
-      this.upstream.call(action as never, payload as never, first ? { messageId: id } : undefined),
-    );
+      return this.upstream.call(
+        action as never,
+        payload as never,
+        first ? { messageId: id, signal } : { signal },
+      );
+    });
     if ('error' in answer) return { type: 4, messageId: id, ...answer.error };
     return { type: 3, messageId: id, payload: answer.payload };
+  }
+
+  /**
+   * A 2.1 SEND (no answer either way): translated and sent on as a SEND when the CSMS's version has
+   * the action as one, as a CALL whose answer is dropped otherwise (a map may turn it into a call);
+   * dropped, with a translationError, when the CSMS's version has no equivalent.
+   */
+  private async sendFromStation(message: OCPPMessage & { type: 2 }): Promise<void> {
+    const out = await this.engine.translateSend('upstream', this.identity, {
+      id: message.messageId,
+      action: message.action,
+      payload: message.payload,
+    });
+    this.followUps(out);
+    const calls =
+      out.kind === 'forward'
+        ? [{ action: out.action, payload: out.payload }]
+        : out.kind === 'batch'
+          ? out.calls
+          : [];
+    for (const [i, call] of calls.entries()) {
+      const options = i === 0 ? { messageId: message.messageId } : undefined;
+      const sent = actionInfo(this.engine.upstreamProtocol, call.action)?.sendOnly
+        ? this.upstream.send(call.action as never, call.payload as never, options)
+        : this.upstream.call(call.action as never, call.payload as never, options);
+      await sent.catch((err: unknown) => {
+        if (reportable(err))
+          this.events.upstreamError(err instanceof Error ? err : new Error(String(err)), this.identity);
+      });
+    }
   }
 
   // --- CSMS -> station ----------------------------------------------------------------------------
@@ -180,7 +224,7 @@ export class ProxyLink {
       });
     }
     const error = err instanceof Error ? err : new Error(String(err));
-    if (!(err instanceof StationClosedError)) this.events.upstreamError(error, this.identity);
+    if (reportable(err)) this.events.upstreamError(error, this.identity);
     const other = caller === 'station' ? 'CSMS' : 'station';
     return Promise.resolve({
       kind: 'error',
@@ -262,4 +306,14 @@ export class ProxyLink {
       );
     }
   }
+}
+
+/**
+ * Worth an `upstreamError`: not the leg closing with its station, nor a call cancelled because the
+ * station went; a call cancelled at the station leg's time limit is (the CSMS was too slow or away).
+ */
+function reportable(err: unknown): boolean {
+  if (err instanceof StationClosedError) return false;
+  if (err instanceof CallAbortedError) return err.cause instanceof HandlerTimeoutError;
+  return true;
 }

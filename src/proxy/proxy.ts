@@ -10,8 +10,9 @@ import {
   TranslationEngine,
   type TranslationMap,
 } from '../translation/index.js';
+import { FINAL_REFUSALS, openUpstream } from './admission.js';
 import { ProxyLink } from './link.js';
-import type { IConnection, ITransportAdapter } from './types.js';
+import type { AdmissionRequest, AdmissionVerdict, IConnection, ITransportAdapter } from './types.js';
 
 /** Options of each upstream station client, beyond what the proxy sets (url, identity, protocol, password). */
 export type UpstreamClientOptions = Omit<StationOptions, 'url' | 'identity' | 'protocols' | 'password'>;
@@ -26,7 +27,44 @@ export interface OCPPProtocolProxyOptions {
   middlewares?: ProxyMiddleware[];
   /** Settings of the upstream station clients: TLS to the CSMS, timeouts, reconnect back-off, offline queue. */
   upstream?: UpstreamClientOptions;
+  /**
+   * Per station: extra upstream client settings, merged over `upstream` (e.g. each station's own
+   * client certificate for a profile-3 CSMS). Called once per upstream leg.
+   */
+  upstreamFor?: (station: { identity: string; protocol: string }) => UpstreamClientOptions | undefined;
+  /** The station's handshake waits for its upstream leg (adapters with a handshake: CsmsAdapter). */
+  admission?: AdmissionOptions;
 }
+
+export interface AdmissionOptions {
+  /**
+   * How long a station's handshake waits for the CSMS to accept or refuse its upstream leg (default
+   * 5,000 ms). Keep it below the adapter's `handshakeTimeoutMs` (10 s by default), or the station is
+   * cut with 503 first.
+   */
+  timeoutMs?: number;
+  /**
+   * The CSMS unreachable, refusing with another status (5xx, 429) or silent past `timeoutMs`:
+   * 'accept' (default) accepts the station and keeps retrying the upstream leg (its calls wait in the
+   * leg's offline queue, as before any handshake check); 'refuse' refuses the station with 503.
+   */
+  whenUpstreamDown?: 'accept' | 'refuse';
+}
+
+/** Thrown to the adapter when the CSMS is down and `admission.whenUpstreamDown` is 'refuse' (503). */
+export class UpstreamUnavailableError extends Error {
+  override readonly name = 'UpstreamUnavailableError';
+  constructor(
+    readonly identity: string,
+    override readonly cause: Error,
+  ) {
+    super(`the CSMS is unavailable for ${identity}: ${cause.message}`);
+  }
+}
+
+const DEFAULT_ADMISSION_TIMEOUT_MS = 5_000;
+/** An upstream leg opened at a handshake whose station connection never followed is closed after this. */
+const ADMITTED_UNCLAIMED_MS = 15_000;
 
 /** The proxy's events (none is named `error`: with no listener, nothing throws). */
 export interface ProxyEventMap {
@@ -44,9 +82,6 @@ export interface ProxyEventMap {
   upstreamError: [error: Error, identity: string];
 }
 
-/** Refusals of the upstream handshake that retrying with the same identity and password cannot fix. */
-const FINAL_REFUSALS = new Set([401, 403, 404]);
-
 /**
  * The protocol proxy (the seed's `OCPPProtocolProxy`): stations of one OCPP version connect to it
  * through an adapter, and each gets a station client of its own to the CSMS in `upstreamProtocol`,
@@ -60,6 +95,8 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
   private readonly engines = new Map<OcppVersion, TranslationEngine>();
   private readonly adapters: ITransportAdapter[] = [];
   private readonly links = new Map<string, ProxyLink>();
+  /** Upstream legs opened during a station's handshake, waiting for its connection. */
+  private readonly admitted = new Map<string, { upstream: Station; timer: ReturnType<typeof setTimeout> }>();
   private closing = false;
 
   constructor(options: OCPPProtocolProxyOptions) {
@@ -83,7 +120,10 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
 
   async listenOnAdapter(adapter: ITransportAdapter): Promise<void> {
     this.adapters.push(adapter);
-    await adapter.listen((connection) => this.connected(connection));
+    await adapter.listen(
+      (connection) => this.connected(connection),
+      (request) => this.admit(request),
+    );
   }
 
   /** Stations connected now. */
@@ -102,6 +142,7 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
       }),
     );
     await Promise.all(this.adapters.map((a) => a.close()));
+    await Promise.all([...this.admitted.keys()].map((identity) => this.dropAdmitted(identity)));
     await this.sessionStore.close?.();
   }
 
@@ -134,7 +175,13 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
     // A newer connection of the same station replaces the older one and its upstream leg.
     const previous = this.links.get(identity);
     if (previous) void this.disconnected(previous);
-    const upstream = this.upstreamFor(connection);
+    const admitted = this.admitted.get(identity);
+    if (admitted) {
+      clearTimeout(admitted.timer);
+      this.admitted.delete(identity);
+    }
+    const upstream =
+      admitted?.upstream ?? this.upstreamFor(connection.identity, protocol, connection.password);
     const link = new ProxyLink(connection, upstream, this.engineFor(protocol), {
       upstreamError: (e, id) => this.emit('upstreamError', e, id),
     });
@@ -150,12 +197,54 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
     this.emit('connection', identity, protocol);
   }
 
-  private upstreamFor(connection: IConnection): Station {
-    const password = connection.password;
+  /**
+   * The adapter asks during a station's handshake: open its upstream leg with the station's identity and
+   * password now, and answer with the CSMS's verdict, so a wrong password is refused at the handshake
+   * with the CSMS's own status instead of accepted and cut later. Costs the station one upstream
+   * handshake of latency; bounded by `admission.timeoutMs`.
+   */
+  private async admit(request: AdmissionRequest): Promise<AdmissionVerdict> {
+    const { identity, protocol } = request;
+    if (this.closing) throw new Error('the proxy is closing');
+    const upstream = this.upstreamFor(identity, protocol, request.password);
+    const a = this.options.admission ?? {};
+    const opening = await openUpstream(upstream, a.timeoutMs ?? DEFAULT_ADMISSION_TIMEOUT_MS);
+    if (opening.kind === 'refused' || (opening.kind === 'down' && a.whenUpstreamDown === 'refuse')) {
+      await upstream.close(1000, 'station refused');
+      this.emit('upstreamError', opening.error, identity);
+      if (opening.kind === 'refused') return { status: opening.status };
+      throw new UpstreamUnavailableError(identity, opening.error);
+    }
+    if (this.closing) {
+      await upstream.close(1000, 'proxy closing');
+      throw new Error('the proxy is closing');
+    }
+    // A second handshake of the same station overtook this one: the newer leg wins.
+    await this.dropAdmitted(identity);
+    const timer = setTimeout(() => void this.dropAdmitted(identity, upstream), ADMITTED_UNCLAIMED_MS);
+    timer.unref?.();
+    this.admitted.set(identity, { upstream, timer });
+    return true;
+  }
+
+  private async dropAdmitted(identity: string, only?: Station): Promise<void> {
+    const entry = this.admitted.get(identity);
+    if (!entry || (only && entry.upstream !== only)) return;
+    clearTimeout(entry.timer);
+    this.admitted.delete(identity);
+    await entry.upstream.close(1000, 'station connection never came');
+  }
+
+  private upstreamFor(
+    identity: string,
+    protocol: string,
+    password: string | Uint8Array | undefined,
+  ): Station {
     return createStation({
       ...this.options.upstream,
+      ...this.options.upstreamFor?.({ identity, protocol }),
       url: this.options.upstreamEndpoint,
-      identity: connection.identity,
+      identity,
       protocols: [this.options.upstreamProtocol],
       password: password === undefined || typeof password === 'string' ? password : Buffer.from(password),
     });

@@ -42,6 +42,13 @@ export interface TranslationEngineOptions {
 
 const REQUEST_ID_COUNTER = 'requestId';
 
+/** Awaited only when it is a promise: a plain value costs no microtask (the hot path has no middleware). */
+type MaybePromise<T> = T | Promise<T>;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
 interface Run {
   readonly ctx: TranslationContext;
   readonly follow: { completions: DeferredCompletion[]; emitted: ProxyCall[] };
@@ -102,19 +109,21 @@ export class TranslationEngine {
       data: {},
     };
     const run = this.begin(identity, source, target, original, source);
-    const pre = await this.middleware(
+    const preNow = this.middleware(
       run,
       { type: 2, messageId: message.id, action: message.action, payload: message.payload },
       direction,
       'pre',
     );
+    const pre = preNow instanceof Promise ? await preNow : preNow;
     if ('kind' in pre) return pre;
     if (pre.type !== 2) return this.fail(run, 'InternalError', 'a middleware changed the message type');
     const key = `${source}:${pre.action}`;
     const mapper = this.maps[direction].get(key);
     let result: TranslationResult;
     if (mapper) {
-      const mapped = await this.map(run, mapper, pre.payload, pre);
+      const mappedNow = this.map(run, mapper, pre.payload, pre);
+      const mapped = mappedNow instanceof Promise ? await mappedNow : mappedNow;
       if ('kind' in mapped) return mapped;
       result = mapped;
     } else if (this.passesThrough(key, pre.action, source, target)) {
@@ -127,12 +136,13 @@ export class TranslationEngine {
     if ('reply' in result) {
       // Answered here: `post` sees the answer (a CALLRESULT in the call's direction), so a middleware
       // that logs or times calls sees every call end.
-      const post = await this.middleware(
+      const postNow = this.middleware(
         run,
         { type: 3, messageId: pre.messageId, action: pre.action, payload: result.reply },
         direction,
         'post',
       );
+      const post = postNow instanceof Promise ? await postNow : postNow;
       if ('kind' in post) return post;
       if (post.type !== 3) return this.fail(run, 'InternalError', 'a middleware changed the message type');
       return { kind: 'reply', payload: post.payload, ...run.follow };
@@ -145,12 +155,8 @@ export class TranslationEngine {
     for (const call of calls) {
       if (!actionInfo(target, call.action))
         return this.broken(run, pre, `${key} maps to ${call.action}, unknown in ${target}`);
-      const post = await this.middleware(
-        run,
-        { type: 2, messageId: pre.messageId, ...call },
-        direction,
-        'post',
-      );
+      const postNow = this.middleware(run, { type: 2, messageId: pre.messageId, ...call }, direction, 'post');
+      const post = postNow instanceof Promise ? await postNow : postNow;
       if ('kind' in post) return post;
       if (post.type !== 2) return this.fail(run, 'InternalError', 'a middleware changed the message type');
       sent.push({ action: post.action, payload: post.payload });
@@ -166,18 +172,47 @@ export class TranslationEngine {
     return { kind: 'forward', action: sent[0]!.action, payload: sent[0]!.payload, pending, ...run.follow };
   }
 
+  /**
+   * A 2.1 SEND (message type 6): translated as a call, but nobody can be answered. An outcome that
+   * would have been a CALLERROR (no equivalent in the target version, a middleware's rejection) is
+   * reported as a `translationError` here, since the sender never hears of it; the proxy drops it.
+   * Forwarded, it goes out as a SEND when the target action is one, as a CALL otherwise.
+   */
+  async translateSend(
+    direction: CallDirection,
+    identity: string,
+    message: { id: string; action: string; payload: Payload },
+  ): Promise<CallOutcome> {
+    const out = await this.translateCall(direction, identity, message);
+    if (out.kind === 'error') {
+      const { source, target } = this.sides(direction);
+      const original = { ...message, data: {} };
+      const run = this.begin(identity, source, target, original, source);
+      this.options.onTranslationError?.(
+        new TranslationFailure(
+          `${message.action} (a SEND) dropped: ${out.error.errorCode}: ${out.error.errorDescription}`,
+        ),
+        { type: 2, messageId: message.id, action: message.action, payload: message.payload },
+        run.ctx,
+      );
+    }
+    return out;
+  }
+
   /** The answer to a forwarded call (for a batch: one `BatchAnswer` per call, in order). */
   async translateResponse(identity: string, pending: PendingCall, payload: Payload): Promise<AnswerOutcome> {
     const { source: callerVersion, target: answererVersion } = this.sides(pending.direction);
     const run = this.begin(identity, answererVersion, callerVersion, pending.original, callerVersion);
     const msg: OCPPMessage = { type: 3, messageId: pending.original.id, action: pending.action, payload };
-    const pre = await this.middleware(run, msg, 'response', 'pre');
+    const preNow = this.middleware(run, msg, 'response', 'pre');
+    const pre = preNow instanceof Promise ? await preNow : preNow;
     if ('kind' in pre) return pre;
     if (pre.type !== 3) return this.fail(run, 'InternalError', 'a middleware changed the message type');
     const mapper = this.maps.responses.get(pending.key);
     let result: TranslationResult;
     if (mapper) {
-      const mapped = await this.map(run, mapper, pre.payload, pre);
+      const mappedNow = this.map(run, mapper, pre.payload, pre);
+      const mapped = mappedNow instanceof Promise ? await mappedNow : mappedNow;
       if ('kind' in mapped) return mapped;
       result = mapped;
     } else if (
@@ -196,12 +231,13 @@ export class TranslationEngine {
   async translateError(identity: string, pending: PendingCall, error: CallError): Promise<AnswerOutcome> {
     const { source: callerVersion, target: answererVersion } = this.sides(pending.direction);
     const run = this.begin(identity, answererVersion, callerVersion, pending.original, callerVersion);
-    const pre = await this.middleware(
+    const preNow = this.middleware(
       run,
       { type: 4, messageId: pending.original.id, action: pending.action, ...error },
       'error',
       'pre',
     );
+    const pre = preNow instanceof Promise ? await preNow : preNow;
     if ('kind' in pre) return pre;
     if (pre.type !== 4) return this.fail(run, 'InternalError', 'a middleware changed the message type');
     const received = {
@@ -218,7 +254,8 @@ export class TranslationEngine {
       },
     };
     if (mapper) {
-      const mapped = await this.map(run, mapper, received, pre);
+      const mappedNow = this.map(run, mapper, received, pre);
+      const mapped = mappedNow instanceof Promise ? await mappedNow : mappedNow;
       if ('kind' in mapped) return mapped;
       result = mapped;
     }
@@ -251,7 +288,8 @@ export class TranslationEngine {
     } else {
       out = { type: 3, messageId: id, action, payload: 'reply' in result ? result.reply : result.payload };
     }
-    const post = await this.middleware(run, out, direction, 'post');
+    const postNow = this.middleware(run, out, direction, 'post');
+    const post = postNow instanceof Promise ? await postNow : postNow;
     if ('kind' in post) return post;
     if (post.type === 3) return { kind: 'result', payload: post.payload, ...run.follow };
     if (post.type === 4) {
@@ -346,26 +384,60 @@ export class TranslationEngine {
     return this.fail(run, 'InternalError', `translating ${message.action ?? 'the message'} failed`);
   }
 
-  private async map(
+  /** A sync mapper's result comes back as is: no promise and no microtask per message for it. */
+  private map(
     run: Run,
     mapper: Mapper,
     payload: Payload,
     message: OCPPMessage,
-  ): Promise<TranslationResult | (FollowUps & { kind: 'error'; error: CallError })> {
+  ): MaybePromise<TranslationResult | (FollowUps & { kind: 'error'; error: CallError })> {
+    let result: ReturnType<Mapper>;
     try {
-      const result = await mapper(payload, run.ctx);
-      if (result === null || typeof result !== 'object')
-        return this.broken(run, message, 'a mapper returned no result');
-      return result;
+      result = mapper(payload, run.ctx);
     } catch (err) {
-      if (err instanceof UnrepresentableError) return this.fail(run, err.kind, err.message);
-      const error = err instanceof Error ? err : new Error(String(err));
-      this.options.onTranslationError?.(error, message, run.ctx);
-      return this.fail(run, 'InternalError', `translating ${message.action ?? 'the message'} failed`);
+      return this.mapperFailed(run, message, err);
     }
+    if (isThenable(result))
+      return Promise.resolve(result).then(
+        (r: TranslationResult) => this.mapped(run, message, r),
+        (err: unknown) => this.mapperFailed(run, message, err),
+      );
+    return this.mapped(run, message, result as TranslationResult);
   }
 
-  private async middleware(
+  private mapped(
+    run: Run,
+    message: OCPPMessage,
+    result: TranslationResult,
+  ): TranslationResult | (FollowUps & { kind: 'error'; error: CallError }) {
+    if (result === null || typeof result !== 'object')
+      return this.broken(run, message, 'a mapper returned no result');
+    return result;
+  }
+
+  private mapperFailed(
+    run: Run,
+    message: OCPPMessage,
+    err: unknown,
+  ): FollowUps & { kind: 'error'; error: CallError } {
+    if (err instanceof UnrepresentableError) return this.fail(run, err.kind, err.message);
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.options.onTranslationError?.(error, message, run.ctx);
+    return this.fail(run, 'InternalError', `translating ${message.action ?? 'the message'} failed`);
+  }
+
+  /** Without middlewares (the common case) the message comes back as is, synchronously. */
+  private middleware(
+    run: Run,
+    message: OCPPMessage,
+    direction: Direction,
+    phase: 'pre' | 'post',
+  ): MaybePromise<OCPPMessage | (FollowUps & { kind: 'error'; error: CallError })> {
+    if (this.middlewares.length === 0) return message;
+    return this.runMiddlewares(run, message, direction, phase);
+  }
+
+  private async runMiddlewares(
     run: Run,
     message: OCPPMessage,
     direction: Direction,
