@@ -29,9 +29,15 @@ afterEach(async () => {
   await cleanup();
 });
 
-async function setup(options: { pii?: boolean; rateLimit?: false } = {}) {
+async function setup(options: { pii?: boolean; rateLimit?: false; fleetSampleMs?: number } = {}) {
   const metrics = metricsPlugin({ intervalMs: 0 });
-  const plugins: OcppPlugin[] = [operatorPage({ token: TOKEN, metrics, listIntervalMs: 100 }), metrics];
+  const page = operatorPage({
+    token: TOKEN,
+    metrics,
+    listIntervalMs: 100,
+    ...(options.fleetSampleMs && { fleetSampleMs: options.fleetSampleMs }),
+  });
+  const plugins: OcppPlugin[] = [page, metrics];
   if (options.pii) plugins.push(piiRedactorPlugin());
   const t = await startCsms({
     plugins,
@@ -187,6 +193,28 @@ describe('operator page in Chromium', { timeout: 60_000 }, () => {
     await page.click('#command-send');
     await page.locator('#call-result.error', { hasText: 'InternalError' }).waitFor();
     expect(calls).toBe(1);
+  });
+
+  it('shows the fleet: connected stations over time and CALLERRORs by code from metricsPlugin', async () => {
+    const { station, open, t } = await setup({ fleetSampleMs: 100 });
+    await station('CP-F1');
+    await station('CP-F2');
+    // A station that calls before booting gets a SecurityError: one CALLERROR for the fleet's chart.
+    const raw = await connectStation(t.url, 'CP-F-RAW', { protocols: ['ocpp1.6'] });
+    sockets.push(raw);
+    const refused = await raw.call('Heartbeat', {});
+    expect(refused[2]).toBe('SecurityError');
+    const page = await open('#/fleet');
+    await page.locator('#fleet figcaption', { hasText: 'Connected stations' }).waitFor();
+    await page.locator('#fleet .line-chart polyline.series').first().waitFor();
+    const row = page.locator('#fleet .bar-row', { hasText: 'SecurityError' });
+    await row.waitFor();
+    expect(Number(await row.locator('.n').textContent())).toBeGreaterThanOrEqual(1);
+    // Connected over time: three stations now, so the chart's top tick reads at least 3.
+    const topTick = page.locator('#fleet .line-chart').first().locator('text.tick').first();
+    await expect
+      .poll(async () => Number((await topTick.textContent())?.replace(/\D/g, '')), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(3);
   });
 
   it('redacts payloads in the message log when the PII plugin is on', async () => {
