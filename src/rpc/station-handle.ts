@@ -1,4 +1,4 @@
-import type { BreakerState, StationRef } from '../hooks/types.js';
+import type { PluginStationStatus, StationRef } from '../hooks/types.js';
 import type { ConnectionState, RegistrationState } from '../machines/station.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
@@ -6,23 +6,10 @@ import type { CallOptions } from './runtime.js';
 
 export type { ConnectionState, RegistrationState };
 
-/** Where a station stands, read from its actors at one moment. */
-export interface StationSnapshot {
-  readonly identity: string;
-  readonly protocol: string;
-  readonly remoteAddress: string | undefined;
+/** A station's state (`csms.station()`): what plugins read, with the machine's own state names. */
+export interface StationSnapshot extends PluginStationStatus {
   readonly connection: ConnectionState;
   readonly registration: RegistrationState;
-  readonly breaker: BreakerState;
-  readonly replay: string;
-  /** Outbound calls in flight or waiting for their turn. */
-  readonly queuedCalls: number;
-  /** Inbound calls being handled or waiting. */
-  readonly handlingCalls: number;
-  readonly connectedAt: number | undefined;
-  readonly connections: number;
-  /** CSMS side: when the station last sent a frame (ms since epoch), on this or an earlier connection. */
-  readonly lastMessageAt?: number | undefined;
 }
 
 /** A station as handlers and applications see it. */

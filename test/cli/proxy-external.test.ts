@@ -3,8 +3,6 @@
  * speaking 2.0.1 in strict mode (it validates every message both ways against its own copy of the OCA
  * schemas). Our simulator's 1.6 station goes through the proxy; the test plays the CSMS operator.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createRPCError, RPCServer } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStation } from '../../src/client/index.js';
@@ -12,8 +10,7 @@ import { RpcError } from '../../src/protocol/index.js';
 import { type Simulation, startSimulation } from '../../src/sim/index.js';
 import { allBooted } from '../sim/helpers.js';
 import { until } from '../support/wait.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { proxyCli, proxyUrl } from './proxy-cli.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: payloads of a foreign library's CSMS, read as JSON.
 type Json = any;
@@ -98,23 +95,6 @@ async function externalCsms(version: 'ocpp1.6' | 'ocpp2.0.1') {
   };
 }
 
-function proxyCli(args: string[]) {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'proxy', ...args],
-    { cwd: root },
-  );
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (d) => {
-    out.stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    out.stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, out, exited };
-}
-
 let stop: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const s of stop.reverse()) await s().catch(() => undefined);
@@ -130,8 +110,7 @@ describe('ocpp-actors proxy in front of an external strict 2.0.1 CSMS (ocpp-rpc)
       cli.child.kill('SIGTERM');
       await cli.exited;
     });
-    await until(() => /proxy listening on ws:\/\/127\.0\.0\.1:\d+/.test(cli.out.stdout), 15_000, 'banner');
-    const url = `ws://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(cli.out.stdout)![1]}`;
+    const url = await proxyUrl(cli);
 
     const sim: Simulation = startSimulation({
       url,
@@ -223,8 +202,7 @@ describe('ocpp-actors proxy in front of an external strict 2.0.1 CSMS (ocpp-rpc)
       cli.child.kill('SIGTERM');
       await cli.exited;
     });
-    await until(() => /proxy listening on ws:\/\/127\.0\.0\.1:\d+/.test(cli.out.stdout), 15_000, 'banner');
-    const url = `ws://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(cli.out.stdout)![1]}`;
+    const url = await proxyUrl(cli);
 
     const sim: Simulation = startSimulation({
       url,

@@ -1,39 +1,14 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStation } from '../../src/client/index.js';
 import { startCsms, type TestCsms, waitFor } from '../sim/helpers.js';
 import { until } from '../support/wait.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { proxyCli, proxyUrl } from './proxy-cli.js';
 
 let t: TestCsms;
 beforeAll(async () => {
   t = await startCsms();
 });
 afterAll(() => t.close());
-
-interface Cli {
-  child: ChildProcessWithoutNullStreams;
-  out: { stdout: string; stderr: string };
-  exited: Promise<number | null>;
-}
-
-/** The real CLI, as `npx ocpp-actors proxy` runs it from the sources. */
-function proxyCli(args: string[]): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'proxy', ...args], {
-    cwd: root,
-  });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (d) => {
-    out.stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    out.stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, out, exited };
-}
 
 describe('ocpp-actors proxy', () => {
   it('puts a 1.6 station through to a 2.1 CSMS, prints it as it connects, and exits 0 on SIGTERM', async () => {
@@ -47,10 +22,9 @@ describe('ocpp-actors proxy', () => {
       '--upstream-protocol',
       'ocpp2.1',
     ]);
-    await until(() => /proxy listening on ws:\/\/127\.0\.0\.1:\d+/.test(cli.out.stdout), 15_000, 'banner');
-    const port = Number(/127\.0\.0\.1:(\d+)/.exec(cli.out.stdout)![1]);
+    const url = await proxyUrl(cli);
     const station = createStation({
-      url: `ws://127.0.0.1:${port}`,
+      url,
       identity: 'CLI-1',
       protocols: ['ocpp1.6'],
     });
