@@ -101,31 +101,47 @@ afterEach(async () => {
   stop = [];
 });
 
+/**
+ * ocpp-rpc as a strict CSMS of `csmsVersion`, `ocpp-actors proxy` in front of it (run from the command line),
+ * and one simulated station of `stationVersion` booted through it; everything is stopped after the test.
+ */
+async function throughProxy(csmsVersion: 'ocpp1.6' | 'ocpp2.0.1', stationVersion: 'ocpp1.6' | 'ocpp2.0.1') {
+  const csms = await externalCsms(csmsVersion);
+  stop.push(() => csms.close());
+  const cli = proxyCli([
+    '--port',
+    '0',
+    '--accept',
+    stationVersion,
+    '--upstream',
+    csms.url,
+    '--upstream-protocol',
+    csmsVersion,
+  ]);
+  stop.push(async () => {
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+  });
+  const url = await proxyUrl(cli);
+  const sim: Simulation = startSimulation({
+    url,
+    stations: 1,
+    protocol: stationVersion,
+    connectors: 2,
+    remoteOnly: true,
+    meterIntervalS: 0.2,
+    chargeDurationS: 60,
+    rebootDelayS: 0.1,
+    ramp: 100,
+  });
+  stop.push(() => sim.stop());
+  await allBooted(sim);
+  return { csms, cli, url, id: 'SIM-0001' };
+}
+
 describe('ocpp-actors proxy in front of an external strict 2.0.1 CSMS (ocpp-rpc)', () => {
   it('puts a 1.6 station through: boot, status, remote transaction with meter values, configuration, reset, and a CSMS error in 1.6 spelling', async () => {
-    const csms = await externalCsms('ocpp2.0.1');
-    stop.push(() => csms.close());
-    const cli = proxyCli(['--port', '0', '--upstream', csms.url, '--upstream-protocol', 'ocpp2.0.1']);
-    stop.push(async () => {
-      cli.child.kill('SIGTERM');
-      await cli.exited;
-    });
-    const url = await proxyUrl(cli);
-
-    const sim: Simulation = startSimulation({
-      url,
-      stations: 1,
-      protocol: 'ocpp1.6',
-      connectors: 2,
-      remoteOnly: true,
-      meterIntervalS: 0.2,
-      chargeDurationS: 60,
-      rebootDelayS: 0.1,
-      ramp: 100,
-    });
-    stop.push(() => sim.stop());
-    await allBooted(sim);
-    const id = 'SIM-0001';
+    const { csms, cli, url, id } = await throughProxy('ocpp2.0.1', 'ocpp1.6');
     const boot = await csms.seen(id, 'BootNotification');
     expect(boot.chargingStation).toMatchObject({ vendorName: expect.any(String), model: expect.any(String) });
     await csms.seen(id, 'StatusNotification', (p) => p.evseId === 2 && p.connectorStatus === 'Available');
@@ -186,38 +202,7 @@ describe('ocpp-actors proxy in front of an external strict 2.0.1 CSMS (ocpp-rpc)
   });
 
   it('puts a 2.0.1 station through to a strict 1.6 CSMS: the integer transaction id, GetConfiguration, a CSMS error in 2.x spelling', async () => {
-    const csms = await externalCsms('ocpp1.6');
-    stop.push(() => csms.close());
-    const cli = proxyCli([
-      '--port',
-      '0',
-      '--accept',
-      'ocpp2.0.1',
-      '--upstream',
-      csms.url,
-      '--upstream-protocol',
-      'ocpp1.6',
-    ]);
-    stop.push(async () => {
-      cli.child.kill('SIGTERM');
-      await cli.exited;
-    });
-    const url = await proxyUrl(cli);
-
-    const sim: Simulation = startSimulation({
-      url,
-      stations: 1,
-      protocol: 'ocpp2.0.1',
-      connectors: 2,
-      remoteOnly: true,
-      meterIntervalS: 0.2,
-      chargeDurationS: 60,
-      rebootDelayS: 0.1,
-      ramp: 100,
-    });
-    stop.push(() => sim.stop());
-    await allBooted(sim);
-    const id = 'SIM-0001';
+    const { csms, url, id } = await throughProxy('ocpp1.6', 'ocpp2.0.1');
     expect((await csms.seen(id, 'BootNotification')).chargePointVendor).toBeTypeOf('string');
     await csms.seen(id, 'StatusNotification', (p) => p.connectorId === 2 && p.status === 'Available');
     const operator = csms.client(id);
