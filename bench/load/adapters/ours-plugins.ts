@@ -5,5 +5,7 @@
 
 import { observabilityPlugins } from './plugin-set.js';
 
-(globalThis as { benchPlugins?: object }).benchPlugins = { plugins: await observabilityPlugins() };
+// BENCH_PLUGINS=metrics,otel: some of the set, to see what each costs.
+const only = process.env.BENCH_PLUGINS?.split(',').filter(Boolean);
+(globalThis as { benchPlugins?: object }).benchPlugins = { plugins: await observabilityPlugins(only) };
 await import('./ours.js');
