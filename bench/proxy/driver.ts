@@ -43,12 +43,14 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Write a V8 CPU profile of the CSMS over the alone phase's measured window to this file. */
     'profile-csms': { type: 'string' },
+    /** cpu (default) or heap: a sampling heap profile (allocations by function) instead. */
+    'profile-kind': { type: 'string', default: 'cpu' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   console.log(
-    'npm run bench:proxy -- [--stations 1000] [--duration 10] [--warmup 2] [--workers 2] [--rate 0] [--baseline DIR --rounds 4] [--profile proxy.cpuprofile] [--profile-csms csms.cpuprofile]',
+    'npm run bench:proxy -- [--stations 1000] [--duration 10] [--warmup 2] [--workers 2] [--rate 0] [--baseline DIR --rounds 4] [--profile proxy.cpuprofile] [--profile-csms csms.cpuprofile] [--profile-kind cpu|heap]',
   );
   process.exit(0);
 }
@@ -116,7 +118,7 @@ async function maxRate(
     sleep(startAt + warmMs - Date.now()).then(() => {
       for (const [k, c] of Object.entries(measured)) cpu0[k] = cpuMs(c.pid);
       // The profile covers the measured window only: no validator compiles or connection set-up in it.
-      return profile?.child.request('profileStart', { kind: 'cpu' });
+      return profile?.child.request('profileStart', { kind: values['profile-kind'] });
     }),
     sleep(startAt + warmMs + durMs - Date.now()).then(() => {
       for (const [k, c] of Object.entries(measured)) cpu1[k] = cpuMs(c.pid);

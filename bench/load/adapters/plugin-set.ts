@@ -5,11 +5,19 @@
  * exporter's I/O) and sessionLogPlugin (no-op logger). Loaded from the compiled `dist/`.
  * `BENCH_OTEL_TRACER=noop` gives otelPlugin the API's no-op tracer instead of the SDK's: the
  * difference is what the SDK costs, the rest is the runtime's events and the plugin's own work.
+ * `BENCH_OTEL_TRACER=ratio:0.1`: the SDK with a parent-based trace-id ratio sampler (10 % of root spans
+ * recorded), the usual production set-up at thousands of calls per second.
  */
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 
 type Plugins = typeof import('../../../src/plugins/index.js');
 
@@ -20,7 +28,15 @@ export async function observabilityPlugins(only?: readonly string[]) {
     export: (_spans, done) => done({ code: 0 }),
     shutdown: async () => {},
   };
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(noopExporter)] });
+  const ratio = process.env.BENCH_OTEL_TRACER?.startsWith('ratio:')
+    ? Number(process.env.BENCH_OTEL_TRACER.slice(6))
+    : undefined;
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(noopExporter)],
+    ...(ratio === undefined
+      ? {}
+      : { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }) }),
+  });
   const quiet = { info: () => {}, warn: () => {} };
   const all = [
     p.metricsPlugin({ intervalMs: 0 }),

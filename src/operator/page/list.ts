@@ -15,7 +15,7 @@ const COLUMNS: { title: string; cls: string; cell: (r: StationRow, now: number) 
   { title: 'Connection', cls: 'c-conn', cell: (r) => badge(r[F.connection]) },
   { title: 'Registration', cls: 'c-reg', cell: (r) => badge(r[F.registration]) },
   { title: 'Breaker', cls: 'c-brk', cell: (r) => badge(r[F.breaker]) },
-  { title: 'Queued', cls: 'c-num', cell: (r) => String(r[F.queuedCalls]) },
+  { title: 'Calls out', cls: 'c-num', cell: (r) => String(r[F.queuedCalls]) },
   {
     title: 'Connected for',
     cls: 'c-time',
