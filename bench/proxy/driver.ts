@@ -7,11 +7,13 @@
  * Processes: our CSMS (bench/load/adapters/ours.ts, 1.6 and 2.1, strict), the proxy (bench/proxy/adapter.ts:
  * 1.6 in, 2.1 out, strict on both legs), and load workers of bench/load (raw `ws` 1.6 stations, one CALL
  * outstanding each, the load benchmark's 1.6 mix: MeterValues with 12 sampled values, Heartbeat, Status,
- * Authorize, Start/StopTransaction). Two phases at max rate:
+ * Authorize, Start/StopTransaction). Three phases at max rate:
  *   alone    N stations straight to the CSMS: its CPU per call (1.6).
  *   proxied  N stations to the proxy, which opens N station connections to the CSMS (2.1): the proxy's CPU
  *            per proxied round trip (it terminates both sockets, validates both legs, translates both
  *            ways), and the CSMS's CPU per call in 2.1 behind it.
+ *   relayed  N stations to a bare ws relay (bench/proxy/relay.ts: no OCPP, frames passed on unchanged) in
+ *            front of the same CSMS in 1.6: the floor of any proxy, what terminating two sockets costs.
  * CPU is utime+stime of each process from /proc over the measured window (all threads, GC included),
  * divided by the calls the stations completed in it. Target: proxy <= 2x the CSMS alone.
  *
@@ -214,6 +216,7 @@ async function main(): Promise<void> {
     Child.fork(`worker${i}`, 'bench/load/worker.ts', [], TSX),
   );
   let proxy: Child | undefined;
+  let relay: Child | undefined;
   try {
     const csmsUrl = `ws://127.0.0.1:${(await csms.whenReady()).port}`;
     proxy = Child.fork('proxy', 'bench/proxy/adapter.ts', [csmsUrl, 'dist'], ['--expose-gc', ...TSX]);
@@ -260,6 +263,19 @@ async function main(): Promise<void> {
         console.log(`  ${name} errors: ${(stats.samples as string[]).join(' | ')}`);
     }
 
+    // The floor: a bare ws relay (no OCPP) in front of the same CSMS, in 1.6 both ways.
+    relay = Child.fork('relay', 'bench/proxy/relay.ts', [csmsUrl], TSX);
+    const relayUrl = `ws://127.0.0.1:${(await relay.whenReady()).port}`;
+    const relayedConnected = await connect(workers, relayUrl, 'relayed', N);
+    const relayed = await maxRate(workers, 'relayed', N, { relay, csms });
+    await Promise.all(
+      workers.map((w) => w.request('close', { group: 'relayed' }, 30_000).then((r) => addErrors(r.errors))),
+    );
+    addErrors((await relay.request('stats')).errors, 'relay:');
+    console.log(
+      `  relayed: ${relayedConnected} connected, ${Math.round(relayed.perSec)} calls/s, relay ${relayed.perCallUs.relay!.toFixed(1)} µs CPU/round trip, CSMS (1.6) ${relayed.perCallUs.csms!.toFixed(1)} µs CPU/call, p50 ${relayed.lat.p50} ms`,
+    );
+
     if (values.baseline) await compare(workers, csmsUrl, proxy, proxyUrl, values.baseline);
 
     const ratio = proxied.perCallUs.proxy! / alone.perCallUs.csms!;
@@ -281,6 +297,21 @@ async function main(): Promise<void> {
         `${(proxied.perCallUs.proxy! / proxied.perCallUs.csms!).toFixed(2)}x`,
         'the same 2.1 leg, terminated by the CSMS',
       ],
+      [
+        'bare ws relay (no OCPP), CPU per relayed round trip',
+        `${relayed.perCallUs.relay!.toFixed(1)} µs`,
+        `${Math.round(relayed.perSec)} calls/s, p50 ${relayed.lat.p50} ms: the floor of any proxy in Node`,
+      ],
+      [
+        'relay / CSMS alone',
+        `${(relayed.perCallUs.relay! / alone.perCallUs.csms!).toFixed(2)}x`,
+        'two sockets terminated, nothing else done',
+      ],
+      [
+        'proxy / relay',
+        `${(proxied.perCallUs.proxy! / relayed.perCallUs.relay!).toFixed(2)}x`,
+        'what the OCPP work (both legs validated, translated) adds to the floor',
+      ],
     ];
     console.log(
       `\n| figure | value | |\n|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}`,
@@ -293,8 +324,11 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(workers.map((w) => w.request('close', {}, 30_000).catch(() => undefined)));
     await proxy?.request('close', {}, 30_000).catch(() => undefined);
+    await relay?.request('close', {}, 30_000).catch(() => undefined);
     await csms.request('close', {}, 30_000).catch(() => undefined);
-    await Promise.all([...workers, csms, ...(proxy ? [proxy] : [])].map((c) => c.stop()));
+    await Promise.all(
+      [...workers, csms, ...(proxy ? [proxy] : []), ...(relay ? [relay] : [])].map((c) => c.stop()),
+    );
   }
 }
 
