@@ -219,7 +219,14 @@ async function main(): Promise<void> {
   let relay: Child | undefined;
   try {
     const csmsUrl = `ws://127.0.0.1:${(await csms.whenReady()).port}`;
-    proxy = Child.fork('proxy', 'bench/proxy/adapter.ts', [csmsUrl, 'dist'], ['--expose-gc', ...TSX]);
+    // BENCH_PROXY_NODE_ARGS: V8/Node flags for the proxy's process (e.g. --max-semi-space-size=64).
+    const proxyArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    proxy = Child.fork(
+      'proxy',
+      'bench/proxy/adapter.ts',
+      [csmsUrl, 'dist'],
+      [...proxyArgs, '--expose-gc', ...TSX],
+    );
     const proxyUrl = `ws://127.0.0.1:${(await proxy.whenReady()).port}`;
     await Promise.all(workers.map((w) => w.whenReady()));
 
