@@ -215,8 +215,8 @@ export class Csms {
   handle(a: string, b: unknown, c?: unknown): this {
     const cluster = this.cluster;
     if (!cluster) this.handlers.register(a, b, c);
-    else if (typeof b === 'function') this.handlers.register(a, cluster.wrap(b as Handler));
-    else this.handlers.register(a, b, typeof c === 'function' ? cluster.wrap(c as Handler) : c);
+    else if (typeof b === 'function') this.handlers.register(a, cluster.wrap(a, b as Handler));
+    else this.handlers.register(a, b, typeof c === 'function' ? cluster.wrap(b as string, c as Handler) : c);
     return this;
   }
 

@@ -3,9 +3,7 @@ import type { Dispatcher } from '../../hooks/dispatcher.js';
 import type { CsmsEventMap } from '../../hooks/types.js';
 import type { RestoredRegistration, StationContext } from '../../machines/station.js';
 import type { Payload } from '../../protocol/frames.js';
-import type { Handler } from '../../rpc/handlers.js';
 import type { CallOptions } from '../../rpc/runtime.js';
-import { dedupHandler } from './call-dedup.js';
 import { EventsOut, PUBLISHED_EVENTS, type PublishedEvent } from './events-out.js';
 import type { ClusterHost } from './host.js';
 import { Ownerships } from './ownership.js';
@@ -32,7 +30,6 @@ export class ClusterNode {
     readonly ownerships: Ownerships,
     private readonly routing: Routing,
     private readonly events: EventsOut | undefined,
-    private readonly settings: ClusterSettings,
     private readonly host: ClusterHost,
   ) {}
 
@@ -59,7 +56,7 @@ export class ClusterNode {
             (error) => host.busError('publish', undefined, error),
           )
         : undefined;
-    return new ClusterNode(ownerships, routing, events, settings, host);
+    return new ClusterNode(ownerships, routing, events, host);
   }
 
   get bus(): Bus {
@@ -93,11 +90,9 @@ export class ClusterNode {
     this.routing.enqueued(identity);
   }
 
-  wrapHandler(handler: Handler): Handler {
-    if (this.settings.callDedupWindowMs <= 0) return handler;
-    return dedupHandler(this.bus, this.settings.callDedupWindowMs, handler, (op, id, e) =>
-      this.host.busError(op, id, e),
-    );
+  /** Store a registration before its BootNotification answer goes out (see Registrations.store). */
+  storeRegistration(identity: string, registration: RestoredRegistration): Promise<void> {
+    return this.ownerships.storeRegistration(identity, registration);
   }
 
   async stop(): Promise<void> {

@@ -136,6 +136,11 @@ export class Ownerships {
     this.registrations.record(identity, registration);
   }
 
+  /** Store a registration now (a BootNotification answer waits for it). */
+  storeRegistration(identity: string, registration: RestoredRegistration): Promise<void> {
+    return this.registrations.store(identity, registration);
+  }
+
   /** Forgotten here: give the station up; its registration goes with it unless another node holds it. */
   async forgotten(identity: string): Promise<void> {
     this.unclaimed.delete(identity);

@@ -43,8 +43,29 @@ export class Registrations {
     return registration;
   }
 
-  /** A BootNotification was answered here: store it (not awaited; a failure is reported). */
+  /**
+   * A BootNotification is being answered here: store it before the station hears the answer, so a
+   * station that moves to another node right after is served there at once. Resolves either way; a
+   * failure is reported (the station is then asked to boot again by the node it reaches next).
+   */
+  async store(identity: string, registration: RestoredRegistration): Promise<void> {
+    await this.write(identity, registration).catch((error) => this.failed('registration', identity, error));
+  }
+
+  /**
+   * The station machine recorded a BootNotification answer: store it unless `store` already wrote the
+   * same answer (same status and interval, booted within a second of it). Not awaited; a failure is
+   * reported.
+   */
   record(identity: string, registration: RestoredRegistration): void {
+    const k = this.kept.get(identity)?.registration;
+    if (
+      k &&
+      k.status === registration.status &&
+      k.interval === registration.interval &&
+      Math.abs(k.bootedAt - registration.bootedAt) < 1_000
+    )
+      return;
     this.write(identity, registration).catch((error) => this.failed('registration', identity, error));
   }
 

@@ -1,3 +1,4 @@
+import { BusUnavailableError } from '../../bus/errors.js';
 import type { Bus, EnqueueAck } from '../../bus/types.js';
 import type { Dispatcher } from '../../hooks/dispatcher.js';
 import type { CsmsEventMap } from '../../hooks/types.js';
@@ -8,6 +9,7 @@ import type { Handler } from '../../rpc/handlers.js';
 import type { CallOptions } from '../../rpc/runtime.js';
 import { StationNotConnectedError } from '../errors.js';
 import type { AuthCallback, ResolvedClusterOptions } from '../options.js';
+import { storingBoot } from './boot-store.js';
 import { dedupHandler } from './call-dedup.js';
 import type { ClusterHost } from './host.js';
 import { ClusterNode } from './index.js';
@@ -60,11 +62,28 @@ export class ClusterSeat {
     return this.node?.restoredRegistration(identity);
   }
 
-  /** A handler with CALL de-duplication across nodes (unless the window is 0). */
-  wrap(handler: Handler): Handler {
+  /**
+   * A handler as a cluster runs it: a BootNotification answer waits until its registration is
+   * stored, and CALLs are de-duplicated across nodes (unless the window is 0). `action` as
+   * registered (`*` included).
+   */
+  wrap(action: string, handler: Handler): Handler {
+    const h =
+      action === 'BootNotification' || action === '*'
+        ? storingBoot(handler, (identity, registration) => this.storeRegistration(identity, registration))
+        : handler;
     const window = this.options.callDedupWindowMs;
-    if (!window) return handler;
-    return dedupHandler(this.parts.bus, window, handler, (op, id, e) => this.error(op, id, e));
+    if (!window) return h;
+    return dedupHandler(this.parts.bus, window, h, (op, id, e) => this.error(op, id, e));
+  }
+
+  private storeRegistration(identity: string, registration: RestoredRegistration): Promise<void> {
+    // Cut off from the bus: answer now rather than after the bus's timeout (reported, not hidden).
+    if (!this.parts.bus.stats().connected) {
+      this.error('registration', identity, new BusUnavailableError('registration'));
+      return Promise.resolve();
+    }
+    return this.node?.storeRegistration(identity, registration) ?? Promise.resolve();
   }
 
   async start(): Promise<void> {
