@@ -93,7 +93,7 @@ export class Csms {
     this.current = o;
     this.nodeId = o.nodeId ?? `csms-${randomUUID().slice(0, 8)}`;
     const logger = o.logger ?? silentLogger;
-    this.dispatcher = new Dispatcher(logger, CSMS_EVENT_NAMES);
+    this.dispatcher = new Dispatcher(logger, CSMS_EVENT_NAMES, o.hookTimeoutMs);
     const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
     this.system = createStationSystem(logger, o.clock, o.inspect);
     this.ownsBus = !o.bus;
