@@ -158,18 +158,19 @@ describe("a slow observer's bounded queue", () => {
     const s = await t.boot('CP1');
     await caught(s, errors);
 
-    // 50 ms per deferred call and 400 events queued: about 20 s of work left when close() is called.
+    // 50 ms per deferred call and up to 600 events queued (those of 300 CALLs, less the few run while
+    // they were read): over 5 s of work left when close() is called, whatever the machine's load.
     slow.state.cost = 50;
-    for (let i = 0; i < 200; i++) s.send([2, `b${i}`, 'Heartbeat', {}]);
+    for (let i = 0; i < 300; i++) s.send([2, `b${i}`, 'Heartbeat', {}]);
     await s.call('Heartbeat', {}, 'after-burst', 30_000);
     const seenBefore = slow.state.seen.length;
     const queued = fast.seen.length - seenBefore;
-    expect(queued).toBeGreaterThan(300);
+    expect(queued).toBeGreaterThan(100);
 
     const t0 = performance.now();
     await t.csms.close({ drainMs: 0 });
     const took = performance.now() - t0;
-    // It ran queued events for the hook timeout (the last call may run over it), not the 20 s they need.
+    // It ran queued events for the hook timeout (the last call may run over it), not the seconds they need.
     const ran = slow.state.seen.length - seenBefore;
     expect(ran).toBeGreaterThan(0);
     expect(ran).toBeLessThan(queued);
