@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { Server as TlsServer } from 'node:tls';
 import type { AnyActorRef } from 'xstate';
 import { createMemoryBus } from '../bus/memory.js';
 import type { Bus, EnqueueAck } from '../bus/types.js';
@@ -23,13 +22,12 @@ import { type Handler, HandlerTable } from '../rpc/handlers.js';
 import { type CallOptions, pickRpcSettings, type RpcSettings } from '../rpc/runtime.js';
 import type { StationHandle, StationSnapshot } from '../rpc/station-handle.js';
 import { Keepalive } from '../transport/keepalive.js';
-import { createOcppServer, ServerSet } from '../transport/servers.js';
-import { type CsmsTlsOptions, secureContextOptions, type TlsServerEvents } from '../transport/tls.js';
-import { UpgradeHandler, type UpgradeOptions } from '../transport/upgrade.js';
+import type { CsmsTlsOptions } from '../transport/tls.js';
 import { jitter, noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
 import { ClusterSeat, type SeatParts } from './cluster/seat.js';
 import { csmsRuntime } from './csms-runtime.js';
+import { CsmsServers } from './csms-servers.js';
 import { OptionsError, StationNotConnectedError } from './errors.js';
 import { reportExpiredCommands } from './expired-commands.js';
 import {
@@ -43,7 +41,6 @@ import {
 import { pluginFacade } from './plugin-facade.js';
 import { PluginHost } from './plugin-host.js';
 import { notReconfigurable, type ReconfigurableOptions } from './reconfigure.js';
-import { emitTlsRefusal } from './refusals.js';
 import { OfflineQueues } from './replay.js';
 import { StationDirectory } from './station-directory.js';
 import { type CsmsRuntime, drained, StationSession } from './station-session.js';
@@ -52,8 +49,7 @@ import { createStationSystem } from './system.js';
 export type { CloseOptions, ListenOptions };
 
 import { Telemetry } from './telemetry.js';
-import { checkListenTls, tlsUpdatedEvent, withTls } from './tls-settings.js';
-import { applyUpgradeSettings, upgradeOptionsFor } from './upgrade-options.js';
+import { tlsUpdatedEvent } from './tls-settings.js';
 
 /**
  * A CSMS: accepts station connections, keeps one actor per station, dispatches their CALLs to
@@ -66,10 +62,8 @@ export class Csms {
   private readonly handlers = new HandlerTable();
   private readonly stations: StationDirectory;
   private readonly runtime: CsmsRuntime;
-  private readonly upgrade: UpgradeHandler;
-  private readonly upgradeOptions: UpgradeOptions;
   private readonly keepalive: Keepalive<StationSession>;
-  private readonly servers: ServerSet;
+  private readonly servers: CsmsServers;
   private closing = false;
   private readonly telemetry: Telemetry;
   /** The XState system every station actor joins; see CsmsRuntime.system. */
@@ -82,18 +76,13 @@ export class Csms {
   private readonly cluster: ClusterSeat | undefined;
   private stopExpiredReports: (() => void) | undefined;
   private readonly pluginHost: PluginHost;
-  /** Failed TLS handshakes on our servers and on attached https servers. */
-  private readonly tlsEvents: TlsServerEvents = {
-    refused: (r) => emitTlsRefusal(this.dispatcher, r),
-    failed: (error) => this.dispatcher.emit('transportError', { station: undefined, error }),
-  };
 
   constructor(input: CsmsOptions = {}) {
     const o = resolveCsmsOptions(input);
     this.current = o;
     this.nodeId = o.nodeId ?? `csms-${randomUUID().slice(0, 8)}`;
     const logger = o.logger ?? silentLogger;
-    this.dispatcher = new Dispatcher(logger, CSMS_EVENT_NAMES);
+    this.dispatcher = new Dispatcher(logger, CSMS_EVENT_NAMES, o.hookTimeoutMs);
     const spread = o.jitterRatio > 0 ? jitter(o.jitterRatio) : noJitter;
     this.system = createStationSystem(logger, o.clock, o.inspect);
     this.ownsBus = !o.bus;
@@ -141,23 +130,19 @@ export class Csms {
     });
     for (const p of o.plugins) this.pluginHost.add(p);
 
-    this.upgradeOptions = upgradeOptionsFor(o, {
+    this.servers = new CsmsServers(o, {
       dispatcher: this.dispatcher,
       connectedCount: () => this.stations.live.size,
       isClosing: () => this.closing,
       auth: () => (this.cluster ? this.cluster.auth : this.current.auth),
       accepted: (ws, handshake) => this.stations.accept(ws, handshake),
     });
-    this.upgrade = new UpgradeHandler(this.upgradeOptions);
-    this.servers = new ServerSet(this.upgrade, this.tlsEvents, (error) =>
-      this.dispatcher.emit('transportError', { station: undefined, error }),
-    );
     this.telemetry = new Telemetry(
       {
         stats: this.runtime.stats,
         connected: () => this.stations.live.size,
         known: () => this.stations.knownCount,
-        pendingHandshakes: () => this.upgrade.pendingStats(),
+        pendingHandshakes: () => this.servers.pendingStats(),
         forgottenAtCapacity: () => this.stations.forgottenAtCapacity,
         bus: () => this.bus.stats(),
       },
@@ -186,10 +171,7 @@ export class Csms {
     this.current = merged;
     // In place: every endpoint reads these from the one runtime object at its next frame.
     Object.assign(this.runtime as RpcSettings, pickRpcSettings(merged));
-    if (applyUpgradeSettings(this.upgradeOptions, merged)) {
-      this.upgrade.limitsChanged();
-      this.servers.setHandshakeTimeout(merged.handshakeTimeoutMs);
-    }
+    this.servers.reconfigured(merged);
     this.stations.trim();
     this.dispatcher.emit('reconfigured', { next: merged, previous });
   }
@@ -314,18 +296,9 @@ export class Csms {
    * listen with TLS (the `tls` option), 0 and 1 without.
    */
   async listen(options: ListenOptions = {}): Promise<{ port: number; host: string }> {
-    const o = this.current;
-    checkListenTls(o);
-    const server = createOcppServer(
-      o.securityProfile,
-      o.tls,
-      o.handshakeTimeoutMs,
-      this.tlsEvents,
-      (req, res) => this.dispatcher.serveHttp(req, res),
-    );
-    const addr = await this.servers.listen(server, options.port ?? 9000, options.host ?? '0.0.0.0');
-    await this.started(addr.port);
-    return { port: addr.port, host: addr.address };
+    const bound = await this.servers.listen(this.current, options.port ?? 9000, options.host ?? '0.0.0.0');
+    await this.started(bound.port);
+    return bound;
   }
 
   /**
@@ -333,11 +306,7 @@ export class Csms {
    * settings: profile 3 needs it to have `requestCert`; `updateTls` does not touch it).
    */
   async attach(server: HttpServer | HttpsServer): Promise<void> {
-    if (this.current.securityProfile === 3 && !(server instanceof TlsServer))
-      throw new OptionsError(['attach: security profile 3 needs an https server with requestCert']);
-    this.servers.attach(server);
-    const addr = server.address();
-    await this.started(addr && typeof addr === 'object' ? addr.port : undefined);
+    await this.started(this.servers.attach(this.current, server));
   }
 
   /**
@@ -346,10 +315,8 @@ export class Csms {
    * Unchanged fields stay. A key that does not match its certificate throws and changes nothing.
    */
   updateTls(next: Partial<CsmsTlsOptions>): void {
-    const merged = withTls(this.current, next);
-    this.servers.setSecureContext(secureContextOptions(merged.tls!));
-    this.current = merged;
-    this.dispatcher.emit('tlsUpdated', tlsUpdatedEvent(merged.tls!));
+    this.current = this.servers.updateTls(this.current, next);
+    this.dispatcher.emit('tlsUpdated', tlsUpdatedEvent(this.current.tls!));
   }
 
   private async started(port: number | undefined): Promise<void> {
@@ -396,7 +363,6 @@ export class Csms {
     this.stations.stopAll();
     this.system.stop();
     if (this.ownsBus) await this.bus.close();
-    this.upgrade.close();
     await this.servers.close();
     await this.dispatcher.emitAndWait('closed', {});
     await this.pluginHost.close();

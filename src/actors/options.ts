@@ -66,6 +66,12 @@ export const optionsSchema = z.object({
   callTimeoutMs: ms.default(30_000),
   /** A handler running this long is answered InternalError and its `signal` aborted. */
   handlerTimeoutMs: ms.default(30_000),
+  /**
+   * Longest wait for each plugin's `onInit`, `onClosing`, `onClose` and teardown (then
+   * PluginTimeoutError), and at shutdown for the events still queued for slow observers (the rest are
+   * dropped, PluginBacklogError): bounds how long `close()` waits on plugins.
+   */
+  hookTimeoutMs: z.number().int().positive().default(5_000),
   /** Outbound calls waiting behind the one in flight, per station; beyond it, CallQueueFullError. */
   maxQueuedCalls: z.number().int().min(0).default(100),
   /** Inbound CALLs waiting behind the one being handled; beyond it, a CALLERROR (flood). */

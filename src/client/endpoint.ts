@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import { type Actor, createActor } from 'xstate';
 import type { Dispatcher } from '../hooks/dispatcher.js';
@@ -9,31 +8,19 @@ import {
   clientConnectionOf,
   clientRegistrationOf,
 } from '../machines/client-connection.js';
-import { actionInfo } from '../protocol/actions.js';
 import { encodeSend } from '../protocol/encode.js';
-import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import { RpcEndpoint } from '../rpc/endpoint.js';
 import { CallDroppedError, StationDisconnectedError } from '../rpc/errors.js';
-import type { CallOptions, EndpointRuntime } from '../rpc/runtime.js';
+import type { EndpointRuntime } from '../rpc/runtime.js';
 import type { StationSnapshot } from '../rpc/station-handle.js';
 import { CallQueue, type PendingCall } from './call-queue.js';
-import { CallAbortedError, ConnectError, NotConnectedError, StationClosedError } from './errors.js';
+import { ConnectError, StationClosedError } from './errors.js';
 import type { StationEventMap } from './events.js';
 import type { ResolvedStationOptions } from './options.js';
+import { type ClientCallOptions, Outbox } from './outbox.js';
 import { handshakeStatus, openSocket, Pinger } from './socket.js';
-
-export interface ClientCallOptions extends CallOptions {
-  /** Queue the call while disconnected, and re-queue it if the connection drops before its answer. */
-  queueWhileOffline?: boolean;
-  /**
-   * Cancel the call: still queued (waiting its turn, or offline), it is taken out and never sent; in
-   * flight, its answer is no longer awaited (and it is not re-sent after a reconnect). Either way it
-   * rejects with CallAbortedError at once.
-   */
-  signal?: AbortSignal;
-}
 
 export interface ClientRuntime extends EndpointRuntime {
   readonly dispatcher: Dispatcher<StationEventMap>;
@@ -42,9 +29,9 @@ export interface ClientRuntime extends EndpointRuntime {
 
 /**
  * The charging-station end of one OCPP-J link, kept across sockets: the shared RPC core (RpcEndpoint,
- * side 'station'), a connection actor that decides when to (re)connect, and the outbound call queue.
+ * side 'station'), a connection actor that decides when to (re)connect, and the Outbox of its calls.
  *
- * Delivery of calls (see also src/client/index.ts): one CALL in flight; the others wait in
+ * Delivery of calls (see also src/client/index.ts and outbox.ts): one CALL in flight; the others wait in
  * order. A call whose connection drops before its answer goes back to the front of the queue and is
  * sent again, with the same message id, on the next connection: at-least-once, so the CSMS may see it
  * twice and can tell by the id. Calls never sent are delivered exactly once. A timed-out call is not
@@ -52,7 +39,7 @@ export interface ClientRuntime extends EndpointRuntime {
  */
 export class ClientEndpoint extends RpcEndpoint {
   readonly actor: Actor<ClientConnectionMachine>;
-  private readonly queue: CallQueue;
+  private readonly outbox: Outbox;
   private readonly o: ResolvedStationOptions;
   /** The socket of the current attempt, or the open one (which `ws` also holds). */
   private socket: WebSocket | undefined;
@@ -73,7 +60,7 @@ export class ClientEndpoint extends RpcEndpoint {
       client.dispatcher.emit('pongTimeout', { station: this.handle });
       ws.terminate();
     });
-    this.queue = new CallQueue({
+    const queue = new CallQueue({
       identity: o.identity,
       maxWaiting: o.maxQueuedCalls,
       offlineMax: o.offlineQueue.max,
@@ -87,6 +74,23 @@ export class ClientEndpoint extends RpcEndpoint {
           policy: o.offlineQueue.overflow,
         }),
     });
+    // Closures, not a public host interface: the RPC core's prepare/submit stay protected.
+    this.outbox = new Outbox(
+      {
+        identity: o.identity,
+        protocol: () => this.protocol,
+        negotiated: () => this.negotiated,
+        connected: () => this.ws !== undefined,
+        closed: () => this.closed,
+        strict: () => this.rt.strict,
+        prepare: (action, payload) => this.prepareCall(action, payload),
+        submit: (action, request, options) => this.submitCall(action, request, options),
+        send: (call) => this.transmitSend(call),
+        booted: (response) => this.recordBoot(response),
+      },
+      queue,
+      o.queueWhileOffline,
+    );
     const { random, ...backOff } = o.reconnect;
     const machine = clientConnectionMachineWith({ random }).provide({
       actions: { openSocket: () => this.openSocket() },
@@ -116,7 +120,7 @@ export class ClientEndpoint extends RpcEndpoint {
     this.pinger.stop();
     this.actor.send({ type: 'CLOSE' });
     this.actor.stop();
-    this.queue.rejectAll((c) => new StationClosedError(this.identity, c.action));
+    this.outbox.queue.rejectAll((c) => new StationClosedError(this.identity, c.action));
     for (const w of this.openWaiters.splice(0)) w.reject(new StationClosedError(this.identity));
     const ws = this.socket;
     this.socket = undefined;
@@ -186,7 +190,7 @@ export class ClientEndpoint extends RpcEndpoint {
     this.client.logger.info({ identity: this.identity, protocol, reconnect }, 'connected to the CSMS');
     this.client.dispatcher.emit('connected', { station: this.handle, reconnect });
     for (const w of this.openWaiters.splice(0)) w.resolve();
-    this.pump();
+    this.outbox.pump();
   }
 
   private socketClosed(ws: WebSocket, code: number, reason: string): void {
@@ -196,7 +200,8 @@ export class ClientEndpoint extends RpcEndpoint {
     this.pinger.stop();
     // Fails the endpoint's record of the call in flight; the queue's own record is what is retried.
     this.unbindSocket();
-    if (!this.closed) this.queue.requeue((_, sent) => new StationDisconnectedError(this.identity, sent));
+    if (!this.closed)
+      this.outbox.queue.requeue((_, sent) => new StationDisconnectedError(this.identity, sent));
     this.client.logger.info({ identity: this.identity, code, reason }, 'disconnected from the CSMS');
     this.client.dispatcher.emit('disconnected', { station: this.handle, code, reason, durationMs });
     if (!this.closed) this.actor.send({ type: 'DROPPED', code, reason });
@@ -226,132 +231,12 @@ export class ClientEndpoint extends RpcEndpoint {
 
   // --- outbound -----------------------------------------------------------------------------------
   override call(action: string, payload: Payload, options: ClientCallOptions = {}): Promise<Payload> {
-    return this.enqueue('call', action, payload, options) as Promise<Payload>;
+    return this.outbox.enqueue('call', action, payload, options) as Promise<Payload>;
   }
 
   /** 2.1 SEND (type 6): no answer exists, so it does not wait for its turn behind a CALL in flight. */
   sendMessage(action: string, payload: Payload, options: ClientCallOptions = {}): Promise<void> {
-    return this.enqueue('send', action, payload, options).then(() => undefined);
-  }
-
-  private enqueue(
-    kind: PendingCall['kind'],
-    action: string,
-    payload: Payload,
-    options: ClientCallOptions,
-  ): Promise<Payload | undefined> {
-    if (this.closed) return Promise.reject(new StationClosedError(this.identity, action));
-    const signal = options.signal;
-    const messageId = options.messageId ?? randomUUID();
-    if (signal?.aborted)
-      return Promise.reject(new CallAbortedError(this.identity, action, messageId, false, signal.reason));
-    return new Promise((resolve, reject) => {
-      const call: PendingCall = {
-        kind,
-        action,
-        payload,
-        messageId,
-        timeoutMs: options.timeoutMs,
-        keepOffline: options.queueWhileOffline ?? (kind === 'call' && this.o.queueWhileOffline),
-        request: undefined,
-        preparedFor: undefined,
-        sends: 0,
-        resolve,
-        reject,
-      };
-      if (signal) this.cancellable(call, signal);
-      // Fail where the call is made when the version is known; otherwise when its connection opens.
-      if (this.negotiated) this.prepare(call);
-      if (kind === 'send' && this.ws) {
-        this.transmitSend(call);
-        resolve(undefined);
-        return;
-      }
-      if (this.ws) this.queue.addOnline(call);
-      else if (call.keepOffline) this.queue.addOffline(call);
-      else throw new NotConnectedError(this.identity, action);
-      this.pump();
-    });
-  }
-
-  /** Tie `call` to `signal`: the listener goes when the call settles, so a long-lived signal holds nothing. */
-  private cancellable(call: PendingCall, signal: AbortSignal): void {
-    const { resolve, reject } = call;
-    const onAbort = () => {
-      const sent = this.queue.current === call;
-      if (sent) call.aborted = true;
-      else this.queue.remove(call);
-      call.reject(new CallAbortedError(this.identity, call.action, call.messageId, sent, signal.reason));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    call.resolve = (payload) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(payload);
-    };
-    call.reject = (error) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(error);
-    };
-  }
-
-  private prepare(call: PendingCall): void {
-    if (call.preparedFor === this.protocol) return;
-    const info = actionInfo(this.protocol, call.action);
-    if (call.kind === 'send') {
-      if (this.protocol !== 'ocpp2.1')
-        throw new RpcError('NotSupported', `SEND (message type 6) does not exist in ${this.protocol}`);
-      if (this.rt.strict && !info?.sendOnly)
-        throw new RpcError('NotSupported', `${call.action} is not sent as a SEND in ${this.protocol}`);
-    } else if (info?.sendOnly) {
-      // It would wait for an answer that never comes.
-      throw new RpcError('NotSupported', `${call.action} has no response: use send()`);
-    }
-    call.request = this.prepareCall(call.action, call.payload);
-    call.preparedFor = this.protocol;
-  }
-
-  /** Send what may go now: the next queued item whenever nothing is in flight. */
-  private pump(): void {
-    while (this.ws && !this.queue.current) {
-      const call = this.queue.take();
-      if (!call) return;
-      this.transmit(call);
-    }
-  }
-
-  private transmit(call: PendingCall): void {
-    try {
-      this.prepare(call);
-      if (call.kind === 'send') {
-        this.queue.finish(call);
-        this.transmitSend(call);
-        call.resolve(undefined);
-        return;
-      }
-      const sends = ++call.sends;
-      const options = { messageId: call.messageId, timeoutMs: call.timeoutMs };
-      this.submitCall(call.action, call.request!, options).then(
-        (response) => {
-          if (!this.settle(call, sends)) return;
-          if (call.action === 'BootNotification') this.recordBoot(response);
-          call.resolve(response);
-          this.pump();
-        },
-        (error: Error) => {
-          if (!this.settle(call, sends)) return;
-          call.reject(error);
-          this.pump();
-        },
-      );
-    } catch (error) {
-      this.queue.finish(call);
-      call.reject(error as Error);
-    }
-  }
-
-  /** Is this the answer to the call's latest transmission, still in flight? Then it is done. */
-  private settle(call: PendingCall, sends: number): boolean {
-    return call.sends === sends && this.queue.finish(call);
+    return this.outbox.enqueue('send', action, payload, options).then(() => undefined);
   }
 
   private transmitSend(call: PendingCall): void {
@@ -374,18 +259,12 @@ export class ClientEndpoint extends RpcEndpoint {
 
   // --- views --------------------------------------------------------------------------------------
   get queueCounts(): { inFlight: number; waiting: number; offline: number } {
-    return {
-      inFlight: this.queue.current ? 1 : 0,
-      waiting: this.queue.waitingCount,
-      offline: this.queue.backlogCount,
-    };
+    return this.outbox.counts;
   }
 
   /** Connected, nothing in flight and nothing waiting: a call made now goes on the wire at once. */
   get idle(): boolean {
-    return (
-      this.ws !== undefined && !this.queue.current && this.queue.waitingCount + this.queue.backlogCount === 0
-    );
+    return this.ws !== undefined && this.outbox.empty;
   }
 
   get knownProtocol(): OcppVersion | undefined {

@@ -32,10 +32,10 @@ export {
   retryBackOffMs,
 } from '../machines/client-connection.js';
 export type { OverflowPolicy } from './call-queue.js';
-export type { ClientCallOptions } from './endpoint.js';
 export * from './errors.js';
 export type { StationClientEvents, StationEventMap, StationEventName } from './events.js';
 export type { StationOptions, StationTlsOptions } from './options.js';
+export type { ClientCallOptions } from './outbox.js';
 export {
   createStation,
   type RequestIn,

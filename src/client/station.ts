@@ -22,9 +22,10 @@ import { HandlerTable } from '../rpc/handlers.js';
 import { newRuntimeStats } from '../rpc/runtime.js';
 import { noJitter } from '../util/jitter.js';
 import { silentLogger } from '../util/logger.js';
-import { type ClientCallOptions, ClientEndpoint } from './endpoint.js';
+import { ClientEndpoint } from './endpoint.js';
 import type { StationEventMap, StationEventName } from './events.js';
 import { type ResolvedStationOptions, resolveStationOptions, type StationOptions } from './options.js';
+import type { ClientCallOptions } from './outbox.js';
 import { StationPluginHost } from './plugin-host.js';
 
 /** `A`'s request over the versions of `V` that have it (the union when several may be negotiated). */
