@@ -4,31 +4,15 @@
  * reconnect, never an identity collision; two sockets of one identity on one node from different
  * addresses still are one.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Csms, createCsms } from '../../src/actors/csms.js';
 import { registerDefaultHandlers } from '../../src/actors/default-handlers.js';
-import { createNatsBus, type NatsBus } from '../../src/bus/nats/index.js';
 import { anomalyPlugin } from '../../src/plugins/index.js';
 import { nextEvent, record } from '../support/events.js';
-import { type NatsServer, startNatsServer } from '../support/nats-server.js';
-import { bootPayload, connectStation, type StationSocket } from '../support/station-socket.js';
+import { useInProcessCluster } from '../support/in-process-cluster.js';
+import { bootPayload } from '../support/station-socket.js';
 
-let nats: NatsServer;
-const open: { csms: Csms[]; buses: NatsBus[]; stations: StationSocket[] } = {
-  csms: [],
-  buses: [],
-  stations: [],
-};
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-}, 20_000);
-afterAll(() => nats?.dispose());
-afterEach(async () => {
-  await Promise.all(open.stations.splice(0).map((s) => s.close()));
-  await Promise.all(open.csms.splice(0).map((c) => c.close({ drainMs: 0 })));
-  await Promise.all(open.buses.splice(0).map((b) => b.close()));
-});
+const cluster = useInProcessCluster();
 
 interface ClusterNode {
   readonly csms: Csms;
@@ -37,13 +21,7 @@ interface ClusterNode {
 }
 
 async function node(nodeId: string): Promise<ClusterNode> {
-  const bus = await createNatsBus({
-    servers: nats.url,
-    nodeId,
-    requestTimeoutMs: 3_000,
-    apiTimeoutMs: 2_000,
-  });
-  open.buses.push(bus);
+  const bus = await cluster.bus(nodeId);
   const csms = registerDefaultHandlers(
     createCsms({
       bus,
@@ -54,7 +32,7 @@ async function node(nodeId: string): Promise<ClusterNode> {
       plugins: [anomalyPlugin({ collisionThreshold: 1 })],
     }),
   );
-  open.csms.push(csms);
+  cluster.track(csms);
   const events = record(csms, 'securityEvent');
   const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
   return {
@@ -64,11 +42,8 @@ async function node(nodeId: string): Promise<ClusterNode> {
   };
 }
 
-async function connect(n: ClusterNode, identity: string, localAddress = '127.0.0.1') {
-  const s = await connectStation(n.url, identity, { localAddress });
-  open.stations.push(s);
-  return s;
-}
+const connect = (n: ClusterNode, identity: string, localAddress = '127.0.0.1') =>
+  cluster.connect(n.url, identity, { localAddress });
 
 describe('anomalyPlugin on a cluster', () => {
   it('a station moving between nodes is no identity collision; two sockets of it on one node from two addresses are', async () => {

@@ -4,30 +4,15 @@
  * load balancer's choice) is then served on B, never refused as unregistered because B read the
  * bucket before A's write landed. Two CSMS nodes in this process on one real nats-server.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Csms, createCsms } from '../../src/actors/csms.js';
+import { describe, expect, it } from 'vitest';
+import { createCsms } from '../../src/actors/csms.js';
 import { registerDefaultHandlers } from '../../src/actors/default-handlers.js';
-import { createNatsBus, type NatsBus } from '../../src/bus/nats/index.js';
+import type { NatsBus } from '../../src/bus/nats/index.js';
 import type { Bus, KvBucket } from '../../src/bus/types.js';
-import { type NatsServer, startNatsServer } from '../support/nats-server.js';
-import { bootPayload, connectStation, type StationSocket } from '../support/station-socket.js';
+import { useInProcessCluster } from '../support/in-process-cluster.js';
+import { bootPayload } from '../support/station-socket.js';
 
-let nats: NatsServer;
-const open: { csms: Csms[]; buses: NatsBus[]; stations: StationSocket[] } = {
-  csms: [],
-  buses: [],
-  stations: [],
-};
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-}, 20_000);
-afterAll(() => nats?.dispose());
-afterEach(async () => {
-  await Promise.all(open.stations.splice(0).map((s) => s.close()));
-  await Promise.all(open.csms.splice(0).map((c) => c.close({ drainMs: 0 })));
-  await Promise.all(open.buses.splice(0).map((b) => b.close()));
-});
+const cluster = useInProcessCluster();
 
 /**
  * The node's real bus, with each write to the `registrations` bucket noted as it is made: `onPut`
@@ -55,13 +40,7 @@ function notingRegistrationWrites(bus: NatsBus, onPut: (identity: string) => voi
 }
 
 async function node(nodeId: string, onPut: (identity: string) => void = () => {}) {
-  const bus = await createNatsBus({
-    servers: nats.url,
-    nodeId,
-    requestTimeoutMs: 3_000,
-    apiTimeoutMs: 2_000,
-  });
-  open.buses.push(bus);
+  const bus = await cluster.bus(nodeId);
   const csms = registerDefaultHandlers(
     createCsms({
       bus: notingRegistrationWrites(bus, onPut),
@@ -70,16 +49,12 @@ async function node(nodeId: string, onPut: (identity: string) => void = () => {}
       cluster: { leaseMs: 3_000 },
     }),
   );
-  open.csms.push(csms);
+  cluster.track(csms);
   const { port } = await csms.listen({ port: 0, host: '127.0.0.1' });
   return { csms, url: `ws://127.0.0.1:${port}` };
 }
 
-async function connect(url: string, identity: string) {
-  const s = await connectStation(url, identity);
-  open.stations.push(s);
-  return s;
-}
+const connect = (url: string, identity: string) => cluster.connect(url, identity);
 
 describe('BootNotification on a cluster', () => {
   it('is answered only after the registration is written to the bus', async () => {
