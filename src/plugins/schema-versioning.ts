@@ -1,5 +1,12 @@
-import type { OcppPlugin, StationRef } from '../hooks/types.js';
+import type { InboundTranslation, OcppPlugin, PluginContext, StationRef } from '../hooks/types.js';
+import { errorKindOf } from '../protocol/error-codes.js';
+import { RpcError } from '../protocol/errors.js';
 import type { OcppVersion } from '../protocol/versions.js';
+import { TranslationEngine } from '../translation/engine.js';
+import type { AnswerOutcome, CallError, CallOutcome, PendingCall } from '../translation/outcomes.js';
+import { presets } from '../translation/presets/index.js';
+import type { ISessionStore } from '../translation/session.js';
+import type { TranslationMap } from '../translation/types.js';
 
 type Payload = Record<string, unknown>;
 
@@ -20,42 +27,164 @@ export interface SchemaVersioningOptions {
   sourceVersion: OcppVersion;
   /** The version handlers are written for (e.g. `"ocpp2.0.1"`). */
   targetVersion: OcppVersion;
-  rules: readonly TransformRule[];
-  /** A CALL of an action without a rule: handled as it is (default), or answered NotSupported. */
+  /** Per action; a rule wins over the translation preset for its action. */
+  rules?: readonly TransformRule[];
+  /**
+   * A CALL of an action neither a rule nor the preset covers: handled as it is (default), or answered
+   * NotSupported.
+   */
   unmatchedBehavior?: 'passthrough' | 'reject';
   /** Only for stations speaking this version (default: `sourceVersion`). */
   applyWhen?: OcppVersion;
+  /**
+   * The translation map for actions without a rule: by default the translation engine's preset for
+   * the two versions (`presets.ocpp16_to_ocpp201`, …); a map of your own (a slice such as
+   * `corePreset`, or `mergePresets(...)`); `false` for rules only.
+   */
+  preset?: TranslationMap | false;
+  /**
+   * Where the preset keeps what it correlates across calls (transaction ids, connector map): default
+   * in memory, per plugin; a shared store (`KvSessionStore`) when several nodes serve the same stations.
+   */
+  sessionStore?: ISessionStore;
+}
+
+/** The translation engine's presets by (station version, handler version). */
+const PRESETS: Partial<Record<`${OcppVersion}>${OcppVersion}`, TranslationMap>> = {
+  'ocpp1.6>ocpp2.0.1': presets.ocpp16_to_ocpp201,
+  'ocpp1.6>ocpp2.1': presets.ocpp16_to_ocpp21,
+  'ocpp2.0.1>ocpp1.6': presets.ocpp201_to_ocpp16,
+  'ocpp2.1>ocpp1.6': presets.ocpp21_to_ocpp16,
+  'ocpp2.0.1>ocpp2.1': presets.ocpp201_to_ocpp21,
+  'ocpp2.1>ocpp2.0.1': presets.ocpp21_to_ocpp201,
+};
+
+/** A CALL the preset translated: what the engine needs to translate its answer back. */
+class PresetCall {
+  constructor(readonly pending: PendingCall) {}
 }
 
 /**
  * Handlers of one version for stations of another: a station's CALL is validated against its own
- * version, transformed "up" (and renamed, with `targetMethod`) for the handler registered for
- * `targetVersion`, and the handler's answer is transformed "down" and validated against the station's
- * version before it is sent.
+ * version, translated up for the handler registered for `targetVersion`, and the handler's answer (or
+ * CALLERROR) is translated down and validated against the station's version before it is sent. An
+ * action with a rule goes through the rule (synchronous, renamed with `targetMethod`); any other goes
+ * through the translation engine's preset for the two versions where one exists (actions renamed,
+ * transaction ids correlated through `sessionStore`: asynchronous, in the station's inbound queue).
  */
 export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPlugin {
-  const rules = new Map(options.rules.map((r) => [r.method, r]));
-  const applies = options.applyWhen ?? options.sourceVersion;
+  const rules = new Map((options.rules ?? []).map((r) => [r.method, r]));
+  const source = options.sourceVersion;
+  const applies = options.applyWhen ?? source;
   const target = options.targetVersion;
   const reject = options.unmatchedBehavior === 'reject';
-  const ruleFor = (station: StationRef, action: string) =>
-    station.protocol === applies ? rules.get(action) : undefined;
+  const preset = options.preset === false ? undefined : (options.preset ?? PRESETS[`${source}>${target}`]);
+  let ctx: PluginContext | undefined;
+  const engine = preset
+    ? new TranslationEngine({
+        stationProtocol: source,
+        upstreamProtocol: target,
+        ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
+        onTranslationError: (error) => ctx?.reportError(error, 'translateInbound'),
+      }).translate(preset)
+    : undefined;
+  const covers = (action: string): boolean => {
+    const key = `${source}:${action}`;
+    return preset?.upstream?.[key] !== undefined || preset?.passThrough?.includes(key) === true;
+  };
+
+  const inbound = (out: CallOutcome, station: StationRef): InboundTranslation => {
+    followUps(out, station);
+    switch (out.kind) {
+      case 'forward':
+        return {
+          protocol: target,
+          action: out.action,
+          payload: out.payload,
+          state: new PresetCall(out.pending),
+        };
+      case 'reply':
+        return { reply: out.payload };
+      case 'error':
+        throw rpcErrorOf(out.error);
+      case 'batch':
+        throw new Error(`${out.pending.original.action} translates to several calls: not for a handler`);
+    }
+  };
+  const answer = (out: AnswerOutcome, station: StationRef): Payload => {
+    followUps(out, station);
+    if (out.kind === 'result') return out.payload;
+    if (out.kind === 'error') throw rpcErrorOf(out.error);
+    throw new Error('a deferred answer: not for a handler');
+  };
+  /** The preset's own calls to the station go out through the CSMS; to the handlers, they are not made. */
+  const followUps = (out: CallOutcome | AnswerOutcome, station: StationRef): void => {
+    for (const call of out.emitted) {
+      // After the answer to the CALL that caused it, as the proxy sends them.
+      if (call.to === 'station' && ctx) {
+        const csms = ctx.csms;
+        setImmediate(() =>
+          csms.call(station.identity, call.action, call.payload).catch((e: unknown) => ctx?.reportError(e)),
+        );
+      } else ctx?.reportError(new Error(`${call.action} for the handlers, from the preset, not made`));
+    }
+    if (out.completions.length) ctx?.reportError(new Error('deferred answers are not completed'));
+  };
 
   return {
     name: 'schema-versioning',
     level: 4,
-    translateInbound(station, action, payload) {
+    setup(c) {
+      ctx = c;
+      // A store the plugin made is the plugin's to close; one it was given is not.
+      return options.sessionStore ? undefined : () => engine?.close();
+    },
+    translateInbound(station, action, payload, messageId) {
       if (station.protocol !== applies) return undefined;
       const rule = rules.get(action);
-      if (!rule) return reject ? 'reject' : undefined;
-      return {
-        protocol: target,
-        action: rule.targetMethod ?? action,
-        payload: rule.transform(payload, 'up'),
-      };
+      if (rule)
+        return {
+          protocol: target,
+          action: rule.targetMethod ?? action,
+          payload: rule.transform(payload, 'up'),
+        };
+      if (engine && covers(action)) {
+        return engine
+          .translateCall('upstream', station.identity, { id: messageId, action, payload })
+          .then((out) => inbound(out, station));
+      }
+      return reject ? 'reject' : undefined;
     },
-    translateAnswer(station, action, response) {
-      return ruleFor(station, action)?.transform(response, 'down');
+    translateAnswer(station, action, response, state) {
+      if (state instanceof PresetCall)
+        return engine!
+          .translateResponse(station.identity, state.pending, response)
+          .then((out) => answer(out, station));
+      if (station.protocol !== applies) return undefined;
+      return rules.get(action)?.transform(response, 'down');
+    },
+    translateError(station, _action, error, state) {
+      if (!(state instanceof PresetCall)) return undefined;
+      const received = {
+        errorCode: error.codeFor(target),
+        errorDescription: error.description,
+        errorDetails: error.details,
+      };
+      return engine!.translateError(station.identity, state.pending, received).then((out) => {
+        if (out.kind === 'error') return rpcErrorOf(out.error);
+        throw new Error(`an errors mapper answered ${action(state)} with a result: not for a station's CALL`);
+      });
     },
   };
+}
+
+const action = (state: PresetCall) => state.pending.original.action;
+
+function rpcErrorOf(error: CallError): RpcError {
+  return new RpcError(
+    errorKindOf(error.errorCode),
+    error.errorDescription,
+    error.errorDetails,
+    error.errorCode,
+  );
 }
