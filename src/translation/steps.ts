@@ -62,7 +62,7 @@ export class TranslationSteps {
     };
   }
 
-  fail(run: Run, kind: ErrorKind, description: string): FollowUps & { kind: 'error'; error: CallError } {
+  fail(run: Run, kind: ErrorKind, description: string): Failure {
     const error = {
       errorCode: errorCodeFor(run.answerTo, kind),
       errorDescription: description.slice(0, 255),
@@ -72,7 +72,7 @@ export class TranslationSteps {
   }
 
   /** A mapper or map is wrong: report `translationError`, answer InternalError. */
-  broken(run: Run, message: OCPPMessage, why: string): FollowUps & { kind: 'error'; error: CallError } {
+  broken(run: Run, message: OCPPMessage, why: string): Failure {
     this.options.onTranslationError?.(new TranslationFailure(why), message, run.ctx);
     return this.fail(run, 'InternalError', `translating ${message.action ?? 'the message'} failed`);
   }
@@ -83,7 +83,7 @@ export class TranslationSteps {
     mapper: Mapper,
     payload: Payload,
     message: OCPPMessage,
-  ): MaybePromise<TranslationResult | (FollowUps & { kind: 'error'; error: CallError })> {
+  ): MaybePromise<TranslationResult | Failure> {
     let result: ReturnType<Mapper>;
     try {
       result = mapper(payload, run.ctx);
@@ -98,21 +98,13 @@ export class TranslationSteps {
     return this.mapped(run, message, result as TranslationResult);
   }
 
-  private mapped(
-    run: Run,
-    message: OCPPMessage,
-    result: TranslationResult,
-  ): TranslationResult | (FollowUps & { kind: 'error'; error: CallError }) {
+  private mapped(run: Run, message: OCPPMessage, result: TranslationResult): TranslationResult | Failure {
     if (result === null || typeof result !== 'object')
       return this.broken(run, message, 'a mapper returned no result');
     return result;
   }
 
-  private mapperFailed(
-    run: Run,
-    message: OCPPMessage,
-    err: unknown,
-  ): FollowUps & { kind: 'error'; error: CallError } {
+  private mapperFailed(run: Run, message: OCPPMessage, err: unknown): Failure {
     if (err instanceof UnrepresentableError) return this.fail(run, err.kind, err.message);
     const error = err instanceof Error ? err : new Error(String(err));
     this.options.onTranslationError?.(error, message, run.ctx);
@@ -125,7 +117,7 @@ export class TranslationSteps {
     message: OCPPMessage,
     direction: Direction,
     phase: 'pre' | 'post',
-  ): MaybePromise<OCPPMessage | (FollowUps & { kind: 'error'; error: CallError })> {
+  ): MaybePromise<OCPPMessage | Failure> {
     if (this.middlewares.length === 0) return message;
     return this.runMiddlewares(run, message, direction, phase);
   }
@@ -135,7 +127,7 @@ export class TranslationSteps {
     message: OCPPMessage,
     direction: Direction,
     phase: 'pre' | 'post',
-  ): Promise<OCPPMessage | (FollowUps & { kind: 'error'; error: CallError })> {
+  ): Promise<OCPPMessage | Failure> {
     let current = message;
     for (const mw of this.middlewares) {
       try {
