@@ -134,6 +134,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> extends PluginSta
     this.outboundMiddleware = ps.filter((p) => p.transformOutbound);
     this.httpRoutes = ps.filter((p) => p.onHttpRequest);
     this.translators = ps.filter((p) => p.translateInbound);
+    this.outboundTranslators = ps.filter((p) => p.translateOutbound);
     this.tracers = ps.filter((p) => p.traceContext);
     this.redaction.set(ps.filter((p) => p.redact));
   }

@@ -6,6 +6,7 @@ import type {
   InboundTranslation,
   OcppPlugin,
   OutboundMessage,
+  OutboundTranslation,
   StationRef,
 } from './types.js';
 
@@ -35,6 +36,7 @@ export abstract class PluginStages {
   protected outboundMiddleware: OcppPlugin[] = [];
   protected httpRoutes: OcppPlugin[] = [];
   protected translators: OcppPlugin[] = [];
+  protected outboundTranslators: OcppPlugin[] = [];
   protected tracers: OcppPlugin[] = [];
 
   /** A plugin hook failed: counted, logged, reported (the dispatcher's). */
@@ -54,6 +56,9 @@ export abstract class PluginStages {
   }
   get translatesCalls(): boolean {
     return this.translators.length > 0;
+  }
+  get translatesOutbound(): boolean {
+    return this.outboundTranslators.length > 0;
   }
   get rewritesOutbound(): boolean {
     return this.outboundMiddleware.length > 0;
@@ -241,6 +246,78 @@ export abstract class PluginStages {
       return out;
     }
     return error;
+  }
+
+  /**
+   * The first outbound translator's translation of a call of ours (undefined: sent as it is); rejects
+   * (or throws) an RpcError when a translator fails.
+   */
+  translateOutCall(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): OutboundTranslation | undefined | Promise<OutboundTranslation | undefined> {
+    return this.firstOf(this.outboundTranslators, 'translateOutbound', action, undefined, (p) =>
+      p.translateOutbound!(station, action, payload),
+    );
+  }
+
+  /** The station's answer to a translated call of ours, for the caller. */
+  translateOutAnswer(
+    station: StationRef,
+    action: string,
+    response: Record<string, unknown>,
+    state: unknown,
+  ): Record<string, unknown> | Promise<Record<string, unknown>> {
+    return this.firstOf(this.outboundTranslators, 'translateOutboundAnswer', action, response, (p) =>
+      p.translateOutboundAnswer?.(station, action, response, state),
+    );
+  }
+
+  /** The station's CALLERROR to a translated call of ours, for the caller. */
+  translateOutError(
+    station: StationRef,
+    action: string,
+    error: RpcError,
+    state: unknown,
+  ): RpcError | Promise<RpcError> {
+    return this.firstOf(this.outboundTranslators, 'translateOutboundError', action, error, (p) =>
+      p.translateOutboundError?.(station, action, error, state),
+    );
+  }
+
+  /**
+   * The first plugin of `list` whose hook gives something (awaited when it is a promise, the later
+   * ones asked after it), else `otherwise`. A failing hook throws (or rejects with) an RpcError.
+   */
+  private firstOf<T>(
+    list: readonly OcppPlugin[],
+    hook: string,
+    action: string,
+    otherwise: T,
+    ask: (p: OcppPlugin) => T | undefined | PromiseLike<T | undefined>,
+    from = 0,
+  ): T | Promise<T> {
+    for (let i = from; i < list.length; i++) {
+      const p = list[i]!;
+      let out: T | undefined | PromiseLike<T | undefined>;
+      try {
+        out = ask(p);
+      } catch (error) {
+        throw this.translationFailed(p, hook, action, error);
+      }
+      if (out === undefined) continue;
+      if (isThenable(out)) {
+        return Promise.resolve(out).then(
+          (r) => (r === undefined ? this.firstOf(list, hook, action, otherwise, ask, i + 1) : r),
+          (error) => {
+            throw this.translationFailed(p, hook, action, error);
+          },
+        );
+      }
+      return out;
+    }
+    return otherwise;
   }
 
   /** A translator's own RpcError is its answer; anything else is its failure (reported, InternalError). */

@@ -271,6 +271,33 @@ export interface OcppPlugin {
     state: unknown,
   ): Awaitable<RpcError | undefined>;
   /**
+   * A CALL of ours to a station (`csms.call`, `station.call`, queued commands), made in another version
+   * than the station's (schema versioning, the other way): the station gets `action` and `payload`, and
+   * `translateOutboundAnswer` / `translateOutboundError` get `state` back with its answer. `{ reply }`
+   * answers the caller without sending anything; undefined sends the call as it is. A throw rejects the
+   * call (an `RpcError` as it is, anything else as InternalError, reported). May return a promise: the
+   * station's later calls wait for it, so they keep their order; the call's timeout covers it.
+   */
+  translateOutbound?(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): Awaitable<OutboundTranslation | undefined>;
+  /** The station's answer to a call `translateOutbound` translated, for the caller; undefined keeps it. */
+  translateOutboundAnswer?(
+    station: StationRef,
+    action: string,
+    response: Record<string, unknown>,
+    state: unknown,
+  ): Awaitable<Record<string, unknown> | undefined>;
+  /** The station's CALLERROR to a call `translateOutbound` translated, as the caller gets it. */
+  translateOutboundError?(
+    station: StationRef,
+    action: string,
+    error: RpcError,
+    state: unknown,
+  ): Awaitable<RpcError | undefined>;
+  /**
    * W3C trace context (`traceparent`, `tracestate`) of a station's call in progress, by the sender's
    * message id: events published on the bus about the call carry it (`trace`), so a consumer can
    * continue the trace. Empty or undefined when the plugin traces no such call.
@@ -292,6 +319,16 @@ export type InboundTranslation =
       readonly action: string;
       readonly payload: Record<string, unknown>;
       /** Whatever the translator needs to translate the answer back: handed to translateAnswer/-Error. */
+      readonly state?: unknown;
+    }
+  | { readonly reply: Record<string, unknown> };
+
+/** A call of ours as a translator sends it to the station, or the answer it gives in the station's stead. */
+export type OutboundTranslation =
+  | {
+      readonly action: string;
+      readonly payload: Record<string, unknown>;
+      /** Handed to translateOutboundAnswer/-Error with the station's answer. */
       readonly state?: unknown;
     }
   | { readonly reply: Record<string, unknown> };

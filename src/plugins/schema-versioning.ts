@@ -1,4 +1,11 @@
-import type { InboundTranslation, OcppPlugin, PluginContext, StationRef } from '../hooks/types.js';
+import { randomUUID } from 'node:crypto';
+import type {
+  InboundTranslation,
+  OcppPlugin,
+  OutboundTranslation,
+  PluginContext,
+  StationRef,
+} from '../hooks/types.js';
 import { errorKindOf } from '../protocol/error-codes.js';
 import { RpcError } from '../protocol/errors.js';
 import type { OcppVersion } from '../protocol/versions.js';
@@ -42,6 +49,12 @@ export interface SchemaVersioningOptions {
    * `corePreset`, or `mergePresets(...)`); `false` for rules only.
    */
   preset?: TranslationMap | false;
+  /**
+   * The application's calls to these stations are in `targetVersion` too (default true): the preset
+   * translates them down (`RequestStartTransaction` reaches a 1.6 station as `RemoteStartTransaction`)
+   * and the station's answer back up. A call the preset has no mapper for goes out as it is.
+   */
+  outbound?: boolean;
   /**
    * Where the preset keeps what it correlates across calls (transaction ids, connector map): default
    * in memory, per plugin; a shared store (`KvSessionStore`) when several nodes serve the same stations.
@@ -88,6 +101,9 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         onTranslationError: (error) => ctx?.reportError(error, 'translateInbound'),
       }).translate(preset)
     : undefined;
+  const outbound = engine !== undefined && options.outbound !== false;
+  /** Calls the preset itself makes to a station are in the station's version already. */
+  const ownCalls = new WeakSet<object>();
   const covers = (action: string): boolean => {
     const key = `${source}:${action}`;
     return preset?.upstream?.[key] !== undefined || preset?.passThrough?.includes(key) === true;
@@ -111,6 +127,22 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         throw new Error(`${out.pending.original.action} translates to several calls: not for a handler`);
     }
   };
+  const outgoing = (out: CallOutcome, station: StationRef): OutboundTranslation => {
+    followUps(out, station);
+    switch (out.kind) {
+      case 'forward':
+        return { action: out.action, payload: out.payload, state: new PresetCall(out.pending) };
+      case 'reply':
+        return { reply: out.payload };
+      case 'error':
+        throw rpcErrorOf(out.error);
+      case 'batch':
+        throw new RpcError(
+          'NotSupported',
+          `${out.pending.original.action} needs several calls to the station`,
+        );
+    }
+  };
   const answer = (out: AnswerOutcome, station: StationRef): Payload => {
     followUps(out, station);
     if (out.kind === 'result') return out.payload;
@@ -123,6 +155,7 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
       // After the answer to the CALL that caused it, as the proxy sends them.
       if (call.to === 'station' && ctx) {
         const csms = ctx.csms;
+        ownCalls.add(call.payload);
         setImmediate(() =>
           csms.call(station.identity, call.action, call.payload).catch((e: unknown) => ctx?.reportError(e)),
         );
@@ -162,6 +195,31 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
           .then((out) => answer(out, station));
       if (station.protocol !== applies) return undefined;
       return rules.get(action)?.transform(response, 'down');
+    },
+    translateOutbound(station, action, payload) {
+      if (!outbound || station.protocol !== applies || ownCalls.has(payload)) return undefined;
+      if (preset?.downstream?.[`${target}:${action}`] === undefined) return undefined;
+      return engine!
+        .translateCall('downstream', station.identity, { id: randomUUID(), action, payload })
+        .then((out) => outgoing(out, station));
+    },
+    translateOutboundAnswer(station, _action, response, state) {
+      if (!(state instanceof PresetCall)) return undefined;
+      return engine!
+        .translateResponse(station.identity, state.pending, response)
+        .then((out) => answer(out, station));
+    },
+    translateOutboundError(station, _action, error, state) {
+      if (!(state instanceof PresetCall)) return undefined;
+      const received = {
+        errorCode: error.code,
+        errorDescription: error.description,
+        errorDetails: error.details,
+      };
+      return engine!.translateError(station.identity, state.pending, received).then((out) => {
+        if (out.kind === 'error') return rpcErrorOf(out.error);
+        throw new Error(`an errors mapper answered ${action(state)} with a result: not for a call of ours`);
+      });
     },
     translateError(station, _action, error, state) {
       if (!(state instanceof PresetCall)) return undefined;

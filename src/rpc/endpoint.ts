@@ -284,6 +284,7 @@ export abstract class RpcEndpoint
   // --- outbound ---------------------------------------------------------------------------------
   /** Send a CALL to the peer; resolves with its CALLRESULT payload, rejects with a typed error. */
   call(action: string, payload: Payload, options: CallOptions = {}): Promise<Payload> {
+    if (this.translatesOurCalls) return this.translatedCall(action, payload, options);
     try {
       return this.submitCall(action, this.prepareCall(action, payload), options);
     } catch (error) {

@@ -1,12 +1,14 @@
 import type WebSocket from 'ws';
 import type { InboundVerdict } from '../hooks/dispatcher.js';
+import type { OutboundTranslation } from '../hooks/types.js';
 import { maySend } from '../protocol/actions.js';
 import { RpcError } from '../protocol/errors.js';
 import type { CallFrame, Payload } from '../protocol/frames.js';
 import { AnsweringLink } from './answers.js';
-import { HandlerTimeoutError } from './errors.js';
+import { CallTimeoutError, HandlerTimeoutError } from './errors.js';
 import { type HandlerHost, HandlerRun } from './handler-run.js';
 import type { InboundJob } from './inbound-calls.js';
+import type { CallOptions } from './runtime.js';
 
 /**
  * The translators' part of a peer's CALL (schema versioning): what their verdict leads to, and the
@@ -14,6 +16,103 @@ import type { InboundJob } from './inbound-calls.js';
  * a CALL a translator presents as another version's is read in one place.
  */
 export abstract class TranslatingLink extends AnsweringLink implements HandlerHost {
+  /** Settles once the last call of ours whose translation was a promise is queued (order of calls). */
+  private outboundTail: Promise<void> | undefined;
+
+  protected abstract prepareCall(action: string, payload: Payload): Payload;
+  protected abstract submitCall(action: string, request: Payload, options?: CallOptions): Promise<Payload>;
+
+  /** A call of ours goes through the outbound translators (or waits behind one that is translating). */
+  protected get translatesOurCalls(): boolean {
+    return this.outboundTail !== undefined || this.rt.dispatcher.translatesOutbound;
+  }
+
+  /**
+   * A call of ours through the outbound translators. A translation that is a promise holds the calls
+   * made after it until it is queued, so they reach the station in the order they were made; it counts
+   * against the call's timeout, and one that never settles fails its call at that timeout.
+   */
+  protected translatedCall(action: string, payload: Payload, options: CallOptions): Promise<Payload> {
+    const d = this.rt.dispatcher;
+    const tail = this.outboundTail;
+    if (!tail) {
+      let verdict: ReturnType<typeof d.translateOutCall>;
+      try {
+        verdict = d.translateOutCall(this.handle, action, payload);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (!(verdict instanceof Promise)) return this.sendTranslated(action, payload, options, verdict);
+      return this.holdCalls(action, payload, options, verdict);
+    }
+    return this.holdCalls(
+      action,
+      payload,
+      options,
+      tail.then(() => d.translateOutCall(this.handle, action, payload)),
+    );
+  }
+
+  private holdCalls(
+    action: string,
+    payload: Payload,
+    options: CallOptions,
+    verdict: Promise<OutboundTranslation | undefined>,
+  ): Promise<Payload> {
+    const timeoutMs = options.timeoutMs ?? this.rt.callTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Wrapped, so that the answer's promise is not flattened into the "queued" one.
+    const queued = new Promise<{ answer: Promise<Payload> }>((resolve, reject) => {
+      timer = setTimeout(() => reject(new CallTimeoutError(this.identity, action, timeoutMs)), timeoutMs);
+      verdict.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve({ answer: this.sendTranslated(action, payload, options, v) });
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+    const released = queued.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.outboundTail = released;
+    void released.then(() => {
+      if (this.outboundTail === released) this.outboundTail = undefined;
+    });
+    return queued.then((q) => q.answer);
+  }
+
+  /** Queue the call as translated; its answer (or CALLERROR) comes back through the translators. */
+  private sendTranslated(
+    action: string,
+    original: Payload,
+    options: CallOptions,
+    verdict: OutboundTranslation | undefined,
+  ): Promise<Payload> {
+    try {
+      if (verdict === undefined) {
+        return this.submitCall(action, this.prepareCall(action, original), options);
+      }
+      if ('reply' in verdict) return Promise.resolve(verdict.reply);
+      const d = this.rt.dispatcher;
+      const state = verdict.state;
+      return this.submitCall(verdict.action, this.prepareCall(verdict.action, verdict.payload), options).then(
+        (response) => d.translateOutAnswer(this.handle, action, response, state),
+        (error: unknown) => {
+          if (!(error instanceof RpcError)) throw error;
+          return Promise.resolve(d.translateOutError(this.handle, action, error, state)).then((e) => {
+            throw e;
+          });
+        },
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   /**
    * Carry out the translators' verdict: the HandlerRun to run, or undefined when the CALL is answered
    * already (refused, a CALLERROR, or the translator's own reply). `deadline`/`limit`: the time limit

@@ -263,4 +263,92 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
       }
     }
   });
+
+  it("sends the application's 2.0.1 calls to a 1.6 station translated, and its answers back", async () => {
+    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
+    handlers201(t.csms, []);
+    const s = await t.connect('CP16');
+    await s.call('BootNotification', boot16);
+    const asked = t.csms.call('CP16', 'RequestStartTransaction', {
+      remoteStartId: 7,
+      evseId: 1,
+      idToken: { idToken: 'TAG9', type: 'Central' },
+    } as never);
+    const received = await s.nextMessage();
+    expect(received).toEqual([
+      2,
+      expect.any(String),
+      'RemoteStartTransaction',
+      { connectorId: 1, idTag: 'TAG9' },
+    ]);
+    s.reply(received, { status: 'Accepted' });
+    expect(await asked).toEqual({ status: 'Accepted' });
+
+    // The station's CALLERROR reaches the caller spelled for 2.0.1.
+    const reset = t.csms.call('CP16', 'Reset', { type: 'Immediate' } as never);
+    const resetCall = await s.nextMessage();
+    expect(resetCall).toEqual([2, expect.any(String), 'Reset', { type: 'Hard' }]);
+    s.send([4, resetCall[1], 'FormationViolation', 'no', {}]);
+    await expect(reset).rejects.toMatchObject({ code: 'FormatViolation' });
+  });
+
+  it("keeps the order of the application's calls when the first one's translation waits on the store", async () => {
+    const held = gate();
+    class SlowStore extends InMemorySessionStore {
+      override async set(identity: string, key: string, value: unknown): Promise<void> {
+        await held.promise;
+        return super.set(identity, key, value);
+      }
+    }
+    const t = await startCsms(
+      { plugins: [v16to201({ sessionStore: new SlowStore() })] },
+      { defaults: false },
+    );
+    handlers201(t.csms, []);
+    const s = await t.connect('CP16');
+    await s.call('BootNotification', boot16);
+    // No EVSE named: the remote start waits in the store (held) for the station to pick a connector.
+    const start = t.csms.call('CP16', 'RequestStartTransaction', {
+      remoteStartId: 8,
+      idToken: { idToken: 'TAG8', type: 'Central' },
+    } as never);
+    const unlock = t.csms.call('CP16', 'UnlockConnector', { evseId: 1, connectorId: 1 } as never);
+    await s.expectSilence();
+    held.open();
+    const first = await s.nextMessage();
+    expect(first).toEqual([2, expect.any(String), 'RemoteStartTransaction', { idTag: 'TAG8' }]);
+    s.reply(first, { status: 'Accepted' });
+    const second = await s.nextMessage();
+    expect(second).toEqual([2, expect.any(String), 'UnlockConnector', { connectorId: 1 }]);
+    s.reply(second, { status: 'Unlocked' });
+    expect(await start).toEqual({ status: 'Accepted' });
+    expect(await unlock).toEqual({ status: 'Unlocked' });
+  });
+
+  it('fails a call whose translation never settles at its timeout, and sends the next ones', async () => {
+    class HangingStore extends InMemorySessionStore {
+      override set(): Promise<void> {
+        return new Promise(() => {});
+      }
+    }
+    const t = await startCsms(
+      { plugins: [v16to201({ sessionStore: new HangingStore() })] },
+      { defaults: false },
+    );
+    handlers201(t.csms, []);
+    const s = await t.connect('CP16');
+    await s.call('BootNotification', boot16);
+    const start = t.csms.call(
+      'CP16',
+      'RequestStartTransaction',
+      { remoteStartId: 9, idToken: { idToken: 'TAG', type: 'Central' } } as never,
+      { timeoutMs: 200 },
+    );
+    const unlock = t.csms.call('CP16', 'UnlockConnector', { evseId: 1, connectorId: 1 } as never);
+    await expect(start).rejects.toMatchObject({ code: 'CALL_TIMEOUT' });
+    const sent = await s.nextMessage();
+    expect(sent).toEqual([2, expect.any(String), 'UnlockConnector', { connectorId: 1 }]);
+    s.reply(sent, { status: 'Unlocked' });
+    expect(await unlock).toEqual({ status: 'Unlocked' });
+  });
 });
