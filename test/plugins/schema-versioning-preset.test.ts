@@ -197,9 +197,10 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
 
   it('answers InternalError and reports pluginError when a translation fails, or at the time limit when it hangs', async () => {
     let mode: 'fail' | 'hang' = 'fail';
+    const late = gate<number>();
     class BrokenStore extends InMemorySessionStore {
       override increment(name: string): Promise<number> {
-        if (mode === 'hang') return new Promise(() => {});
+        if (mode === 'hang') return late.promise;
         return Promise.reject(new Error(`store down (${name})`));
       }
     }
@@ -207,10 +208,12 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
       { plugins: [v16to201({ sessionStore: new BrokenStore() })], handlerTimeoutMs: 300 },
       { defaults: false },
     );
-    handlers201(t.csms, []);
+    const seen: Seen[] = [];
+    handlers201(t.csms, seen);
     const events = record(t.csms, 'pluginError', 'handlerError');
     const s = await t.connect('CP16');
     await s.call('BootNotification', boot16);
+    seen.length = 0;
     const start = { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: at };
     expect(await s.call('StartTransaction', start)).toEqual([
       4,
@@ -226,8 +229,40 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
     const hung = await s.call('StartTransaction', start);
     expect(hung.slice(0, 3)).toEqual([4, expect.any(String), 'InternalError']);
     expect(events.handlerError).toEqual([expect.objectContaining({ action: 'StartTransaction' })]);
+    // The translation finishing after the limit does not reach the handler: the time was used up.
+    late.open(1);
     // The queue moved on: the station is still served.
     expect((await s.call('Heartbeat', {}))[0]).toBe(3);
+    expect(seen.map(([action]) => action)).toEqual(['Heartbeat']);
+  });
+
+  it('refuses CALLs beyond the flood limit while a translation holds the queue', async () => {
+    const held = gate();
+    class SlowStore extends InMemorySessionStore {
+      override async increment(name: string): Promise<number> {
+        await held.promise;
+        return super.increment(name);
+      }
+    }
+    const t = await startCsms(
+      { plugins: [v16to201({ sessionStore: new SlowStore() })], maxInboundWaiting: 1 },
+      { defaults: false },
+    );
+    handlers201(t.csms, []);
+    const s = await t.connect('CP16');
+    await s.call('BootNotification', boot16);
+    const start = s.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: at });
+    const waiting = s.call('Heartbeat', {});
+    expect(await s.call('Heartbeat', {})).toEqual([
+      4,
+      expect.any(String),
+      'GenericError',
+      expect.any(String),
+      {},
+    ]);
+    held.open();
+    expect((await start)[0]).toBe(3);
+    expect((await waiting)[0]).toBe(3);
   });
 
   it('leaves an action neither a rule nor the preset covers as it is, or refuses it (unmatchedBehavior)', async () => {
