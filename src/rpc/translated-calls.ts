@@ -60,14 +60,18 @@ export abstract class TranslatingLink extends AnsweringLink implements HandlerHo
     verdict: Promise<OutboundTranslation | undefined>,
   ): Promise<Payload> {
     const timeoutMs = options.timeoutMs ?? this.rt.callTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     // Wrapped, so that the answer's promise is not flattened into the "queued" one.
     const queued = new Promise<{ answer: Promise<Payload> }>((resolve, reject) => {
-      timer = setTimeout(() => reject(new CallTimeoutError(this.identity, action, timeoutMs)), timeoutMs);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new CallTimeoutError(this.identity, action, timeoutMs));
+      }, timeoutMs);
       verdict.then(
         (v) => {
           clearTimeout(timer);
-          resolve({ answer: this.sendTranslated(action, payload, options, v) });
+          // Its caller was told it timed out: it is not sent late.
+          if (!timedOut) resolve({ answer: this.sendTranslated(action, payload, options, v) });
         },
         (error: unknown) => {
           clearTimeout(timer);
@@ -113,12 +117,12 @@ export abstract class TranslatingLink extends AnsweringLink implements HandlerHo
       return Promise.reject(error);
     }
   }
+
   /**
-   * Carry out the translators' verdict: the HandlerRun to run, or undefined when the CALL is answered
-   * already (refused, a CALLERROR, or the translator's own reply). `deadline`/`limit`: the time limit
-   * an async translation started (0 when the verdict came at once).
+   * @internal Carry out the translators' verdict: the HandlerRun to run, or undefined when the CALL is
+   * answered already (refused, a CALLERROR, or the translator's own reply). `deadline`/`limit`: the
+   * time limit an async translation started (0 when the verdict came at once).
    */
-  /** @internal */
   afterTranslation(
     frame: CallFrame,
     isSend: boolean,
