@@ -276,7 +276,8 @@ export interface OcppPlugin {
    * `translateOutboundAnswer` / `translateOutboundError` get `state` back with its answer. `{ reply }`
    * answers the caller without sending anything; undefined sends the call as it is. A throw rejects the
    * call (an `RpcError` as it is, anything else as InternalError, reported). May return a promise: the
-   * station's later calls wait for it, so they keep their order; the call's timeout covers it.
+   * station's later calls wait for it, so they keep their order; the call's timeout covers it. (CSMS
+   * side: a station client's own calls, queued while offline, are not translated.)
    */
   translateOutbound?(
     station: StationRef,
