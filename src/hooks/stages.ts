@@ -183,7 +183,8 @@ export abstract class PluginStages {
   /**
    * The handler's answer to a translated CALL, back in the station's version: the first translator that
    * answers with a payload gives it (the one that translated the CALL, in practice). Throws an RpcError
-   * (or rejects with one) when a translator fails.
+   * (or rejects with one) when a translator fails. Written out rather than through `firstOf`: no
+   * closure per answer on the synchronous path.
    */
   translateAnswer(
     station: StationRef,
@@ -222,30 +223,10 @@ export abstract class PluginStages {
     action: string,
     error: RpcError,
     state: unknown,
-    from = 0,
   ): RpcError | Promise<RpcError> {
-    const list = this.translators;
-    for (let i = from; i < list.length; i++) {
-      const p = list[i]!;
-      if (!p.translateError) continue;
-      let out: ReturnType<NonNullable<OcppPlugin['translateError']>>;
-      try {
-        out = p.translateError(station, action, error, state);
-      } catch (failure) {
-        throw this.translationFailed(p, 'translateError', action, failure);
-      }
-      if (out === undefined) continue;
-      if (isThenable(out)) {
-        return Promise.resolve(out).then(
-          (r) => r ?? this.translateError(station, action, error, state, i + 1),
-          (failure) => {
-            throw this.translationFailed(p, 'translateError', action, failure);
-          },
-        );
-      }
-      return out;
-    }
-    return error;
+    return this.firstOf(this.translators, 'translateError', action, error, (p) =>
+      p.translateError?.(station, action, error, state),
+    );
   }
 
   /**
