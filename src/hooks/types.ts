@@ -324,12 +324,20 @@ export type InboundTranslation =
     }
   | { readonly reply: Record<string, unknown> };
 
-/** A call of ours as a translator sends it to the station, or the answer it gives in the station's stead. */
+/**
+ * A call of ours as a translator sends it to the station, several calls it becomes (sent one after
+ * another; translateOutboundAnswer then gets an array of `{ payload }` or `{ error: { errorCode,
+ * errorDescription } }`, one per call, in order), or the answer it gives in the station's stead.
+ */
 export type OutboundTranslation =
   | {
       readonly action: string;
       readonly payload: Record<string, unknown>;
       /** Handed to translateOutboundAnswer/-Error with the station's answer. */
+      readonly state?: unknown;
+    }
+  | {
+      readonly batch: readonly { readonly action: string; readonly payload: Record<string, unknown> }[];
       readonly state?: unknown;
     }
   | { readonly reply: Record<string, unknown> };

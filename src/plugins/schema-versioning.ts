@@ -137,10 +137,7 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
       case 'error':
         throw rpcErrorOf(out.error);
       case 'batch':
-        throw new RpcError(
-          'NotSupported',
-          `${out.pending.original.action} needs several calls to the station`,
-        );
+        return { batch: out.calls, state: new PresetCall(out.pending) };
     }
   };
   const answer = (out: AnswerOutcome, station: StationRef): Payload => {

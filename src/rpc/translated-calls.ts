@@ -71,7 +71,15 @@ export abstract class TranslatingLink extends AnsweringLink implements HandlerHo
         (v) => {
           clearTimeout(timer);
           // Its caller was told it timed out: it is not sent late.
-          if (!timedOut) resolve({ answer: this.sendTranslated(action, payload, options, v) });
+          if (timedOut) return;
+          const answer = this.sendTranslated(action, payload, options, v);
+          // A batch holds the later calls until its last call is answered: nothing comes between.
+          if (v && 'batch' in v)
+            answer.then(
+              () => resolve({ answer }),
+              () => resolve({ answer }),
+            );
+          else resolve({ answer });
         },
         (error: unknown) => {
           clearTimeout(timer);
@@ -104,6 +112,10 @@ export abstract class TranslatingLink extends AnsweringLink implements HandlerHo
       if ('reply' in verdict) return Promise.resolve(verdict.reply);
       const d = this.rt.dispatcher;
       const state = verdict.state;
+      if ('batch' in verdict)
+        return this.sendBatch(verdict.batch, options).then((answers) =>
+          d.translateOutAnswer(this.handle, action, answers as unknown as Payload, state),
+        );
       return this.submitCall(verdict.action, this.prepareCall(verdict.action, verdict.payload), options).then(
         (response) => d.translateOutAnswer(this.handle, action, response, state),
         (error: unknown) => {
@@ -116,6 +128,25 @@ export abstract class TranslatingLink extends AnsweringLink implements HandlerHo
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** One call after another; a CALLERROR is an answer of the batch, any other failure fails it. */
+  private async sendBatch(
+    calls: readonly { readonly action: string; readonly payload: Payload }[],
+    options: CallOptions,
+  ): Promise<({ payload: Payload } | { error: { errorCode: string; errorDescription: string } })[]> {
+    const answers: ({ payload: Payload } | { error: { errorCode: string; errorDescription: string } })[] = [];
+    for (const call of calls) {
+      try {
+        answers.push({
+          payload: await this.submitCall(call.action, this.prepareCall(call.action, call.payload), options),
+        });
+      } catch (error) {
+        if (!(error instanceof RpcError)) throw error;
+        answers.push({ error: { errorCode: error.code, errorDescription: error.description } });
+      }
+    }
+    return answers;
   }
 
   /**

@@ -390,4 +390,53 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
     late.open();
     await s.expectSilence();
   });
+
+  it('sends a SetVariables of two variables to a 1.6 station as two ChangeConfigurations, in order', async () => {
+    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
+    handlers201(t.csms, []);
+    const s = await t.connect('CP16');
+    await s.call('BootNotification', boot16);
+    const set = t.csms.call('CP16', 'SetVariables', {
+      setVariableData: [
+        {
+          component: { name: 'OCPPCommCtrlr' },
+          variable: { name: 'HeartbeatInterval' },
+          attributeValue: '60',
+        },
+        {
+          component: { name: 'SampledDataCtrlr' },
+          variable: { name: 'TxUpdatedInterval' },
+          attributeValue: '30',
+        },
+      ],
+    } as never);
+    // Made after the batch: it reaches the station only once the batch is over.
+    const unlock = t.csms.call('CP16', 'UnlockConnector', { evseId: 1, connectorId: 1 } as never);
+    const first = await s.nextMessage();
+    expect(first).toEqual([
+      2,
+      expect.any(String),
+      'ChangeConfiguration',
+      { key: 'HeartbeatInterval', value: '60' },
+    ]);
+    s.reply(first, { status: 'Accepted' });
+    const second = await s.nextMessage();
+    expect(second).toEqual([
+      2,
+      expect.any(String),
+      'ChangeConfiguration',
+      { key: 'MeterValueSampleInterval', value: '30' },
+    ]);
+    s.send([4, second[1], 'NotSupported', 'read-only here', {}]);
+    expect(await set).toEqual({
+      setVariableResult: [
+        expect.objectContaining({ attributeStatus: 'Accepted', variable: { name: 'HeartbeatInterval' } }),
+        expect.objectContaining({ attributeStatus: 'Rejected', variable: { name: 'TxUpdatedInterval' } }),
+      ],
+    });
+    const third = await s.nextMessage();
+    expect(third[2]).toBe('UnlockConnector');
+    s.reply(third, { status: 'Unlocked' });
+    await unlock;
+  });
 });
