@@ -1,48 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Csms } from '../../src/actors/csms.js';
 import { schemaVersioningPlugin } from '../../src/plugins/index.js';
 import { RpcError } from '../../src/protocol/errors.js';
 import { InMemorySessionStore } from '../../src/translation/session.js';
 import { cleanup, gate, record, startCsms } from '../runtime/harness.js';
+import { at, boot16, handlers201, type Seen, v16to201 } from './schema-versioning-support.js';
 
-/**
- * A 1.6 station (a raw socket, checked by the CSMS's strict validation) against a CSMS whose handlers
- * are all 2.0.1 ones: the plugin carries each CALL through the translation engine's preset.
- */
+/** A 1.6 station's CALLs carried to 2.0.1 handlers through the translation engine's preset. */
 
 afterEach(cleanup);
-
-const v16to201 = (extra: Partial<Parameters<typeof schemaVersioningPlugin>[0]> = {}) =>
-  schemaVersioningPlugin({ sourceVersion: 'ocpp1.6', targetVersion: 'ocpp2.0.1', ...extra });
-
-type Seen = [action: string, payload: Record<string, unknown>];
-
-/** 2.0.1 handlers only, each recording what it got. */
-function handlers201(csms: Csms, seen: Seen[]): void {
-  const on = (action: string, answer: (p: Record<string, unknown>) => Record<string, unknown>) =>
-    csms.handle(
-      'ocpp2.0.1',
-      action as never,
-      (({ payload }: { payload: Record<string, unknown> }) => {
-        seen.push([action, payload]);
-        return answer(payload);
-      }) as never,
-    );
-  on('BootNotification', () => ({
-    status: 'Accepted',
-    currentTime: new Date().toISOString(),
-    interval: 300,
-  }));
-  on('StatusNotification', () => ({}));
-  on('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
-  on('Authorize', (p) => ({
-    idTokenInfo: { status: (p.idToken as { idToken: string }).idToken === 'BAD' ? 'Blocked' : 'Accepted' },
-  }));
-  on('TransactionEvent', (p) => (p.eventType === 'Started' ? { idTokenInfo: { status: 'Accepted' } } : {}));
-}
-
-const boot16 = { chargePointVendor: 'V', chargePointModel: 'M' };
-const at = '2026-01-01T00:00:00.000Z';
 
 describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
   it('serves a 1.6 station from 2.0.1 handlers: boot, status, authorize and a whole transaction', async () => {
@@ -297,146 +262,5 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
         expect(seen).toEqual(['1.6 Boot V']);
       }
     }
-  });
-
-  it("sends the application's 2.0.1 calls to a 1.6 station translated, and its answers back", async () => {
-    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
-    const asked = t.csms.call('CP16', 'RequestStartTransaction', {
-      remoteStartId: 7,
-      evseId: 1,
-      idToken: { idToken: 'TAG9', type: 'Central' },
-    } as never);
-    const received = await s.nextMessage();
-    expect(received).toEqual([
-      2,
-      expect.any(String),
-      'RemoteStartTransaction',
-      { connectorId: 1, idTag: 'TAG9' },
-    ]);
-    s.reply(received, { status: 'Accepted' });
-    expect(await asked).toEqual({ status: 'Accepted' });
-
-    // The station's CALLERROR reaches the caller spelled for 2.0.1.
-    const reset = t.csms.call('CP16', 'Reset', { type: 'Immediate' } as never);
-    const resetCall = await s.nextMessage();
-    expect(resetCall).toEqual([2, expect.any(String), 'Reset', { type: 'Hard' }]);
-    s.send([4, resetCall[1], 'FormationViolation', 'no', {}]);
-    await expect(reset).rejects.toMatchObject({ code: 'FormatViolation' });
-  });
-
-  it("keeps the order of the application's calls when the first one's translation waits on the store", async () => {
-    const held = gate();
-    class SlowStore extends InMemorySessionStore {
-      override async set(identity: string, key: string, value: unknown): Promise<void> {
-        await held.promise;
-        return super.set(identity, key, value);
-      }
-    }
-    const t = await startCsms(
-      { plugins: [v16to201({ sessionStore: new SlowStore() })] },
-      { defaults: false },
-    );
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
-    // No EVSE named: the remote start waits in the store (held) for the station to pick a connector.
-    const start = t.csms.call('CP16', 'RequestStartTransaction', {
-      remoteStartId: 8,
-      idToken: { idToken: 'TAG8', type: 'Central' },
-    } as never);
-    const unlock = t.csms.call('CP16', 'UnlockConnector', { evseId: 1, connectorId: 1 } as never);
-    await s.expectSilence();
-    held.open();
-    const first = await s.nextMessage();
-    expect(first).toEqual([2, expect.any(String), 'RemoteStartTransaction', { idTag: 'TAG8' }]);
-    s.reply(first, { status: 'Accepted' });
-    const second = await s.nextMessage();
-    expect(second).toEqual([2, expect.any(String), 'UnlockConnector', { connectorId: 1 }]);
-    s.reply(second, { status: 'Unlocked' });
-    expect(await start).toEqual({ status: 'Accepted' });
-    expect(await unlock).toEqual({ status: 'Unlocked' });
-  });
-
-  it('fails a call whose translation never settles at its timeout, and sends the next ones', async () => {
-    const late = gate();
-    class HangingStore extends InMemorySessionStore {
-      override set(): Promise<void> {
-        return late.promise;
-      }
-    }
-    const t = await startCsms(
-      { plugins: [v16to201({ sessionStore: new HangingStore() })] },
-      { defaults: false },
-    );
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
-    const start = t.csms.call(
-      'CP16',
-      'RequestStartTransaction',
-      { remoteStartId: 9, idToken: { idToken: 'TAG', type: 'Central' } } as never,
-      { timeoutMs: 200 },
-    );
-    const unlock = t.csms.call('CP16', 'UnlockConnector', { evseId: 1, connectorId: 1 } as never);
-    await expect(start).rejects.toMatchObject({ code: 'CALL_TIMEOUT' });
-    const sent = await s.nextMessage();
-    expect(sent).toEqual([2, expect.any(String), 'UnlockConnector', { connectorId: 1 }]);
-    s.reply(sent, { status: 'Unlocked' });
-    expect(await unlock).toEqual({ status: 'Unlocked' });
-    // Its translation ending now does not send the call its caller was told had timed out.
-    late.open();
-    await s.expectSilence();
-  });
-
-  it('sends a SetVariables of two variables to a 1.6 station as two ChangeConfigurations, in order', async () => {
-    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
-    const set = t.csms.call('CP16', 'SetVariables', {
-      setVariableData: [
-        {
-          component: { name: 'OCPPCommCtrlr' },
-          variable: { name: 'HeartbeatInterval' },
-          attributeValue: '60',
-        },
-        {
-          component: { name: 'SampledDataCtrlr' },
-          variable: { name: 'TxUpdatedInterval' },
-          attributeValue: '30',
-        },
-      ],
-    } as never);
-    // Made after the batch: it reaches the station only once the batch is over.
-    const unlock = t.csms.call('CP16', 'UnlockConnector', { evseId: 1, connectorId: 1 } as never);
-    const first = await s.nextMessage();
-    expect(first).toEqual([
-      2,
-      expect.any(String),
-      'ChangeConfiguration',
-      { key: 'HeartbeatInterval', value: '60' },
-    ]);
-    s.reply(first, { status: 'Accepted' });
-    const second = await s.nextMessage();
-    expect(second).toEqual([
-      2,
-      expect.any(String),
-      'ChangeConfiguration',
-      { key: 'MeterValueSampleInterval', value: '30' },
-    ]);
-    s.send([4, second[1], 'NotSupported', 'read-only here', {}]);
-    expect(await set).toEqual({
-      setVariableResult: [
-        expect.objectContaining({ attributeStatus: 'Accepted', variable: { name: 'HeartbeatInterval' } }),
-        expect.objectContaining({ attributeStatus: 'Rejected', variable: { name: 'TxUpdatedInterval' } }),
-      ],
-    });
-    const third = await s.nextMessage();
-    expect(third[2]).toBe('UnlockConnector');
-    s.reply(third, { status: 'Unlocked' });
-    await unlock;
   });
 });
