@@ -156,9 +156,16 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         setImmediate(() =>
           csms.call(station.identity, call.action, call.payload).catch((e: unknown) => ctx?.reportError(e)),
         );
-      } else ctx?.reportError(new Error(`${call.action} for the handlers, from the preset, not made`));
+      } else notCarriedOut(`${call.action} to the handlers (made by the preset's mappers)`);
     }
-    if (out.completions.length) ctx?.reportError(new Error('deferred answers are not completed'));
+    if (out.completions.length) notCarriedOut('a deferred answer the preset completed');
+  };
+  /** Reported once per kind: every TransactionEvent of a 2.x station may emit one. */
+  const reported = new Set<string>();
+  const notCarriedOut = (what: string): void => {
+    if (reported.has(what)) return;
+    reported.add(what);
+    ctx?.reportError(new Error(`schemaVersioningPlugin does not carry out ${what}; reported once`));
   };
 
   return {

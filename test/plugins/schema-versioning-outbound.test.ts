@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemorySessionStore } from '../../src/translation/session.js';
-import { cleanup, gate, startCsms } from '../runtime/harness.js';
+import { cleanup, gate, record, startCsms, until } from '../runtime/harness.js';
 import { boot16, handlers201, v16to201 } from './schema-versioning-support.js';
 
 /** The application's 2.0.1 calls to a 1.6 station, carried down through the preset, and the answers up. */
@@ -147,5 +147,31 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
     expect(third[2]).toBe('UnlockConnector');
     s.reply(third, { status: 'Unlocked' });
     await unlock;
+  });
+
+  it("answers GetBaseReport from the station's configuration, and reports once that its NotifyReport parts are not made", async () => {
+    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
+    handlers201(t.csms, []);
+    const errors = record(t.csms, 'pluginError');
+    const s = await t.connect('CP16');
+    await s.call('BootNotification', boot16);
+    for (const requestId of [1, 2]) {
+      const report = t.csms.call('CP16', 'GetBaseReport', {
+        requestId,
+        reportBase: 'FullInventory',
+      } as never);
+      const asked = await s.nextMessage();
+      expect(asked).toEqual([2, expect.any(String), 'GetConfiguration', {}]);
+      s.reply(asked, { configurationKey: [{ key: 'HeartbeatInterval', readonly: false, value: '60' }] });
+      expect(await report).toEqual({ status: 'Accepted' });
+    }
+    await until(() => errors.pluginError.length > 0);
+    await s.expectSilence();
+    expect(errors.pluginError).toEqual([
+      expect.objectContaining({
+        plugin: 'schema-versioning',
+        error: expect.objectContaining({ message: expect.stringContaining('NotifyReport') }),
+      }),
+    ]);
   });
 });
