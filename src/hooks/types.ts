@@ -80,6 +80,17 @@ export interface PluginCsms {
     payload: Record<string, unknown>,
     options?: { ttlMs?: number; messageId?: string },
   ): Promise<unknown>;
+  /**
+   * Handle a CALL on a station's behalf with the application's handler for `protocol` (default: the
+   * station's version), as the station's own CALLs are: in its inbound queue, within the time limit.
+   * Resolves with the handler's answer, which goes nowhere else (a translator's follow-up calls).
+   */
+  handleCall(
+    identity: string,
+    action: string,
+    payload: Record<string, unknown>,
+    protocol?: OcppVersion,
+  ): Promise<Record<string, unknown>>;
   /** Close a station's connection (it may reconnect); false when it was not connected. */
   close(identity: string, code?: number, reason?: string): Promise<boolean>;
   /** Send a frame the plugin built (a dedup answer, say) on a station's socket; false when not connected. */

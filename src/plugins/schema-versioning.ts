@@ -156,11 +156,19 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         setImmediate(() =>
           csms.call(station.identity, call.action, call.payload).catch((e: unknown) => ctx?.reportError(e)),
         );
-      } else notCarriedOut(`${call.action} to the handlers (made by the preset's mappers)`);
+      } else if (ctx) {
+        // A call the preset makes to the handlers (in the target version): in the station's inbound queue.
+        const csms = ctx.csms;
+        setImmediate(() =>
+          csms
+            .handleCall(station.identity, call.action, call.payload, target)
+            .catch((e: unknown) => ctx?.reportError(e)),
+        );
+      }
     }
     if (out.completions.length) notCarriedOut('a deferred answer the preset completed');
   };
-  /** Reported once per kind: every TransactionEvent of a 2.x station may emit one. */
+  /** Reported once per kind, not per call. */
   const reported = new Set<string>();
   const notCarriedOut = (what: string): void => {
     if (reported.has(what)) return;

@@ -8,9 +8,11 @@ import { errorKindOf } from '../protocol/error-codes.js';
 import { RpcError } from '../protocol/errors.js';
 import type { CallErrorFrame, CallFrame, CallResultFrame, Payload } from '../protocol/frames.js';
 import { checkInboundCall, validatePayload } from '../protocol/validation.js';
+import type { OcppVersion } from '../protocol/versions.js';
 import { CallDroppedError } from './errors.js';
 import { type HandlerHost, HandlerRun } from './handler-run.js';
 import { InboundCalls, type InboundHost, type InboundJob } from './inbound-calls.js';
+import { LocalCall } from './local-calls.js';
 import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
 import { ReceiveGate, type ReceiveGateHost } from './receive-gate.js';
 import type { CallOptions } from './runtime.js';
@@ -279,6 +281,21 @@ export abstract class RpcEndpoint
     );
     // The peer answered: the link works, whatever it thought of the call.
     this.outboundSettled(true);
+  }
+
+  /**
+   * Handle a CALL made up on the station's behalf (see LocalCall) with the handler for `protocol`:
+   * resolves with the handler's answer, rejects with its failure, NotSupported without a handler, or
+   * GenericError when the station's inbound queue is full.
+   */
+  handleLocally(protocol: OcppVersion, action: string, payload: Payload): Promise<Payload> {
+    const handler = this.rt.handlers.get(protocol, action);
+    if (!handler) return Promise.reject(new RpcError('NotSupported', `No handler for ${action}`));
+    return new Promise((resolve, reject) => {
+      const job = new LocalCall(this, handler, protocol, action, payload, this.ws, resolve, reject);
+      if (this.inbound.submit(job) === 'full')
+        reject(new RpcError('GenericError', 'Too many calls waiting to be handled'));
+    });
   }
 
   // --- outbound ---------------------------------------------------------------------------------

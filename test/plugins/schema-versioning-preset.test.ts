@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { schemaVersioningPlugin } from '../../src/plugins/index.js';
 import { RpcError } from '../../src/protocol/errors.js';
 import { InMemorySessionStore } from '../../src/translation/session.js';
-import { cleanup, gate, record, startCsms } from '../runtime/harness.js';
+import { cleanup, gate, record, startCsms, until } from '../runtime/harness.js';
 import { at, boot16, handlers201, type Seen, v16to201 } from './schema-versioning-support.js';
 
 /** A 1.6 station's CALLs carried to 2.0.1 handlers through the translation engine's preset. */
@@ -262,5 +262,66 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
         expect(seen).toEqual(['1.6 Boot V']);
       }
     }
+  });
+});
+
+describe('schemaVersioningPlugin on the 2.0.1 -> 1.6 preset', () => {
+  it("serves a 2.0.1 station's transaction from 1.6 handlers, its charging state as a StatusNotification", async () => {
+    const t = await startCsms(
+      { plugins: [schemaVersioningPlugin({ sourceVersion: 'ocpp2.0.1', targetVersion: 'ocpp1.6' })] },
+      { defaults: false },
+    );
+    const seen: Seen[] = [];
+    const on = (action: string, answer: Record<string, unknown>) =>
+      t.csms.handle(
+        'ocpp1.6',
+        action as never,
+        (({ payload }: { payload: Record<string, unknown> }) => {
+          seen.push([action, payload]);
+          return answer;
+        }) as never,
+      );
+    on('BootNotification', { status: 'Accepted', currentTime: at, interval: 300 });
+    on('StartTransaction', { transactionId: 42, idTagInfo: { status: 'Accepted' } });
+    on('StatusNotification', {});
+    on('MeterValues', {});
+    const s = await t.connect('CP201', { protocols: ['ocpp2.0.1'] });
+    await s.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'V', model: 'M' } });
+    const event = (eventType: string, seqNo: number, extra: Record<string, unknown>) => ({
+      eventType,
+      timestamp: at,
+      triggerReason: 'Authorized',
+      seqNo,
+      evse: { id: 1, connectorId: 1 },
+      ...extra,
+    });
+    expect(
+      await s.call(
+        'TransactionEvent',
+        event('Started', 0, {
+          transactionInfo: { transactionId: 'tx-1' },
+          idToken: { idToken: 'TAG1', type: 'ISO14443' },
+        }),
+      ),
+    ).toEqual([3, expect.any(String), { idTokenInfo: { status: 'Accepted' } }]);
+    const meterValue = [{ timestamp: at, sampledValue: [{ value: 1500 }] }];
+    expect(
+      await s.call(
+        'TransactionEvent',
+        event('Updated', 1, {
+          transactionInfo: { transactionId: 'tx-1', chargingState: 'Charging' },
+          meterValue,
+        }),
+      ),
+    ).toEqual([3, expect.any(String), {}]);
+    await until(() => seen.some(([action]) => action === 'StatusNotification'));
+    expect(seen.map(([action]) => action)).toEqual([
+      'BootNotification',
+      'StartTransaction',
+      'MeterValues',
+      'StatusNotification',
+    ]);
+    expect(seen[2]![1]).toMatchObject({ connectorId: 1, transactionId: 42 });
+    expect(seen[3]![1]).toMatchObject({ connectorId: 1, status: 'Charging', errorCode: 'NoError' });
   });
 });
