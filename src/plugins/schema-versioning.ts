@@ -14,6 +14,7 @@ import type { AnswerOutcome, CallError, CallOutcome, PendingCall } from '../tran
 import { presets } from '../translation/presets/index.js';
 import type { ISessionStore } from '../translation/session.js';
 import type { TranslationMap } from '../translation/types.js';
+import { DeferredAnswers } from './deferred-answers.js';
 
 type Payload = Record<string, unknown>;
 
@@ -60,6 +61,11 @@ export interface SchemaVersioningOptions {
    * in memory, per plugin; a shared store (`KvSessionStore`) when several nodes serve the same stations.
    */
   sessionStore?: ISessionStore;
+  /**
+   * How long an answer the preset holds back may wait for the message that completes it (a 1.6
+   * GetConfiguration without keys to a 2.x station waits for the last NotifyReport part); default 120 s.
+   */
+  deferredTimeoutMs?: number;
 }
 
 /** The translation engine's presets by (station version, handler version). */
@@ -144,9 +150,12 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
     followUps(out, station);
     if (out.kind === 'result') return out.payload;
     if (out.kind === 'error') throw rpcErrorOf(out.error);
-    throw new Error('a deferred answer: not for a handler');
+    throw new Error("a deferred answer to a station's CALL: the preset has none");
   };
-  /** The preset's own calls to the station go out through the CSMS; to the handlers, they are not made. */
+  /**
+   * What the preset asks besides the outcome: its own calls, to the station (through the CSMS) or to
+   * the handlers (on the station's behalf), and the answers it held back that this message completes.
+   */
   const followUps = (out: CallOutcome | AnswerOutcome, station: StationRef): void => {
     for (const call of out.emitted) {
       // After the answer to the CALL that caused it, as the proxy sends them.
@@ -166,8 +175,12 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         );
       }
     }
-    if (out.completions.length) notCarriedOut('a deferred answer the preset completed');
+    // Answers to the application's calls the preset held back (see translateOutboundAnswer).
+    for (const c of out.completions)
+      if (c.to === 'csms') deferred.complete(`${station.identity}\u0000${c.id}`, c.payload);
+      else notCarriedOut("a deferred answer to a station's CALL");
   };
+  const deferred = new DeferredAnswers(options.deferredTimeoutMs ?? 120_000);
   /** Reported once per kind, not per call. */
   const reported = new Set<string>();
   const notCarriedOut = (what: string): void => {
@@ -182,7 +195,10 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
     setup(c) {
       ctx = c;
       // A store the plugin made is the plugin's to close; one it was given is not.
-      return options.sessionStore ? undefined : () => engine?.close();
+      return async () => {
+        deferred.clear();
+        if (!options.sessionStore) await engine?.close();
+      };
     },
     translateInbound(station, action, payload, messageId) {
       if (station.protocol !== applies) return undefined;
@@ -217,9 +233,11 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
     },
     translateOutboundAnswer(station, _action, response, state) {
       if (!(state instanceof PresetCall)) return undefined;
-      return engine!
-        .translateResponse(station.identity, state.pending, response)
-        .then((out) => answer(out, station));
+      return engine!.translateResponse(station.identity, state.pending, response).then((out) => {
+        if (out.kind !== 'deferred') return answer(out, station);
+        followUps(out, station);
+        return deferred.wait(`${station.identity}\u0000${state.pending.original.id}`);
+      });
     },
     translateOutboundError(station, _action, error, state) {
       if (!(state instanceof PresetCall)) return undefined;

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { schemaVersioningPlugin } from '../../src/plugins/index.js';
 import { InMemorySessionStore } from '../../src/translation/session.js';
 import { cleanup, gate, record, startCsms, until } from '../runtime/harness.js';
-import { boot16, handlers201, v16to201 } from './schema-versioning-support.js';
+import { at, boot16, handlers201, v16to201 } from './schema-versioning-support.js';
 
 /** The application's 2.0.1 calls to a 1.6 station, carried down through the preset, and the answers up. */
 
@@ -187,5 +188,42 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
     // Made up for the handler only: the station hears nothing of it.
     await s.expectSilence();
     expect(errors.pluginError).toEqual([]);
+  });
+
+  it("answers a 1.6 GetConfiguration to a 2.0.1 station once the station's report is in", async () => {
+    const t = await startCsms(
+      { plugins: [schemaVersioningPlugin({ sourceVersion: 'ocpp2.0.1', targetVersion: 'ocpp1.6' })] },
+      { defaults: false },
+    );
+    t.csms.handle('ocpp1.6', 'BootNotification', () => ({
+      status: 'Accepted',
+      currentTime: new Date().toISOString(),
+      interval: 300,
+    }));
+    const s = await t.connect('CP201', { protocols: ['ocpp2.0.1'] });
+    await s.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'V', model: 'M' } });
+    const config = t.csms.call('CP201', 'GetConfiguration', {} as never);
+    const asked = await s.nextMessage();
+    expect(asked).toEqual([
+      2,
+      expect.any(String),
+      'GetBaseReport',
+      { requestId: expect.any(Number), reportBase: 'ConfigurationInventory' },
+    ]);
+    const { requestId } = asked[3] as { requestId: number };
+    s.reply(asked, { status: 'Accepted' });
+    const reportData = [
+      {
+        component: { name: 'OCPPCommCtrlr' },
+        variable: { name: 'HeartbeatInterval' },
+        variableAttribute: [{ value: '60', mutability: 'ReadWrite' }],
+      },
+    ];
+    expect(
+      await s.call('NotifyReport', { requestId, generatedAt: at, seqNo: 0, tbc: false, reportData }),
+    ).toEqual([3, expect.any(String), {}]);
+    expect(await config).toEqual({
+      configurationKey: [expect.objectContaining({ key: 'HeartbeatInterval', value: '60' })],
+    });
   });
 });
