@@ -104,7 +104,7 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         stationProtocol: source,
         upstreamProtocol: target,
         ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
-        onTranslationError: (error) => ctx?.reportError(error, 'translateInbound'),
+        onTranslationError: (error) => ctx?.reportError(error, 'translation'),
       }).translate(preset)
     : undefined;
   const outbound = engine !== undefined && options.outbound !== false;
