@@ -2,6 +2,7 @@ import type { AnyActorRef } from 'xstate';
 import type { PluginCsms } from '../hooks/types.js';
 import { breakerMachineWith } from '../machines/breaker.js';
 import type { Payload } from '../protocol/frames.js';
+import { StationNotConnectedError } from './errors.js';
 import { inspectStations } from './inspect-stations.js';
 import type { CsmsRuntime, StationSession } from './station-session.js';
 
@@ -31,6 +32,11 @@ export function pluginFacade(d: FacadeDeps): PluginCsms {
     nodeId: d.nodeId,
     call: (identity, action, payload) => d.call(identity, action, payload),
     enqueue: (identity, action, payload, options) => d.enqueue(identity, action, payload, options),
+    handleCall: (identity, action, payload, protocol) => {
+      const s = d.station(identity);
+      if (!s?.connected) return Promise.reject(new StationNotConnectedError(identity));
+      return s.handleLocally(protocol ?? s.protocol, action, payload);
+    },
     close: async (identity, code = 1000, reason = '') => {
       const s = d.station(identity);
       if (!s?.connected) return false;

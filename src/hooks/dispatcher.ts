@@ -16,7 +16,7 @@ type Listeners = Record<string, ((event: never) => void)[] | undefined>;
 /** Hooks the runtime waits for (shutdown must let sinks flush), and how long at most per plugin. */
 export const DEFAULT_HOOK_TIMEOUT_MS = 5_000;
 
-export type { ReceiveVerdict } from './stages.js';
+export type { InboundVerdict, ReceiveVerdict } from './stages.js';
 
 /**
  * Fans runtime events out to plugin hooks and listeners, and runs the handshake gate, interceptors,
@@ -134,6 +134,7 @@ export class Dispatcher<M extends EventMapBase = CsmsEventMap> extends PluginSta
     this.outboundMiddleware = ps.filter((p) => p.transformOutbound);
     this.httpRoutes = ps.filter((p) => p.onHttpRequest);
     this.translators = ps.filter((p) => p.translateInbound);
+    this.outboundTranslators = ps.filter((p) => p.translateOutbound);
     this.tracers = ps.filter((p) => p.traceContext);
     this.redaction.set(ps.filter((p) => p.redact));
   }

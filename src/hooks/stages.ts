@@ -1,9 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RpcError } from '../protocol/errors.js';
 import type { HandshakeInfo } from '../transport/handshake.js';
-import type { HandshakeVerdict, OcppPlugin, OutboundMessage, StationRef } from './types.js';
+import type {
+  HandshakeVerdict,
+  InboundTranslation,
+  OcppPlugin,
+  OutboundMessage,
+  OutboundTranslation,
+  StationRef,
+} from './types.js';
 
 /** A receive interceptor's verdict: at once, or later (the station's next frames wait for it). */
 export type ReceiveVerdict = boolean | Promise<boolean>;
+
+/**
+ * The translators' verdict on an inbound CALL: translated (or answered in place), refused NotSupported,
+ * answered with a CALLERROR (a translator threw), or undefined: left as it is.
+ */
+export type InboundVerdict = InboundTranslation | 'reject' | RpcError | undefined;
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
+}
 
 /**
  * The plugin stages on the message path and at the handshake: gates, interceptors, middleware,
@@ -18,6 +36,7 @@ export abstract class PluginStages {
   protected outboundMiddleware: OcppPlugin[] = [];
   protected httpRoutes: OcppPlugin[] = [];
   protected translators: OcppPlugin[] = [];
+  protected outboundTranslators: OcppPlugin[] = [];
   protected tracers: OcppPlugin[] = [];
 
   /** A plugin hook failed: counted, logged, reported (the dispatcher's). */
@@ -37,6 +56,9 @@ export abstract class PluginStages {
   }
   get translatesCalls(): boolean {
     return this.translators.length > 0;
+  }
+  get translatesOutbound(): boolean {
+    return this.outboundTranslators.length > 0;
   }
   get rewritesOutbound(): boolean {
     return this.outboundMiddleware.length > 0;
@@ -126,39 +148,164 @@ export abstract class PluginStages {
     return out;
   }
 
-  /** The first translator's verdict on an inbound CALL. A throwing translator leaves the CALL as it is. */
+  /**
+   * The first translator's verdict on an inbound CALL (undefined: nobody translates it). A throwing or
+   * rejecting translator answers with a CALLERROR: its own `RpcError`, or InternalError (reported).
+   * When one answers with a promise, so does this, and later translators run after it.
+   */
   translateCall(
     station: StationRef,
     action: string,
     payload: Record<string, unknown>,
-  ): ReturnType<NonNullable<OcppPlugin['translateInbound']>> {
-    for (const p of this.translators) {
+    messageId: string,
+    from = 0,
+  ): InboundVerdict | Promise<InboundVerdict> {
+    const list = this.translators;
+    for (let i = from; i < list.length; i++) {
+      const p = list[i]!;
       try {
-        const t = p.translateInbound!(station, action, payload);
-        if (t !== undefined) return t;
+        const t = p.translateInbound!(station, action, payload, messageId);
+        if (t === undefined) continue;
+        if (isThenable(t)) {
+          return Promise.resolve(t).then(
+            (v) => v ?? this.translateCall(station, action, payload, messageId, i + 1),
+            (error) => this.translationFailed(p, 'translateInbound', action, error),
+          );
+        }
+        return t;
       } catch (error) {
-        this.pluginFailed(p.name, 'translateInbound', error);
+        return this.translationFailed(p, 'translateInbound', action, error);
       }
     }
     return undefined;
   }
 
-  /** The handler's answer to a translated CALL, through the translators' translateAnswer. */
+  /**
+   * The handler's answer to a translated CALL, back in the station's version: the first translator that
+   * answers with a payload gives it (the one that translated the CALL, in practice). Throws an RpcError
+   * (or rejects with one) when a translator fails. Written out rather than through `firstOf`: no
+   * closure per answer on the synchronous path.
+   */
   translateAnswer(
     station: StationRef,
     action: string,
     response: Record<string, unknown>,
-  ): Record<string, unknown> {
-    let out = response;
-    for (const p of this.translators) {
+    state: unknown,
+    from = 0,
+  ): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const list = this.translators;
+    for (let i = from; i < list.length; i++) {
+      const p = list[i]!;
       if (!p.translateAnswer) continue;
+      let out: ReturnType<NonNullable<OcppPlugin['translateAnswer']>>;
       try {
-        out = p.translateAnswer(station, action, out) ?? out;
+        out = p.translateAnswer(station, action, response, state);
       } catch (error) {
-        this.pluginFailed(p.name, 'translateAnswer', error);
+        throw this.translationFailed(p, 'translateAnswer', action, error);
       }
+      if (out === undefined) continue;
+      if (isThenable(out)) {
+        return Promise.resolve(out).then(
+          (r) => r ?? this.translateAnswer(station, action, response, state, i + 1),
+          (error) => {
+            throw this.translationFailed(p, 'translateAnswer', action, error);
+          },
+        );
+      }
+      return out;
     }
-    return out;
+    return response;
+  }
+
+  /** The handler's CALLERROR to a translated CALL, as the station gets it (see translateAnswer). */
+  translateError(
+    station: StationRef,
+    action: string,
+    error: RpcError,
+    state: unknown,
+  ): RpcError | Promise<RpcError> {
+    return this.firstOf(this.translators, 'translateError', action, error, (p) =>
+      p.translateError?.(station, action, error, state),
+    );
+  }
+
+  /**
+   * The first outbound translator's translation of a call of ours (undefined: sent as it is); rejects
+   * (or throws) an RpcError when a translator fails.
+   */
+  translateOutCall(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): OutboundTranslation | undefined | Promise<OutboundTranslation | undefined> {
+    return this.firstOf(this.outboundTranslators, 'translateOutbound', action, undefined, (p) =>
+      p.translateOutbound!(station, action, payload),
+    );
+  }
+
+  /** The station's answer to a translated call of ours, for the caller. */
+  translateOutAnswer(
+    station: StationRef,
+    action: string,
+    response: Record<string, unknown>,
+    state: unknown,
+  ): Record<string, unknown> | Promise<Record<string, unknown>> {
+    return this.firstOf(this.outboundTranslators, 'translateOutboundAnswer', action, response, (p) =>
+      p.translateOutboundAnswer?.(station, action, response, state),
+    );
+  }
+
+  /** The station's CALLERROR to a translated call of ours, for the caller. */
+  translateOutError(
+    station: StationRef,
+    action: string,
+    error: RpcError,
+    state: unknown,
+  ): RpcError | Promise<RpcError> {
+    return this.firstOf(this.outboundTranslators, 'translateOutboundError', action, error, (p) =>
+      p.translateOutboundError?.(station, action, error, state),
+    );
+  }
+
+  /**
+   * The first plugin of `list` whose hook gives something (awaited when it is a promise, the later
+   * ones asked after it), else `otherwise`. A failing hook throws (or rejects with) an RpcError.
+   */
+  private firstOf<T>(
+    list: readonly OcppPlugin[],
+    hook: string,
+    action: string,
+    otherwise: T,
+    ask: (p: OcppPlugin) => T | undefined | PromiseLike<T | undefined>,
+    from = 0,
+  ): T | Promise<T> {
+    for (let i = from; i < list.length; i++) {
+      const p = list[i]!;
+      let out: T | undefined | PromiseLike<T | undefined>;
+      try {
+        out = ask(p);
+      } catch (error) {
+        throw this.translationFailed(p, hook, action, error);
+      }
+      if (out === undefined) continue;
+      if (isThenable(out)) {
+        return Promise.resolve(out).then(
+          (r) => (r === undefined ? this.firstOf(list, hook, action, otherwise, ask, i + 1) : r),
+          (error) => {
+            throw this.translationFailed(p, hook, action, error);
+          },
+        );
+      }
+      return out;
+    }
+    return otherwise;
+  }
+
+  /** A translator's own RpcError is its answer; anything else is its failure (reported, InternalError). */
+  private translationFailed(p: OcppPlugin, hook: string, action: string, error: unknown): RpcError {
+    if (error instanceof RpcError) return error;
+    this.pluginFailed(p.name, hook, error);
+    return new RpcError('InternalError', `Translating ${action} failed`);
   }
 
   /** The first tracing plugin's W3C trace context of a call in progress; undefined when none has one. */

@@ -80,6 +80,17 @@ export interface PluginCsms {
     payload: Record<string, unknown>,
     options?: { ttlMs?: number; messageId?: string },
   ): Promise<unknown>;
+  /**
+   * Handle a CALL on a station's behalf with the application's handler for `protocol` (default: the
+   * station's version), as the station's own CALLs are: in its inbound queue, within the time limit.
+   * Resolves with the handler's answer, which goes nowhere else (a translator's follow-up calls).
+   */
+  handleCall(
+    identity: string,
+    action: string,
+    payload: Record<string, unknown>,
+    protocol?: OcppVersion,
+  ): Promise<Record<string, unknown>>;
   /** Close a station's connection (it may reconnect); false when it was not connected. */
   close(identity: string, code?: number, reason?: string): Promise<boolean>;
   /** Send a frame the plugin built (a dedup answer, say) on a station's socket; false when not connected. */
@@ -233,22 +244,71 @@ export interface OcppPlugin {
   /**
    * Present a station's CALL to handlers as a call of another version (schema versioning): runs after
    * the CALL passed validation against the station's own version; the handler for `protocol` and
-   * `action` gets `payload`. `"reject"` answers NotSupported; undefined leaves the CALL as it is.
+   * `action` gets `payload`, and `translateAnswer` / `translateError` get `state` back with its answer.
+   * `{ reply }` answers the station with that payload (in its own version) without a handler;
+   * `"reject"` answers NotSupported; undefined leaves the CALL to the next translator, then as it is.
+   * Throw (or reject with) an `RpcError` to answer with that CALLERROR; any other throw answers
+   * InternalError and is reported as `pluginError`.
+   *
+   * May return a promise: the CALL then waits in the station's inbound queue (one CALL handled at a time
+   * per station, in arrival order, within the flood limit), and the handler time limit covers the
+   * translations as well as the handler. A synchronous answer costs no promise.
    */
   translateInbound?(
     station: StationRef,
     action: string,
     payload: Record<string, unknown>,
-  ): { protocol: OcppVersion; action: string; payload: Record<string, unknown> } | 'reject' | undefined;
+    messageId: string,
+  ): Awaitable<InboundTranslation | 'reject' | undefined>;
   /**
    * The handler's answer to a CALL `translateInbound` translated, back in the station's version (before
-   * it is validated against the station's schema); undefined keeps it.
+   * it is validated against the station's schema); undefined keeps it. `action` is the station's.
+   * May return a promise (the time limit covers it); a throw answers as in `translateInbound`.
    */
   translateAnswer?(
     station: StationRef,
     action: string,
     response: Record<string, unknown>,
-  ): Record<string, unknown> | undefined;
+    state: unknown,
+  ): Awaitable<Record<string, unknown> | undefined>;
+  /**
+   * The handler's CALLERROR (an `RpcError` it threw) to a CALL `translateInbound` translated, as the
+   * station should get it; undefined keeps it (its code is spelled for the station's version anyway).
+   */
+  translateError?(
+    station: StationRef,
+    action: string,
+    error: RpcError,
+    state: unknown,
+  ): Awaitable<RpcError | undefined>;
+  /**
+   * A CALL of ours to a station (`csms.call`, `station.call`, queued commands), made in another version
+   * than the station's (schema versioning, the other way): the station gets `action` and `payload`, and
+   * `translateOutboundAnswer` / `translateOutboundError` get `state` back with its answer. `{ reply }`
+   * answers the caller without sending anything; undefined sends the call as it is. A throw rejects the
+   * call (an `RpcError` as it is, anything else as InternalError, reported). May return a promise: the
+   * station's later calls wait for it, so they keep their order; the call's timeout covers it. (CSMS
+   * side: a station client's own calls, queued while offline, are not translated.)
+   */
+  translateOutbound?(
+    station: StationRef,
+    action: string,
+    payload: Record<string, unknown>,
+  ): Awaitable<OutboundTranslation | undefined>;
+  /** The station's answer to a call `translateOutbound` translated, for the caller; undefined keeps it. */
+  translateOutboundAnswer?(
+    station: StationRef,
+    action: string,
+    response: Record<string, unknown>,
+    state: unknown,
+  ): Awaitable<Record<string, unknown> | undefined>;
+  /** The station's CALLERROR to a call `translateOutbound` translated, as the caller gets it. */
+  translateOutboundError?(
+    station: StationRef,
+    action: string,
+    error: RpcError,
+    state: unknown,
+  ): Awaitable<RpcError | undefined>;
   /**
    * W3C trace context (`traceparent`, `tracestate`) of a station's call in progress, by the sender's
    * message id: events published on the bus about the call carry it (`trace`), so a consumer can
@@ -263,6 +323,35 @@ export interface OcppPlugin {
   /** Subscribe to any runtime event by name (the actor events the hooks above are views of). */
   events?: { [K in CsmsEventName]?: (event: CsmsEventMap[K]) => void };
 }
+
+/** A station's CALL as a translator presents it to handlers, or the answer it gives in their stead. */
+export type InboundTranslation =
+  | {
+      readonly protocol: OcppVersion;
+      readonly action: string;
+      readonly payload: Record<string, unknown>;
+      /** Whatever the translator needs to translate the answer back: handed to translateAnswer/-Error. */
+      readonly state?: unknown;
+    }
+  | { readonly reply: Record<string, unknown> };
+
+/**
+ * A call of ours as a translator sends it to the station, several calls it becomes (sent one after
+ * another; translateOutboundAnswer then gets an array of `{ payload }` or `{ error: { errorCode,
+ * errorDescription } }`, one per call, in order), or the answer it gives in the station's stead.
+ */
+export type OutboundTranslation =
+  | {
+      readonly action: string;
+      readonly payload: Record<string, unknown>;
+      /** Handed to translateOutboundAnswer/-Error with the station's answer. */
+      readonly state?: unknown;
+    }
+  | {
+      readonly batch: readonly { readonly action: string; readonly payload: Record<string, unknown> }[];
+      readonly state?: unknown;
+    }
+  | { readonly reply: Record<string, unknown> };
 
 export function createPlugin<P extends OcppPlugin>(plugin: P): P {
   return plugin;

@@ -7,6 +7,7 @@ export { DuplicatePluginError, PluginTimeoutError, UnknownHookError } from '../h
 export type {
   FallbackHandler,
   HandshakeVerdict,
+  InboundTranslation,
   OcppPlugin,
   PluginBus,
   PluginContext,

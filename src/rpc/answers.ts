@@ -36,7 +36,10 @@ export abstract class AnsweringLink
     });
   }
 
-  /** @internal The handler produced `result`: answer with it (validated, through the middleware). */
+  /**
+   * @internal The handler produced `result` (translated back already, for a translated CALL): answer
+   * with it (validated, through the middleware).
+   */
   handlerReturned(
     frame: CallFrame,
     isSend: boolean,
@@ -52,7 +55,6 @@ export abstract class AnsweringLink
       return;
     }
     let response = result as Payload;
-    if (d.translatesCalls) response = d.translateAnswer(this.handle, frame.action, response);
     if (d.rewritesOutbound) response = d.rewriteOutbound(this.handle, frame.action, response, 'response');
     if (this.rt.strict) {
       const error = validatePayload(this.protocol, frame.action, 'response', response);

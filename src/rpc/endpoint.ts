@@ -8,13 +8,15 @@ import { errorKindOf } from '../protocol/error-codes.js';
 import { RpcError } from '../protocol/errors.js';
 import type { CallErrorFrame, CallFrame, CallResultFrame, Payload } from '../protocol/frames.js';
 import { checkInboundCall, validatePayload } from '../protocol/validation.js';
-import { AnsweringLink } from './answers.js';
+import type { OcppVersion } from '../protocol/versions.js';
 import { CallDroppedError } from './errors.js';
 import { type HandlerHost, HandlerRun } from './handler-run.js';
-import { InboundCalls, type InboundHost } from './inbound-calls.js';
+import { InboundCalls, type InboundHost, type InboundJob } from './inbound-calls.js';
+import { LocalCall } from './local-calls.js';
 import { type OutboundCall, OutboundCalls, type OutboundHost } from './outbound-calls.js';
 import { ReceiveGate, type ReceiveGateHost } from './receive-gate.js';
 import type { CallOptions } from './runtime.js';
+import { TranslatingCall, TranslatingLink } from './translated-calls.js';
 
 /**
  * One OCPP-J connection's RPC work, the same on both sides: socket text → decode → bookkeeping →
@@ -22,7 +24,7 @@ import type { CallOptions } from './runtime.js';
  * calls on registration and feeds its machines; the station client reconnects).
  */
 export abstract class RpcEndpoint
-  extends AnsweringLink
+  extends TranslatingLink
   implements OutboundHost, InboundHost, HandlerHost, ReceiveGateHost
 {
   // Created on first use: an idle station never needs them (~200 B each with their queues).
@@ -208,39 +210,25 @@ export abstract class RpcEndpoint
         return;
       }
     }
-    let handledAs = action;
-    let version = this.protocol;
-    if (d.translatesCalls) {
-      const t = d.translateCall(this.handle, action, payload);
-      if (t === 'reject') {
-        this.refuse(
-          frame,
-          isSend,
-          'not-supported',
-          new RpcError('NotSupported', `${action} is not translated`),
-        );
-        return;
-      }
-      if (t) {
-        handledAs = t.action;
-        version = t.protocol;
-        payload = t.payload;
-      }
-    }
-    const handler = this.rt.handlers.get(version, handledAs);
-    if (!handler) {
-      const known = maySend(this.protocol, this.rt.side === 'csms' ? 'station' : 'csms', action);
-      const error = known
-        ? new RpcError('NotSupported', `No handler for ${action}`)
-        : new RpcError('NotImplemented', `Unknown action ${action}`);
-      this.refuse(frame, isSend, known ? 'not-supported' : 'not-implemented', error);
-      return;
-    }
     // Handling time is only ever reported to `message` observers; skip the clock read otherwise.
     const started = this.observed ? performance.now() : 0;
-    const submitted = this.inbound.submit(
-      new HandlerRun(this, handler, frame, payload, version, isSend, this.ws, started, handledAs),
-    );
+    let job: InboundJob | undefined;
+    if (d.translatesCalls) {
+      const verdict = d.translateCall(this.handle, action, payload, messageId);
+      job =
+        verdict instanceof Promise
+          ? new TranslatingCall(this, frame, isSend, this.ws, payload, verdict, started)
+          : this.afterTranslation(frame, isSend, this.ws, payload, verdict, started, 0, 0);
+      if (!job) return;
+    } else {
+      const handler = this.rt.handlers.get(this.protocol, action);
+      if (!handler) {
+        this.noHandler(frame, isSend);
+        return;
+      }
+      job = new HandlerRun(this, handler, frame, payload, this.protocol, isSend, this.ws, started);
+    }
+    const submitted = this.inbound.submit(job);
     if (submitted === 'full') {
       this.refuse(
         frame,
@@ -295,9 +283,25 @@ export abstract class RpcEndpoint
     this.outboundSettled(true);
   }
 
+  /**
+   * Handle a CALL made up on the station's behalf (see LocalCall) with the handler for `protocol`:
+   * resolves with the handler's answer, rejects with its failure, NotSupported without a handler, or
+   * GenericError when the station's inbound queue is full.
+   */
+  handleLocally(protocol: OcppVersion, action: string, payload: Payload): Promise<Payload> {
+    const handler = this.rt.handlers.get(protocol, action);
+    if (!handler) return Promise.reject(new RpcError('NotSupported', `No handler for ${action}`));
+    return new Promise((resolve, reject) => {
+      const job = new LocalCall(this, handler, protocol, action, payload, this.ws, resolve, reject);
+      if (this.inbound.submit(job) === 'full')
+        reject(new RpcError('GenericError', 'Too many calls waiting to be handled'));
+    });
+  }
+
   // --- outbound ---------------------------------------------------------------------------------
   /** Send a CALL to the peer; resolves with its CALLRESULT payload, rejects with a typed error. */
   call(action: string, payload: Payload, options: CallOptions = {}): Promise<Payload> {
+    if (this.translatesOurCalls) return this.translatedCall(action, payload, options);
     try {
       return this.submitCall(action, this.prepareCall(action, payload), options);
     } catch (error) {

@@ -1,8 +1,9 @@
 import type WebSocket from 'ws';
+import { RpcError } from '../protocol/errors.js';
 import type { CallFrame, Payload } from '../protocol/frames.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import { HandlerTimeoutError } from './errors.js';
-import type { Handler, HandlerContext } from './handlers.js';
+import { type Handler, type HandlerContext, NOREPLY } from './handlers.js';
 import type { InboundJob } from './inbound-calls.js';
 import type { StationHandle } from './station-handle.js';
 
@@ -26,7 +27,15 @@ export interface HandlerHost {
     result: unknown,
   ): void;
   handlerFailed(frame: CallFrame, isSend: boolean, socket: WebSocket | undefined, error: unknown): void;
+  /** The handler's answer to a translated CALL, in the station's version; throws an RpcError on failure. */
+  translateAnswer(frame: CallFrame, result: Payload, state: unknown): Payload | Promise<Payload>;
+  /** The handler's CALLERROR to a translated CALL, as the station gets it. */
+  translateError(frame: CallFrame, error: RpcError, state: unknown): RpcError | Promise<RpcError>;
 }
+
+/** What the run waits for when something is asynchronous: the handler, or a translation of its outcome. */
+const Phase = { Handler: 0, Answer: 1, Error: 2 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
 
 /**
  * One inbound CALL going through its handler: the inbound queue's job and the handler's context in
@@ -48,6 +57,11 @@ export class HandlerRun implements HandlerContext, InboundJob {
   #abort: AbortController | undefined;
   #unlink: (() => void) | undefined;
   #timedOut: HandlerTimeoutError | undefined;
+  /** The translation the CALL came through (its answer goes back through it), if any. */
+  readonly #translated: { readonly state?: unknown } | undefined;
+  /** When the call must be answered by (performance.now() ms), set when a phase first goes async. */
+  #deadline: number;
+  #limit = 0;
 
   constructor(
     host: HandlerHost,
@@ -61,6 +75,11 @@ export class HandlerRun implements HandlerContext, InboundJob {
     started: number,
     /** The action the handler handles, when a translator presents the CALL as another version's. */
     handledAs: string = frame.action,
+    /** The translator's translation of the CALL: the answer goes back through the translators. */
+    translated?: { readonly state?: unknown },
+    /** A deadline already running (an async translation used part of the time limit); 0: none yet. */
+    deadline = 0,
+    limit = 0,
   ) {
     this.action = handledAs;
     this.messageId = frame.messageId;
@@ -71,6 +90,9 @@ export class HandlerRun implements HandlerContext, InboundJob {
     this.#isSend = isSend;
     this.#socket = socket;
     this.#started = started;
+    this.#translated = translated;
+    this.#deadline = deadline;
+    this.#limit = limit;
   }
 
   /** The station as the handler sees it (read from the endpoint: most handlers never ask). */
@@ -103,21 +125,28 @@ export class HandlerRun implements HandlerContext, InboundJob {
     try {
       result = this.#handler(this);
     } catch (error) {
-      this.#failed(error);
-      return;
+      return this.#failed(error);
     }
-    if (result instanceof Promise) return this.#await(result);
+    if (result instanceof Promise) return this.#await(result, Phase.Handler);
     // Any thenable (a Bluebird promise, a query builder, another realm's Promise) is awaited too.
-    if (isThenable(result)) return this.#await(Promise.resolve(result));
-    this.#returned(result);
+    if (isThenable(result)) return this.#await(Promise.resolve(result), Phase.Handler);
+    return this.#returned(result);
   }
 
-  #await(result: Promise<unknown>): Promise<void> {
-    const limit = this.#host.handlerTimeoutMs();
-    if (limit <= 0) {
-      return result.then(
-        (value) => this.#returned(value),
-        (error) => this.#failed(error),
+  /**
+   * One time limit for what follows the CALL's arrival: the handler and the translations of its answer
+   * (and, through `deadline`, the translation of the CALL itself). Each async phase gets what is left.
+   */
+  #await(pending: Promise<unknown>, phase: Phase): Promise<void> {
+    if (this.#deadline === 0) {
+      this.#limit = this.#host.handlerTimeoutMs();
+      this.#deadline = this.#limit > 0 ? performance.now() + this.#limit : Number.POSITIVE_INFINITY;
+    }
+    const left = this.#deadline - performance.now();
+    if (left === Number.POSITIVE_INFINITY) {
+      return pending.then(
+        (value) => this.#next(phase, value, false),
+        (error) => this.#next(phase, error, true),
       );
     }
     // One timer and a settle-once promise rather than Promise.race over a timeout promise: fewer
@@ -125,12 +154,14 @@ export class HandlerRun implements HandlerContext, InboundJob {
     // the handler never does, so the station's next CALL is not held behind it.
     return new Promise<void>((settle, fail) => {
       let done = false;
-      // A throw in what follows the handler rejects run()'s promise (the queue reports it), as before.
-      const finish = (then: () => void) => {
+      // A throw in what follows the handler rejects run()'s promise (the queue reports it), as before;
+      // a further async phase settles this one when it is over.
+      const finish = (then: () => Promise<void> | void) => {
         done = true;
         try {
-          then();
-          settle();
+          const after = then();
+          if (after) after.then(settle, fail);
+          else settle();
         } catch (error) {
           fail(error);
         }
@@ -138,33 +169,68 @@ export class HandlerRun implements HandlerContext, InboundJob {
       const timer = setTimeout(
         () =>
           finish(() => {
-            this.#timedOut = new HandlerTimeoutError(this.action, limit);
+            this.#timedOut = new HandlerTimeoutError(this.action, this.#limit);
             this.#abort?.abort(this.#timedOut);
-            this.#failed(this.#timedOut);
+            this.#unlink?.();
+            this.#host.handlerFailed(this.#frame, this.#isSend, this.#socket, this.#timedOut);
           }),
-        limit,
+        Math.max(0, left),
       );
-      result.then(
+      pending.then(
         (value) => {
           if (done) return;
           clearTimeout(timer);
-          finish(() => this.#returned(value));
+          finish(() => this.#next(phase, value, false));
         },
         (error) => {
           if (done) return;
           clearTimeout(timer);
-          finish(() => this.#failed(error));
+          finish(() => this.#next(phase, error, true));
         },
       );
     });
   }
 
-  #returned(result: unknown): void {
+  #next(phase: Phase, value: unknown, failed: boolean): Promise<void> | void {
+    if (phase === Phase.Handler) return failed ? this.#failed(value) : this.#returned(value);
+    if (phase === Phase.Answer && !failed) return this.#answer(value);
+    // A translation failed (an RpcError by then), or the CALLERROR was translated: it goes out as it is.
+    this.#unlink?.();
+    this.#host.handlerFailed(this.#frame, this.#isSend, this.#socket, value);
+  }
+
+  #returned(result: unknown): Promise<void> | void {
+    const t = this.#translated;
+    // Not an answer to translate: handlerReturned refuses a non-object as it does untranslated.
+    if (t === undefined || result === NOREPLY || result === null || typeof result !== 'object')
+      return this.#answer(result);
+    let answer: Payload | Promise<Payload>;
+    try {
+      answer = this.#host.translateAnswer(this.#frame, result as Payload, t.state);
+    } catch (error) {
+      return this.#next(Phase.Error, error, true);
+    }
+    if (answer instanceof Promise) return this.#await(answer, Phase.Answer);
+    return this.#answer(answer);
+  }
+
+  #answer(result: unknown): void {
     this.#unlink?.();
     this.#host.handlerReturned(this.#frame, this.#isSend, this.#socket, this.#started, result);
   }
 
-  #failed(error: unknown): void {
+  #failed(error: unknown): Promise<void> | void {
+    const t = this.#translated;
+    if (t !== undefined && error instanceof RpcError) {
+      let translated: RpcError | Promise<RpcError>;
+      try {
+        translated = this.#host.translateError(this.#frame, error, t.state);
+      } catch (failure) {
+        translated = failure as RpcError;
+      }
+      if (translated instanceof Promise) return this.#await(translated, Phase.Error);
+      error = translated;
+    }
     this.#unlink?.();
     this.#host.handlerFailed(this.#frame, this.#isSend, this.#socket, error);
   }

@@ -1,21 +1,14 @@
 import { actionInfo } from '../protocol/actions.js';
-import { type ErrorKind, errorCodeFor, errorKindOf, translateErrorCode } from '../protocol/error-codes.js';
+import { translateErrorCode } from '../protocol/error-codes.js';
 import type { OcppVersion } from '../protocol/versions.js';
 import { ConnectorMap } from './connectors.js';
-import { MiddlewareRejection, TranslationFailure, UnrepresentableError } from './errors.js';
-import type {
-  AnswerOutcome,
-  CallDirection,
-  CallError,
-  CallOutcome,
-  FollowUps,
-  PendingCall,
-} from './outcomes.js';
+import { TranslationFailure } from './errors.js';
+import type { AnswerOutcome, CallDirection, CallError, CallOutcome, PendingCall } from './outcomes.js';
 import { InMemorySessionStore, type ISessionStore } from './session.js';
+import { type Run, TranslationSteps } from './steps.js';
 import { TransactionLedger } from './transactions.js';
 import type {
   DeferredCompletion,
-  Direction,
   Mapper,
   OCPPMessage,
   OriginalCall,
@@ -42,20 +35,6 @@ export interface TranslationEngineOptions {
 
 const REQUEST_ID_COUNTER = 'requestId';
 
-/** Awaited only when it is a promise: a plain value costs no microtask (the hot path has no middleware). */
-type MaybePromise<T> = T | Promise<T>;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-interface Run {
-  readonly ctx: TranslationContext;
-  readonly follow: { completions: DeferredCompletion[]; emitted: ProxyCall[] };
-  /** The version the sender of whatever the outcome answers speaks (errors are spelled for it). */
-  readonly answerTo: OcppVersion;
-}
-
 /**
  * The translation engine: message in, outcome out, no sockets. A proxy drives it per message:
  * `translateCall` for each CALL from either side, then `translateResponse` / `translateError` with the
@@ -69,7 +48,7 @@ export class TranslationEngine {
   /** The station's connector <-> (EVSE, connector) map (default: evse = connectorId, connector = 1). */
   readonly connectorMap: ConnectorMap;
   readonly transactions: TransactionLedger;
-  private readonly middlewares: readonly ProxyMiddleware[];
+  private readonly steps: TranslationSteps;
   private readonly maps = {
     upstream: new Map<string, Mapper>(),
     downstream: new Map<string, Mapper>(),
@@ -82,7 +61,7 @@ export class TranslationEngine {
     this.stationProtocol = options.stationProtocol;
     this.upstreamProtocol = options.upstreamProtocol;
     this.sessionStore = options.sessionStore ?? new InMemorySessionStore();
-    this.middlewares = options.middlewares ?? [];
+    this.steps = new TranslationSteps(options.middlewares ?? [], options);
     this.connectorMap = new ConnectorMap(this.sessionStore);
     this.transactions = new TransactionLedger(this.sessionStore);
   }
@@ -109,7 +88,7 @@ export class TranslationEngine {
       data: {},
     };
     const run = this.begin(identity, source, target, original, source);
-    const preNow = this.middleware(
+    const preNow = this.steps.middleware(
       run,
       { type: 2, messageId: message.id, action: message.action, payload: message.payload },
       direction,
@@ -117,26 +96,30 @@ export class TranslationEngine {
     );
     const pre = preNow instanceof Promise ? await preNow : preNow;
     if ('kind' in pre) return pre;
-    if (pre.type !== 2) return this.fail(run, 'InternalError', 'a middleware changed the message type');
+    if (pre.type !== 2) return this.steps.fail(run, 'InternalError', 'a middleware changed the message type');
     const key = `${source}:${pre.action}`;
     const mapper = this.maps[direction].get(key);
     let result: TranslationResult;
     if (mapper) {
-      const mappedNow = this.map(run, mapper, pre.payload, pre);
+      const mappedNow = this.steps.map(run, mapper, pre.payload, pre);
       const mapped = mappedNow instanceof Promise ? await mappedNow : mappedNow;
       if ('kind' in mapped) return mapped;
       result = mapped;
     } else if (this.passesThrough(key, pre.action, source, target)) {
       result = { payload: pre.payload };
     } else {
-      return this.fail(run, 'NotSupported', `${pre.action} has no ${target} equivalent behind this proxy`);
+      return this.steps.fail(
+        run,
+        'NotSupported',
+        `${pre.action} has no ${target} equivalent behind this proxy`,
+      );
     }
     if ('error' in result)
-      return { kind: 'error', error: this.localError(source, result.error), ...run.follow };
+      return { kind: 'error', error: this.steps.localError(source, result.error), ...run.follow };
     if ('reply' in result) {
       // Answered here: `post` sees the answer (a CALLRESULT in the call's direction), so a middleware
       // that logs or times calls sees every call end.
-      const postNow = this.middleware(
+      const postNow = this.steps.middleware(
         run,
         { type: 3, messageId: pre.messageId, action: pre.action, payload: result.reply },
         direction,
@@ -144,21 +127,28 @@ export class TranslationEngine {
       );
       const post = postNow instanceof Promise ? await postNow : postNow;
       if ('kind' in post) return post;
-      if (post.type !== 3) return this.fail(run, 'InternalError', 'a middleware changed the message type');
+      if (post.type !== 3)
+        return this.steps.fail(run, 'InternalError', 'a middleware changed the message type');
       return { kind: 'reply', payload: post.payload, ...run.follow };
     }
-    if ('defer' in result) return this.broken(run, pre, `${key}: a call cannot be deferred`);
+    if ('defer' in result) return this.steps.broken(run, pre, `${key}: a call cannot be deferred`);
     const calls =
       'batch' in result ? result.batch : [{ action: result.action ?? pre.action, payload: result.payload }];
-    if (calls.length === 0) return this.broken(run, pre, `${key}: an empty batch`);
+    if (calls.length === 0) return this.steps.broken(run, pre, `${key}: an empty batch`);
     const sent: { action: string; payload: Payload }[] = [];
     for (const call of calls) {
       if (!actionInfo(target, call.action))
-        return this.broken(run, pre, `${key} maps to ${call.action}, unknown in ${target}`);
-      const postNow = this.middleware(run, { type: 2, messageId: pre.messageId, ...call }, direction, 'post');
+        return this.steps.broken(run, pre, `${key} maps to ${call.action}, unknown in ${target}`);
+      const postNow = this.steps.middleware(
+        run,
+        { type: 2, messageId: pre.messageId, ...call },
+        direction,
+        'post',
+      );
       const post = postNow instanceof Promise ? await postNow : postNow;
       if ('kind' in post) return post;
-      if (post.type !== 2) return this.fail(run, 'InternalError', 'a middleware changed the message type');
+      if (post.type !== 2)
+        return this.steps.fail(run, 'InternalError', 'a middleware changed the message type');
       sent.push({ action: post.action, payload: post.payload });
     }
     const pending: PendingCall = {
@@ -204,14 +194,14 @@ export class TranslationEngine {
     const { source: callerVersion, target: answererVersion } = this.sides(pending.direction);
     const run = this.begin(identity, answererVersion, callerVersion, pending.original, callerVersion);
     const msg: OCPPMessage = { type: 3, messageId: pending.original.id, action: pending.action, payload };
-    const preNow = this.middleware(run, msg, 'response', 'pre');
+    const preNow = this.steps.middleware(run, msg, 'response', 'pre');
     const pre = preNow instanceof Promise ? await preNow : preNow;
     if ('kind' in pre) return pre;
-    if (pre.type !== 3) return this.fail(run, 'InternalError', 'a middleware changed the message type');
+    if (pre.type !== 3) return this.steps.fail(run, 'InternalError', 'a middleware changed the message type');
     const mapper = this.maps.responses.get(pending.key);
     let result: TranslationResult;
     if (mapper) {
-      const mappedNow = this.map(run, mapper, pre.payload, pre);
+      const mappedNow = this.steps.map(run, mapper, pre.payload, pre);
       const mapped = mappedNow instanceof Promise ? await mappedNow : mappedNow;
       if ('kind' in mapped) return mapped;
       result = mapped;
@@ -222,7 +212,7 @@ export class TranslationEngine {
     ) {
       result = { payload: pre.payload };
     } else {
-      return this.broken(run, pre, `no response mapper for ${pending.key}`);
+      return this.steps.broken(run, pre, `no response mapper for ${pending.key}`);
     }
     return this.answer(run, pending, result, 'response');
   }
@@ -231,7 +221,7 @@ export class TranslationEngine {
   async translateError(identity: string, pending: PendingCall, error: CallError): Promise<AnswerOutcome> {
     const { source: callerVersion, target: answererVersion } = this.sides(pending.direction);
     const run = this.begin(identity, answererVersion, callerVersion, pending.original, callerVersion);
-    const preNow = this.middleware(
+    const preNow = this.steps.middleware(
       run,
       { type: 4, messageId: pending.original.id, action: pending.action, ...error },
       'error',
@@ -239,7 +229,7 @@ export class TranslationEngine {
     );
     const pre = preNow instanceof Promise ? await preNow : preNow;
     if ('kind' in pre) return pre;
-    if (pre.type !== 4) return this.fail(run, 'InternalError', 'a middleware changed the message type');
+    if (pre.type !== 4) return this.steps.fail(run, 'InternalError', 'a middleware changed the message type');
     const received = {
       errorCode: pre.errorCode,
       errorDescription: pre.errorDescription,
@@ -254,7 +244,7 @@ export class TranslationEngine {
       },
     };
     if (mapper) {
-      const mappedNow = this.map(run, mapper, received, pre);
+      const mappedNow = this.steps.map(run, mapper, received, pre);
       const mapped = mappedNow instanceof Promise ? await mappedNow : mappedNow;
       if ('kind' in mapped) return mapped;
       result = mapped;
@@ -276,19 +266,19 @@ export class TranslationEngine {
     const action = pending.original.action;
     if ('defer' in result) return { kind: 'deferred', ...run.follow };
     if ('batch' in result)
-      return this.broken(
+      return this.steps.broken(
         run,
         { type: 3, messageId: id, action, payload: {} },
         `${pending.key}: a batch answers nothing`,
       );
     let out: OCPPMessage;
     if ('error' in result) {
-      const e = this.localError(run.answerTo, result.error);
+      const e = this.steps.localError(run.answerTo, result.error);
       out = { type: 4, messageId: id, action, ...e };
     } else {
       out = { type: 3, messageId: id, action, payload: 'reply' in result ? result.reply : result.payload };
     }
-    const postNow = this.middleware(run, out, direction, 'post');
+    const postNow = this.steps.middleware(run, out, direction, 'post');
     const post = postNow instanceof Promise ? await postNow : postNow;
     if ('kind' in post) return post;
     if (post.type === 3) return { kind: 'result', payload: post.payload, ...run.follow };
@@ -300,7 +290,7 @@ export class TranslationEngine {
       };
       return { kind: 'error', error, ...run.follow };
     }
-    return this.fail(run, 'InternalError', 'a middleware turned an answer into a CALL');
+    return this.steps.fail(run, 'InternalError', 'a middleware turned an answer into a CALL');
   }
 
   private sides(direction: CallDirection): { source: OcppVersion; target: OcppVersion } {
@@ -316,19 +306,6 @@ export class TranslationEngine {
   private passesThrough(key: string, action: string, source: OcppVersion, target: OcppVersion): boolean {
     if (this.passThrough.has(key)) return true;
     return source === target && actionInfo(target, action) !== undefined;
-  }
-
-  /** A code from a mapper (either era's spelling) spelled for `version`. */
-  private localError(
-    version: OcppVersion,
-    error: { code: string; description: string; details?: Payload },
-  ): CallError {
-    const errorCode = errorCodeFor(version, errorKindOf(error.code));
-    return {
-      errorCode,
-      errorDescription: error.description.slice(0, 255),
-      errorDetails: error.details ?? {},
-    };
   }
 
   private begin(
@@ -359,103 +336,6 @@ export class TranslationEngine {
       },
     };
     return { ctx, follow, answerTo };
-  }
-
-  private fail(
-    run: Run,
-    kind: ErrorKind,
-    description: string,
-  ): FollowUps & { kind: 'error'; error: CallError } {
-    const error = {
-      errorCode: errorCodeFor(run.answerTo, kind),
-      errorDescription: description.slice(0, 255),
-      errorDetails: {},
-    };
-    return { kind: 'error', error, ...run.follow };
-  }
-
-  /** A mapper or map is wrong: report `translationError`, answer InternalError. */
-  private broken(
-    run: Run,
-    message: OCPPMessage,
-    why: string,
-  ): FollowUps & { kind: 'error'; error: CallError } {
-    this.options.onTranslationError?.(new TranslationFailure(why), message, run.ctx);
-    return this.fail(run, 'InternalError', `translating ${message.action ?? 'the message'} failed`);
-  }
-
-  /** A sync mapper's result comes back as is: no promise and no microtask per message for it. */
-  private map(
-    run: Run,
-    mapper: Mapper,
-    payload: Payload,
-    message: OCPPMessage,
-  ): MaybePromise<TranslationResult | (FollowUps & { kind: 'error'; error: CallError })> {
-    let result: ReturnType<Mapper>;
-    try {
-      result = mapper(payload, run.ctx);
-    } catch (err) {
-      return this.mapperFailed(run, message, err);
-    }
-    if (isThenable(result))
-      return Promise.resolve(result).then(
-        (r: TranslationResult) => this.mapped(run, message, r),
-        (err: unknown) => this.mapperFailed(run, message, err),
-      );
-    return this.mapped(run, message, result as TranslationResult);
-  }
-
-  private mapped(
-    run: Run,
-    message: OCPPMessage,
-    result: TranslationResult,
-  ): TranslationResult | (FollowUps & { kind: 'error'; error: CallError }) {
-    if (result === null || typeof result !== 'object')
-      return this.broken(run, message, 'a mapper returned no result');
-    return result;
-  }
-
-  private mapperFailed(
-    run: Run,
-    message: OCPPMessage,
-    err: unknown,
-  ): FollowUps & { kind: 'error'; error: CallError } {
-    if (err instanceof UnrepresentableError) return this.fail(run, err.kind, err.message);
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.options.onTranslationError?.(error, message, run.ctx);
-    return this.fail(run, 'InternalError', `translating ${message.action ?? 'the message'} failed`);
-  }
-
-  /** Without middlewares (the common case) the message comes back as is, synchronously. */
-  private middleware(
-    run: Run,
-    message: OCPPMessage,
-    direction: Direction,
-    phase: 'pre' | 'post',
-  ): MaybePromise<OCPPMessage | (FollowUps & { kind: 'error'; error: CallError })> {
-    if (this.middlewares.length === 0) return message;
-    return this.runMiddlewares(run, message, direction, phase);
-  }
-
-  private async runMiddlewares(
-    run: Run,
-    message: OCPPMessage,
-    direction: Direction,
-    phase: 'pre' | 'post',
-  ): Promise<OCPPMessage | (FollowUps & { kind: 'error'; error: CallError })> {
-    let current = message;
-    for (const mw of this.middlewares) {
-      try {
-        const replaced = await mw(current, run.ctx, direction, phase);
-        if (replaced !== undefined) current = replaced;
-      } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
-        this.options.onMiddlewareError?.(error, current, run.ctx);
-        const kind = error instanceof MiddlewareRejection ? error.kind : 'GenericError';
-        return this.fail(run, kind, error.message);
-      }
-    }
-    return current;
   }
 }
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { schemaVersioningPlugin } from '../../src/plugins/index.js';
-import { cleanup, startCsms } from '../runtime/harness.js';
+import { RpcError } from '../../src/protocol/errors.js';
+import { cleanup, record, startCsms } from '../runtime/harness.js';
 
 afterEach(cleanup);
 
@@ -8,6 +9,8 @@ const versioning = (unmatchedBehavior?: 'passthrough' | 'reject') =>
   schemaVersioningPlugin({
     sourceVersion: 'ocpp1.6',
     targetVersion: 'ocpp2.0.1',
+    // Rules only: the engine's preset would cover every 1.6 action.
+    preset: false,
     ...(unmatchedBehavior ? { unmatchedBehavior } : {}),
     rules: [
       {
@@ -76,5 +79,50 @@ describe('schemaVersioningPlugin', () => {
     expect(
       await s.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' }),
     ).toEqual([4, expect.any(String), 'NotSupported', expect.any(String), {}]);
+  });
+
+  it("answers InternalError and reports pluginError when a rule throws, or the rule's own RpcError", async () => {
+    const plugin = schemaVersioningPlugin({
+      sourceVersion: 'ocpp1.6',
+      targetVersion: 'ocpp2.0.1',
+      preset: false,
+      rules: [
+        { method: 'BootNotification', transform: (p) => p },
+        {
+          method: 'Authorize',
+          transform: (p) => {
+            if (p.idTag === 'RPC') throw new RpcError('SecurityError', 'not this one');
+            throw new Error('rule bug');
+          },
+        },
+      ],
+    });
+    const t = await startCsms({ plugins: [plugin] });
+    let handled = 0;
+    t.csms.handle('Authorize', () => {
+      handled++;
+      return { idTagInfo: { status: 'Accepted' } };
+    });
+    const errors = record(t.csms, 'pluginError');
+    const s = await t.boot('CP16');
+    expect(await s.call('Authorize', { idTag: 'X' })).toEqual([
+      4,
+      expect.any(String),
+      'InternalError',
+      expect.any(String),
+      {},
+    ]);
+    expect(errors.pluginError).toEqual([
+      expect.objectContaining({ plugin: 'schema-versioning', hook: 'translateInbound' }),
+    ]);
+    expect(await s.call('Authorize', { idTag: 'RPC' })).toEqual([
+      4,
+      expect.any(String),
+      'SecurityError',
+      'not this one',
+      {},
+    ]);
+    expect(errors.pluginError).toHaveLength(1);
+    expect(handled).toBe(0);
   });
 });
