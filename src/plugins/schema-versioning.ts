@@ -51,9 +51,11 @@ export interface SchemaVersioningOptions {
    */
   preset?: TranslationMap | false;
   /**
-   * The application's calls to these stations are in `targetVersion` too (default true): the preset
+   * The application's calls to these stations are in `targetVersion` too (default false): the preset
    * translates them down (`RequestStartTransaction` reaches a 1.6 station as `RemoteStartTransaction`)
-   * and the station's answer back up. A call the preset has no mapper for goes out as it is.
+   * and the station's answer back up. A call the preset has no mapper for goes out as it is. Off by
+   * default: with it on, every call to these stations must be written in `targetVersion` (a 1.6
+   * `Reset` from the operator page, written in the station's own version, would be read as 2.x's).
    */
   outbound?: boolean;
   /**
@@ -107,7 +109,7 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         onTranslationError: (error) => ctx?.reportError(error, 'translation'),
       }).translate(preset)
     : undefined;
-  const outbound = engine !== undefined && options.outbound !== false;
+  const outbound = engine !== undefined && options.outbound === true;
   /** Calls the preset itself makes to a station are in the station's version already. */
   const ownCalls = new WeakSet<object>();
   const covers = (action: string): boolean => {

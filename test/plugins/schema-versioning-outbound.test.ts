@@ -10,7 +10,7 @@ afterEach(cleanup);
 
 describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the station', () => {
   it("sends the application's 2.0.1 calls to a 1.6 station translated, and its answers back", async () => {
-    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
+    const t = await startCsms({ plugins: [v16to201({ outbound: true })] }, { defaults: false });
     handlers201(t.csms, []);
     const s = await t.connect('CP16');
     await s.call('BootNotification', boot16);
@@ -37,6 +37,19 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
     await expect(reset).rejects.toMatchObject({ code: 'FormatViolation' });
   });
 
+  it("leaves the application's calls as they are unless outbound is on (a 1.6 Reset stays a 1.6 Reset)", async () => {
+    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
+    handlers201(t.csms, []);
+    const s = await t.connect('CP16');
+    await s.call('BootNotification', boot16);
+    const reset = t.csms.call('CP16', 'Reset', { type: 'Soft' } as never);
+    const resetCall = await s.nextMessage();
+    // With outbound on, { type: 'Soft' } is no 2.0.1 Reset (OnIdle | Immediate) and would not go out as this.
+    expect(resetCall).toEqual([2, expect.any(String), 'Reset', { type: 'Soft' }]);
+    s.reply(resetCall, { status: 'Accepted' });
+    expect(await reset).toEqual({ status: 'Accepted' });
+  });
+
   it("keeps the order of the application's calls when the first one's translation waits on the store", async () => {
     const held = gate();
     class SlowStore extends InMemorySessionStore {
@@ -46,7 +59,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
       }
     }
     const t = await startCsms(
-      { plugins: [v16to201({ sessionStore: new SlowStore() })] },
+      { plugins: [v16to201({ outbound: true, sessionStore: new SlowStore() })] },
       { defaults: false },
     );
     handlers201(t.csms, []);
@@ -78,7 +91,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
       }
     }
     const t = await startCsms(
-      { plugins: [v16to201({ sessionStore: new HangingStore() })] },
+      { plugins: [v16to201({ outbound: true, sessionStore: new HangingStore() })] },
       { defaults: false },
     );
     handlers201(t.csms, []);
@@ -102,7 +115,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
   });
 
   it('sends a SetVariables of two variables to a 1.6 station as two ChangeConfigurations, in order', async () => {
-    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
+    const t = await startCsms({ plugins: [v16to201({ outbound: true })] }, { defaults: false });
     handlers201(t.csms, []);
     const s = await t.connect('CP16');
     await s.call('BootNotification', boot16);
@@ -151,7 +164,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
   });
 
   it("answers GetBaseReport from the station's configuration and hands its NotifyReport parts to the handler", async () => {
-    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
+    const t = await startCsms({ plugins: [v16to201({ outbound: true })] }, { defaults: false });
     handlers201(t.csms, []);
     const reports: unknown[] = [];
     t.csms.handle('ocpp2.0.1', 'NotifyReport', ({ payload, station }) => {
@@ -192,7 +205,11 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
 
   it("answers a 1.6 GetConfiguration to a 2.0.1 station once the station's report is in", async () => {
     const t = await startCsms(
-      { plugins: [schemaVersioningPlugin({ sourceVersion: 'ocpp2.0.1', targetVersion: 'ocpp1.6' })] },
+      {
+        plugins: [
+          schemaVersioningPlugin({ sourceVersion: 'ocpp2.0.1', targetVersion: 'ocpp1.6', outbound: true }),
+        ],
+      },
       { defaults: false },
     );
     t.csms.handle('ocpp1.6', 'BootNotification', () => ({
