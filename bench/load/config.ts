@@ -2,9 +2,18 @@
 
 /**
  * `ours-plugins`: ours with metricsPlugin + otelPlugin (SDK, no-op exporter) + sessionLogPlugin registered.
+ * `ours-plugins-sampled`: the same with the SDK recording 10 % of CALL spans (parent-based ratio sampler).
  * `ours-ops`: ours with the operator page open in another process (its stream, one station selected).
  */
-export const SERVERS = ['ours', 'ours-plugins', 'ours-ops', 'bare', 'ocpp-rpc', 'ocpp-ws-io'] as const;
+export const SERVERS = [
+  'ours',
+  'ours-plugins',
+  'ours-plugins-sampled',
+  'ours-ops',
+  'bare',
+  'ocpp-rpc',
+  'ocpp-ws-io',
+] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 export interface Config {

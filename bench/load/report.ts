@@ -133,6 +133,13 @@ export const TARGETS: readonly Target[] = [
     maxRatio: 1.15,
   },
   {
+    name: 'the same, otel SDK sampling 10 % <= 1.15x ours',
+    subject: 'ours-plugins-sampled',
+    metric: 'maxCpuPerCallUs',
+    against: 'ours',
+    maxRatio: 1.15,
+  },
+  {
     name: 'operator page open: CPU/call at fixed rate on N stations <= 1.10x closed',
     subject: 'ours-ops',
     metric: 'rateCpuPerCallUs',

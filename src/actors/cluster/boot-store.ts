@@ -12,10 +12,9 @@ export function storingBoot(
   handler: Handler,
   store: (identity: string, registration: RestoredRegistration) => Promise<void>,
 ): Handler {
-  return async (ctx: HandlerContext) => {
+  const storedAfter = async (ctx: HandlerContext) => {
     const result = await handler(ctx);
-    if (ctx.action !== 'BootNotification' || result === NOREPLY || typeof result !== 'object' || !result)
-      return result;
+    if (result === NOREPLY || typeof result !== 'object' || !result) return result;
     const { status, interval } = result as { status?: unknown; interval?: unknown };
     if (status === 'Accepted' || status === 'Pending' || status === 'Rejected')
       await store(ctx.station.identity, {
@@ -25,4 +24,6 @@ export function storingBoot(
       });
     return result;
   };
+  // A `*` handler's other calls stay as they were (a synchronous answer is not made a promise).
+  return (ctx: HandlerContext) => (ctx.action === 'BootNotification' ? storedAfter(ctx) : handler(ctx));
 }
