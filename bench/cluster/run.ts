@@ -119,7 +119,7 @@ async function publishRate(dedup: boolean): Promise<number> {
   const bus = await createNatsBus({ servers: c.nats.url, nodeId: `E${dedup ? 'd' : 'n'}` });
   // A sliding window, as the runtime publishes: events keep coming while earlier ones await their
   // acks (the bus keeps up to maxInFlight in flight and buffers the rest), never a stop to drain.
-  const lanes = 8_192;
+  const lanes = 1_024;
   let sent = 0;
   const lane = async () => {
     while (sent < eventCount) {
