@@ -3,7 +3,14 @@ import { schemaVersioningPlugin } from '../../src/plugins/index.js';
 import { RpcError } from '../../src/protocol/errors.js';
 import { InMemorySessionStore } from '../../src/translation/session.js';
 import { cleanup, gate, record, startCsms, until } from '../runtime/harness.js';
-import { at, boot16, handlers201, type Seen, v16to201 } from './schema-versioning-support.js';
+import {
+  at,
+  boot16,
+  handlers201,
+  type Seen,
+  storeWithHeldCounter,
+  v16to201,
+} from './schema-versioning-support.js';
 
 /** A 1.6 station's CALLs carried to 2.0.1 handlers through the translation engine's preset. */
 
@@ -131,14 +138,8 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
 
   it("keeps a station's CALLs in order when the first one's translation waits on the store", async () => {
     const held = gate();
-    class SlowStore extends InMemorySessionStore {
-      override async increment(name: string): Promise<number> {
-        await held.promise;
-        return super.increment(name);
-      }
-    }
     const t = await startCsms(
-      { plugins: [v16to201({ sessionStore: new SlowStore() })] },
+      { plugins: [v16to201({ sessionStore: storeWithHeldCounter(held.promise) })] },
       { defaults: false },
     );
     const seen: Seen[] = [];
@@ -203,14 +204,8 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
 
   it('refuses CALLs beyond the flood limit while a translation holds the queue', async () => {
     const held = gate();
-    class SlowStore extends InMemorySessionStore {
-      override async increment(name: string): Promise<number> {
-        await held.promise;
-        return super.increment(name);
-      }
-    }
     const t = await startCsms(
-      { plugins: [v16to201({ sessionStore: new SlowStore() })], maxInboundWaiting: 1 },
+      { plugins: [v16to201({ sessionStore: storeWithHeldCounter(held.promise) })], maxInboundWaiting: 1 },
       { defaults: false },
     );
     handlers201(t.csms, []);

@@ -4,6 +4,7 @@
  */
 import type { Csms } from '../../src/actors/csms.js';
 import { schemaVersioningPlugin } from '../../src/plugins/index.js';
+import { InMemorySessionStore } from '../../src/translation/session.js';
 
 export const v16to201 = (extra: Partial<Parameters<typeof schemaVersioningPlugin>[0]> = {}) =>
   schemaVersioningPlugin({ sourceVersion: 'ocpp1.6', targetVersion: 'ocpp2.0.1', ...extra });
@@ -36,3 +37,13 @@ export function handlers201(csms: Csms, seen: Seen[]): void {
 
 export const boot16 = { chargePointVendor: 'V', chargePointModel: 'M' };
 export const at = '2026-01-01T00:00:00.000Z';
+
+/** A session store whose counter (1.6 transaction ids) waits until `held` resolves: a slow store. */
+export function storeWithHeldCounter(held: Promise<unknown>): InMemorySessionStore {
+  return new (class extends InMemorySessionStore {
+    override async increment(name: string): Promise<number> {
+      await held;
+      return super.increment(name);
+    }
+  })();
+}
