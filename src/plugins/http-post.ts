@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { deadline } from '../util/deadline.js';
 import { SinkRejectedError } from './sink-errors.js';
 
 /** The HTTP status of a failed POST, for the sink's report (retried unless `retryable` is false). */
@@ -35,16 +36,16 @@ export async function postJson(p: SignedPost): Promise<void> {
     headers['x-signature-timestamp'] = timestamp;
     headers['x-signature'] = signature(p.secret, timestamp, p.body);
   }
-  const res = await fetch(p.url, {
-    method: 'POST',
-    headers,
-    body: p.body,
-    redirect: 'manual',
-    signal: AbortSignal.any([p.signal, AbortSignal.timeout(p.timeoutMs)]),
-  });
-  // The answer is its status; the body is discarded so the connection can be reused (a failure to
-  // discard it changes nothing about the delivery).
-  await res.body?.cancel().catch(() => undefined);
+  const d = deadline(p.signal, p.timeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(p.url, { method: 'POST', headers, body: p.body, redirect: 'manual', signal: d.signal });
+    // The answer is its status; the body is discarded so the connection can be reused (a failure to
+    // discard it changes nothing about the delivery).
+    await res.body?.cancel().catch(() => undefined);
+  } finally {
+    d.done();
+  }
   if (res.status >= 300 && res.status < 400) {
     throw new SinkRejectedError(`HTTP ${res.status}: redirects are not followed (signed bodies)`);
   }

@@ -1,3 +1,4 @@
+import { deadline } from '../util/deadline.js';
 import { Deque } from '../util/deque.js';
 import { jitter } from '../util/jitter.js';
 import { SinkDeliveryError, SinkDrainTimeoutError, SinkOverflowError } from './sink-errors.js';
@@ -201,16 +202,22 @@ export class SinkQueue<T> {
 
   /** One send, abandoned (its signal aborted, its late outcome ignored) after `sendTimeoutMs`. */
   private attempt(batch: T[]): Promise<void> {
-    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.sendTimeoutMs)]);
+    const d = deadline(this.abort.signal, this.o.sendTimeoutMs);
+    const signal = d.signal;
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
+      const onAbort = () => {
+        d.done();
+        reject(signal.reason);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       this.send(batch, signal).then(
         () => {
+          d.done();
           signal.removeEventListener('abort', onAbort);
           resolve();
         },
         (error: unknown) => {
+          d.done();
           signal.removeEventListener('abort', onAbort);
           reject(error);
         },

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
   SinkDeliveryError,
@@ -180,5 +182,26 @@ describe('SinkQueue send timeout', () => {
     q.push(2); // the queue is not stalled behind the hung send
     // At least: the new batch's own retry may already have started when the poll looks.
     await until(() => attempts >= 3);
+  });
+
+  it('abandons a hung send at its deadline even when the GC runs meanwhile', async () => {
+    // Node 20 can collect an AbortSignal.timeout held only through AbortSignal.any before it fires
+    // (nodejs/node#57736): the deadline must hold its own timer.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const reports: Error[] = [];
+    const q = new SinkQueue<number>(
+      's',
+      () => new Promise(() => {}),
+      (e) => reports.push(e),
+      { sendTimeoutMs: 150, retries: 0, maxWaitMs: 0 },
+    );
+    q.push(1);
+    for (let i = 0; i < 5 && reports.length === 0; i++) {
+      gc();
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => reports.length === 1, 3_000, 'the hung send reported');
+    expect(reports[0]).toMatchObject({ attempts: 1, cause: { name: 'TimeoutError' } });
   });
 });
