@@ -7,8 +7,7 @@ import { createRPCError, RPCServer } from 'ocpp-rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStation } from '../../src/client/index.js';
 import { RpcError } from '../../src/protocol/index.js';
-import { type Simulation, startSimulation } from '../../src/sim/index.js';
-import { allBooted } from '../sim/helpers.js';
+import { oneRemoteStation } from '../sim/helpers.js';
 import { until } from '../support/wait.js';
 import { proxyCli, proxyUrl } from './proxy-cli.js';
 
@@ -123,19 +122,8 @@ async function throughProxy(csmsVersion: 'ocpp1.6' | 'ocpp2.0.1', stationVersion
     await cli.exited;
   });
   const url = await proxyUrl(cli);
-  const sim: Simulation = startSimulation({
-    url,
-    stations: 1,
-    protocol: stationVersion,
-    connectors: 2,
-    remoteOnly: true,
-    meterIntervalS: 0.2,
-    chargeDurationS: 60,
-    rebootDelayS: 0.1,
-    ramp: 100,
-  });
+  const sim = await oneRemoteStation(url, stationVersion);
   stop.push(() => sim.stop());
-  await allBooted(sim);
   return { csms, cli, url, id: 'SIM-0001' };
 }
 

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createStation } from '../../src/client/index.js';
 import { RpcError, validatePayload } from '../../src/protocol/index.js';
 import { presets } from '../../src/proxy/index.js';
-import { type Simulation, startSimulation } from '../../src/sim/index.js';
-import { allBooted, startCsms, type TestCsms, until } from '../sim/helpers.js';
+import type { Simulation } from '../../src/sim/index.js';
+import { oneRemoteStation, startCsms, type TestCsms, until } from '../sim/helpers.js';
 import { type Json, seen, startProxy, stopEndToEnd, type TestProxy } from './helpers.js';
 
 let csms: TestCsms | undefined;
@@ -33,18 +33,7 @@ describe.each(PAIRS)(
       csms = await startCsms();
       const t = csms;
       proxy = await startProxy(t.url, version, stationVersion, preset);
-      sim = startSimulation({
-        url: proxy.url,
-        stations: 1,
-        protocol: stationVersion,
-        connectors: 2,
-        remoteOnly: true,
-        meterIntervalS: 0.2,
-        chargeDurationS: 60,
-        rebootDelayS: 0.1,
-        ramp: 100,
-      });
-      await allBooted(sim);
+      sim = await oneRemoteStation(proxy.url, stationVersion);
       const id = 'SIM-0001';
       expect(t.csms.station(id)?.protocol).toBe(version);
       const boot = await seen(t, id, 'BootNotification');

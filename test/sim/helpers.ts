@@ -5,7 +5,7 @@
 
 import { type Csms, createCsms, registerDefaultHandlers } from '../../src/index.js';
 import type { Payload } from '../../src/protocol/frames.js';
-import type { Simulation } from '../../src/sim/index.js';
+import { type Simulation, type SimulationOptions, startSimulation } from '../../src/sim/index.js';
 import { until } from '../support/wait.js';
 
 export { until };
@@ -81,4 +81,33 @@ export function actionsOf(t: TestCsms, identity: string): Set<string> {
 /** Every station of the run has booted (Accepted) and is idle with all its connectors announced. */
 export async function allBooted(sim: Simulation): Promise<void> {
   await until(() => sim.stats.everBooted === sim.options.stations, 5_000, 'all stations booted');
+}
+
+/**
+ * One simulated station (SIM-0001) that charges only when the CSMS starts it remotely, 2 connectors,
+ * meter values every 0.2 s: the proxy end-to-end tests' station. Resolves once it has booted; stopped
+ * again if it does not.
+ */
+export async function oneRemoteStation(
+  url: string,
+  protocol: SimulationOptions['protocol'],
+): Promise<Simulation> {
+  const sim = startSimulation({
+    url,
+    stations: 1,
+    protocol,
+    connectors: 2,
+    remoteOnly: true,
+    meterIntervalS: 0.2,
+    chargeDurationS: 60,
+    rebootDelayS: 0.1,
+    ramp: 100,
+  });
+  try {
+    await allBooted(sim);
+  } catch (error) {
+    await sim.stop();
+    throw error;
+  }
+  return sim;
 }
