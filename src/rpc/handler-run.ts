@@ -138,11 +138,17 @@ export class HandlerRun implements HandlerContext, InboundJob {
    * (and, through `deadline`, the translation of the CALL itself). Each async phase gets what is left.
    */
   #await(pending: Promise<unknown>, phase: Phase): Promise<void> {
+    let left: number;
     if (this.#deadline === 0) {
       this.#limit = this.#host.handlerTimeoutMs();
-      this.#deadline = this.#limit > 0 ? performance.now() + this.#limit : Number.POSITIVE_INFINITY;
+      left = this.#limit > 0 ? this.#limit : Number.POSITIVE_INFINITY;
+      // Only a translated CALL has later phases that need the deadline: an untranslated async handler
+      // (every proxied call) reads no clock for it.
+      this.#deadline =
+        this.#translated && this.#limit > 0 ? performance.now() + this.#limit : Number.POSITIVE_INFINITY;
+    } else {
+      left = this.#deadline - performance.now();
     }
-    const left = this.#deadline - performance.now();
     if (left === Number.POSITIVE_INFINITY) {
       return pending.then(
         (value) => this.#next(phase, value, false),
