@@ -32,7 +32,12 @@ export async function observabilityPlugins(only?: readonly string[]) {
     ? Number(process.env.BENCH_OTEL_TRACER.slice(6))
     : undefined;
   const provider = new BasicTracerProvider({
-    spanProcessors: [new BatchSpanProcessor(noopExporter)],
+    spanProcessors: [
+      new BatchSpanProcessor(
+        noopExporter,
+        process.env.BENCH_OTEL_BATCH ? { maxExportBatchSize: Number(process.env.BENCH_OTEL_BATCH) } : {},
+      ),
+    ],
     ...(ratio === undefined
       ? {}
       : { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }) }),
