@@ -92,7 +92,8 @@ while (performance.now() - t0 < seconds * 1000) {
   await new Promise((r) => setImmediate(r));
 }
 const cpu = process.cpuUsage(cpu0);
-if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
+if (process.env.BENCH_HEAP_SNAPSHOT)
+  (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
 const calls = n - n0;
 console.log(
   `${calls} calls over ${stations} stations: ${(((cpu.user + cpu.system) * 1000) / calls).toFixed(0)} ns CPU/call, errors ${errors}${plugins ? ` (with ${plugins.map((x) => x.name).join(', ')})` : ''}`,

@@ -14,6 +14,7 @@ import type {
   PendingCall,
   TranslationEngine,
 } from '../translation/index.js';
+import type { TurnGate } from './turn-gate.js';
 import type { CallContext, IConnection } from './types.js';
 
 /** What a link reports to its proxy. */
@@ -47,9 +48,10 @@ export class ProxyLink {
     readonly station: IConnection,
     readonly upstream: Station,
     private readonly engine: TranslationEngine,
+    gate: TurnGate,
     private readonly events: LinkEvents,
   ) {
-    station.onMessage((m, context) => this.fromStation(m, context));
+    station.onMessage((m, context) => gate.run((deferred) => this.fromStation(m, context, deferred)));
     upstream.handle('*', (ctx) => this.fromCsms(ctx));
   }
 
@@ -76,8 +78,16 @@ export class ProxyLink {
   }
 
   // --- station -> CSMS ----------------------------------------------------------------------------
-  private async fromStation(message: OCPPMessage, context?: CallContext): Promise<OCPPMessage | undefined> {
+  private async fromStation(
+    message: OCPPMessage,
+    context: CallContext | undefined,
+    /** It waited for a later turn (TurnGate): the station may have been answered or gone meanwhile. */
+    deferred: boolean,
+  ): Promise<OCPPMessage | undefined> {
     if (message.type !== 2) return undefined;
+    // Only a call that waited is checked: one given up on meanwhile is never forwarded late.
+    if (deferred && (this.closed || (context && (context.abandoned ?? context.signal.aborted))))
+      return undefined;
     if (actionInfo(this.engine.stationProtocol, message.action)?.sendOnly) {
       await this.sendFromStation(message);
       return undefined;

