@@ -15,7 +15,13 @@ const api: Api = await import(pathToFileURL(resolve(process.argv[3] ?? 'dist', '
 const upstream = process.argv[2];
 if (!upstream) throw new Error('usage: adapter.ts <upstream ws url> [dist dir]');
 const errors = new ErrorCounter();
-const proxy = new api.OCPPProtocolProxy({ upstreamEndpoint: upstream, upstreamProtocol: 'ocpp2.1' });
+// BENCH_PROXY_CALLS_PER_TURN: the proxy's `callsPerTurn` (default: the proxy's own).
+const perTurn = process.env.BENCH_PROXY_CALLS_PER_TURN;
+const proxy = new api.OCPPProtocolProxy({
+  upstreamEndpoint: upstream,
+  upstreamProtocol: 'ocpp2.1',
+  ...(perTurn === undefined ? {} : { callsPerTurn: Number(perTurn) }),
+});
 proxy.translate(api.presets.ocpp16_to_ocpp21);
 for (const kind of ['translationError', 'middlewareError'] as const)
   proxy.on(kind, (e) => errors.add(kind, e));
