@@ -192,33 +192,36 @@ export function sampledValue2Of(sv: Payload, version: Ocpp2): Payload | undefine
   const value = signed ? 0 : Number(sv.value);
   if (!signed && (sv.value.trim() === '' || !Number.isFinite(value))) return undefined;
   const unit = sv.unit === 'Celcius' ? 'Celsius' : sv.unit;
-  return compact({
-    value,
-    context: sv.context,
-    measurand: sv.measurand,
-    phase: sv.phase,
-    location: sv.location,
-    unitOfMeasure: unit !== undefined ? { unit } : undefined,
-    signedMeterValue: signed
-      ? version === 'ocpp2.1'
+  // Field by field rather than through `compact`: one object per reading and no literal to copy it
+  // from. Meter readings are most of what a proxy translates, and at saturation what it allocates
+  // per call is what the GC pays for.
+  const out: Payload = { value };
+  if (sv.context !== undefined) out.context = sv.context;
+  if (sv.measurand !== undefined) out.measurand = sv.measurand;
+  if (sv.phase !== undefined) out.phase = sv.phase;
+  if (sv.location !== undefined) out.location = sv.location;
+  if (unit !== undefined) out.unitOfMeasure = { unit };
+  if (signed)
+    out.signedMeterValue =
+      version === 'ocpp2.1'
         ? { signedMeterData: sv.value, encodingMethod: 'Other' }
         : {
             signedMeterData: sv.value.slice(0, 2500),
             signingMethod: '',
             encodingMethod: 'Other',
             publicKey: '',
-          }
-      : undefined,
-  });
+          };
+  return out;
 }
 
-/** 1.6 meterValue[] -> 2.x meterValue[], or undefined when no sample survives. */
 export function meterValues2Of(meterValue: Payload[] | undefined, version: Ocpp2): Payload[] | undefined {
   const out: Payload[] = [];
   for (const mv of meterValue ?? []) {
-    const sampledValue = (mv.sampledValue as Payload[])
-      .map((sv) => sampledValue2Of(sv, version))
-      .filter((sv) => sv !== undefined);
+    const sampledValue: Payload[] = [];
+    for (const sv of mv.sampledValue as Payload[]) {
+      const v = sampledValue2Of(sv, version);
+      if (v !== undefined) sampledValue.push(v);
+    }
     if (sampledValue.length > 0) out.push({ timestamp: mv.timestamp, sampledValue });
   }
   return out.length > 0 ? out : undefined;
