@@ -93,17 +93,18 @@ afterEach(async () => {
   proxy = csms = undefined;
 });
 
+/** Our CSMS (2.1) behind a proxy with `callsPerTurn`, stations coming through `adapter`. */
+async function budgetedProxy<A extends ITransportAdapter>(callsPerTurn: number, adapter: A): Promise<A> {
+  csms = await startCsms();
+  proxy = new OCPPProtocolProxy({ upstreamEndpoint: csms.url, upstreamProtocol: 'ocpp2.1', callsPerTurn });
+  proxy.translate(presets.ocpp16_to_ocpp21);
+  await proxy.listenOnAdapter(adapter);
+  return adapter;
+}
+
 describe('the proxy under a per-turn budget (callsPerTurn)', () => {
   it('never forwards a call its station was given up on while it waited', async () => {
-    csms = await startCsms();
-    proxy = new OCPPProtocolProxy({
-      upstreamEndpoint: csms.url,
-      upstreamProtocol: 'ocpp2.1',
-      callsPerTurn: 1,
-    });
-    proxy.translate(presets.ocpp16_to_ocpp21);
-    const adapter = new ContextAdapter();
-    await proxy.listenOnAdapter(adapter);
+    const adapter = await budgetedProxy(1, new ContextAdapter());
     const a = adapter.connect('CP-A');
     const b = adapter.connect('CP-B');
     const boot = { chargePointVendor: 'V', chargePointModel: 'M' };
@@ -130,29 +131,21 @@ describe('the proxy under a per-turn budget (callsPerTurn)', () => {
     expect(
       await b('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' }),
     ).toMatchObject({ type: 3 });
-    const fromB = csms.received.filter((r) => r.identity === 'CP-B').map((r) => r.action);
+    const fromB = csms!.received.filter((r) => r.identity === 'CP-B').map((r) => r.action);
     expect(fromB).toEqual(['BootNotification', 'StatusNotification']);
-    expect(csms.received.filter((r) => r.identity === 'CP-A').map((r) => r.action)).toEqual([
+    expect(csms!.received.filter((r) => r.identity === 'CP-A').map((r) => r.action)).toEqual([
       'BootNotification',
       'Heartbeat',
     ]);
   });
 
   it('answers a burst from 40 stations with a budget of 2 calls per turn, every call forwarded once', async () => {
-    csms = await startCsms();
-    proxy = new OCPPProtocolProxy({
-      upstreamEndpoint: csms.url,
-      upstreamProtocol: 'ocpp2.1',
-      callsPerTurn: 2,
-    });
-    proxy.translate(presets.ocpp16_to_ocpp21);
-    const adapter = new MemoryAdapter();
-    await proxy.listenOnAdapter(adapter);
+    const adapter = await budgetedProxy(2, new MemoryAdapter());
     const stations = Array.from({ length: 40 }, (_, i) => adapter.connect(`CP-${i}`, 'ocpp1.6'));
     const answers = await Promise.all(
       stations.map((s) => s.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' })),
     );
     expect(answers.every((m) => m?.type === 3 && m.payload.status === 'Accepted')).toBe(true);
-    expect(csms.received.filter((r) => r.action === 'BootNotification')).toHaveLength(40);
+    expect(csms!.received.filter((r) => r.action === 'BootNotification')).toHaveLength(40);
   });
 });
