@@ -6,6 +6,7 @@ import type { HandlerTable } from '../rpc/handlers.js';
 import { newRuntimeStats, pickRpcSettings } from '../rpc/runtime.js';
 import type { Jitter } from '../util/jitter.js';
 import type { Logger } from '../util/logger.js';
+import { TurnBudget } from '../util/turn-budget.js';
 import type { ClusterSeat } from './cluster/seat.js';
 import type { ResolvedCsmsOptions } from './options.js';
 import type { OfflineQueues } from './replay.js';
@@ -48,6 +49,7 @@ export function csmsRuntime(p: RuntimeParts): CsmsRuntime {
     inspect: o.inspect,
     system: p.system,
     live: directory.live,
+    frameBudget: o.framesPerTurn > 0 ? new TurnBudget(o.framesPerTurn) : undefined,
     stationActors: stationActorTemplate(p.jitter),
     registered: (station, status) => {
       dispatcher.emit('registered', { station: station.handle, status });

@@ -74,6 +74,14 @@ export const optionsSchema = z.object({
   hookTimeoutMs: z.number().int().positive().default(5_000),
   /** Outbound calls waiting behind the one in flight, per station; beyond it, CallQueueFullError. */
   maxQueuedCalls: z.number().int().min(0).default(100),
+  /**
+   * Frames from stations handled per turn of the event loop, over all stations; the rest wait, in the
+   * order they came, for the next turns. 0 (the default): none waits. Meant for a process that forwards
+   * what it receives and waits for answers from elsewhere (the protocol proxy's CsmsAdapter sets 64):
+   * saturated, it keeps each turn short, so what a call leaves waiting dies young instead of being
+   * promoted. A station with 32 frames waiting is not read further until they are handled.
+   */
+  framesPerTurn: z.number().int().min(0).default(0),
   /** Inbound CALLs waiting behind the one being handled; beyond it, a CALLERROR (flood). */
   maxInboundWaiting: z.number().int().min(0).default(8),
   /** A frame larger than this closes the socket with 1009. */

@@ -28,11 +28,14 @@ import type { CallOptions, EndpointRuntime } from '../rpc/runtime.js';
 import type { StationSnapshot } from '../rpc/station-handle.js';
 import { type CloseCause, closeCauseOf } from '../transport/close-causes.js';
 import type { Jitter } from '../util/jitter.js';
+import type { TurnBudget } from '../util/turn-budget.js';
 import { ActorTemplate } from './actor-template.js';
 import { BreakerOpenError, RegistrationError, StationNotConnectedError } from './errors.js';
 import type { ActorClock } from './options.js';
 import { stopChild } from './xstate-internals.js';
 
+/** Frames of one station waiting for the frame budget; past it the station is not read (see `hold`). */
+const MAX_HELD_FRAMES = 32;
 /**
  * The station action a CSMS call asks for, which a Pending station may then send (B02.FR.09): the
  * message a trigger names, the report a report request asks for. Only that one: a trigger for a
@@ -67,6 +70,8 @@ export interface CsmsRuntime extends EndpointRuntime {
   readonly system: AnyActorRef;
   /** Sockets this node holds; the keepalive sweeps them. */
   readonly live: Set<StationSession>;
+  /** Frames handled per turn over all stations (`framesPerTurn`); none when 0. */
+  readonly frameBudget: TurnBudget | undefined;
   replayStateOf(identity: string): string;
   /** The stored registration of a station new to this node (CsmsOptions.restoreRegistration). */
   readonly restoreRegistration: ((identity: string) => RestoredRegistration | undefined) | undefined;
@@ -98,6 +103,8 @@ export class StationSession extends RpcEndpoint {
   private closeCause: CloseCause | undefined;
   /** Actions the CSMS asked for on this connection (triggers, reports): a Pending station may send them. */
   private solicited: Set<string> | undefined;
+  /** Frames waiting for a turn with room in the CSMS's frame budget (`framesPerTurn`). */
+  private held: { readonly data: Buffer; readonly isBinary: boolean }[] | undefined;
   /** Keepalive bookkeeping: traffic seen since the last sweep / ping sent and not yet answered. */
   alive = true;
   awaitingPong = false;
@@ -142,10 +149,13 @@ export class StationSession extends RpcEndpoint {
     this.alive = true;
     this.awaitingPong = false;
     this.hearsPongs = false;
+    this.held = undefined;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.alive = true;
       this.lastMessageAtMs = Date.now();
-      this.received(data, isBinary);
+      const budget = this.csms.frameBudget;
+      if (budget === undefined || (this.held === undefined && budget.take())) this.received(data, isBinary);
+      else this.hold(ws, data, isBinary, budget);
     });
     ws.on('close', (code: number, reason: Buffer) => this.socketClosed(ws, code, reason.toString()));
     ws.on('error', (error: Error & { code?: string }) => {
@@ -157,6 +167,22 @@ export class StationSession extends RpcEndpoint {
     if (reconnect) this.actor.send({ type: 'CONNECTED', protocol });
     this.csms.dispatcher.emit('connected', { station: this.handle, reconnect });
     if (this.ready) this.csms.ready(this);
+  }
+
+  /** A frame read past the CSMS's frame budget (`framesPerTurn`): handled in a later turn, in order. */
+  private hold(ws: WebSocket, data: Buffer, isBinary: boolean, budget: TurnBudget): void {
+    const held = this.held ?? [];
+    this.held = held;
+    held.push({ data, isBinary });
+    // A station sending without waiting for answers is not read further until its frames are handled.
+    if (held.length === MAX_HELD_FRAMES) ws.pause();
+    budget.defer(() => {
+      if (this.ws !== ws || this.held !== held) return; // its socket went: its frames go with it
+      const frame = held.shift()!;
+      if (held.length === 0) this.held = undefined;
+      if (held.length === MAX_HELD_FRAMES - 1 && !this.draining) ws.resume();
+      this.received(frame.data, frame.isBinary);
+    });
   }
 
   /** Connected and Accepted: commands may flow to it. */
@@ -176,6 +202,7 @@ export class StationSession extends RpcEndpoint {
   /** `replaced`: a newer socket takes over at once, so the station is not remembered as disconnected. */
   private socketClosed(ws: WebSocket, code: number, reason: string, replaced = false): void {
     if (this.ws !== ws) return; // an evicted socket closing late
+    this.held = undefined;
     const durationMs = this.connectedAtMs ? Date.now() - this.connectedAtMs : 0;
     this.unbindSocket();
     this.csms.live.delete(this);

@@ -6,6 +6,7 @@ import type { Payload } from '../protocol/frames.js';
 import { type HandlerContext, NOREPLY, type NoReply } from '../rpc/handlers.js';
 import type { StationHandle } from '../rpc/station-handle.js';
 import type { OCPPMessage } from '../translation/types.js';
+import { DEFAULT_CALLS_PER_TURN } from './turn-gate.js';
 import type { AdmissionGate, CallContext, IConnection, ITransportAdapter } from './types.js';
 
 /** The CSMS's refusal of the upstream leg, as the station's handshake answer (same status). */
@@ -20,6 +21,8 @@ export interface CsmsAdapterOptions extends CsmsOptions {
 /**
  * The standard adapter: our CSMS runtime faces the stations, so the handshake (identity, subprotocol,
  * security profiles 1-3, TLS), limits, keep-alive and strict validation of every frame come with it.
+ * Its `framesPerTurn` defaults to 64 (a CSMS's to 0): frames past the budget wait before they are
+ * decoded, which is what keeps a saturated proxy's calls short-lived.
  * During each station's handshake, after your own `auth` (if any) accepts it, the proxy opens the
  * station's upstream leg with its identity and password: the CSMS's refusal (401/403/404) is the
  * station's answer, before it is accepted. `requireBoot` is off: the CSMS behind the proxy decides
@@ -35,7 +38,7 @@ export class CsmsAdapter implements ITransportAdapter {
   private admit: AdmissionGate | undefined;
 
   constructor(options: CsmsAdapterOptions = {}) {
-    const { port = 9001, host = '0.0.0.0', auth, ...rest } = options;
+    const { port = 9001, host = '0.0.0.0', auth, framesPerTurn = DEFAULT_CALLS_PER_TURN, ...rest } = options;
     this.listenAt = { port, host };
     const gate: AuthCallback = async (req) => {
       const verdict = auth ? await auth(req) : true;
@@ -52,7 +55,7 @@ export class CsmsAdapter implements ITransportAdapter {
       else this.passwords.delete(req.identity);
       return true;
     };
-    this.csms = createCsms({ requireBoot: false, ...rest, auth: gate });
+    this.csms = createCsms({ requireBoot: false, ...rest, framesPerTurn, auth: gate });
   }
 
   /** The port listened on (after `listen`). */

@@ -1,4 +1,4 @@
-import { Deque } from '../util/deque.js';
+import { TurnBudget } from '../util/turn-budget.js';
 
 /** Default of `callsPerTurn`: the best of 16, 32, 64 and 256 in A/B runs of bench:proxy (NOTES.md). */
 export const DEFAULT_CALLS_PER_TURN = 64;
@@ -10,23 +10,24 @@ export const DEFAULT_CALLS_PER_TURN = 64;
  * promises) then live until its CSMS answer is read in a later turn, hundreds of milliseconds away:
  * long enough to be promoted to the old generation, where collecting them cost a third of the proxy's
  * CPU. With a per-turn budget the answers of admitted calls come back within a few short turns and
- * their objects die young; a waiting call holds only its decoded frame.
+ * their objects die young; a waiting call holds only its decoded frame. (CsmsAdapter also budgets
+ * frames before they are decoded, `framesPerTurn`; this gate serves every adapter.)
  *
  * Bounded without a limit of its own: a station has one CALL in handling at a time (its next one waits
  * in its inbound queue), so at most one job per connected station waits here. A budget per turn, not a
  * cap on calls in flight: a slow CSMS (many calls waiting for answers, little CPU used) is never throttled.
  */
 export class TurnGate {
-  private startedThisTurn = 0;
-  private readonly waiting = new Deque<() => void>();
-  private turnScheduled = false;
+  private readonly budget: TurnBudget | undefined;
 
   /** `perTurn` <= 0: no budget, every job starts at once. */
-  constructor(private readonly perTurn: number) {}
+  constructor(perTurn: number) {
+    this.budget = perTurn > 0 ? new TurnBudget(perTurn) : undefined;
+  }
 
   /** Jobs waiting for a later turn. */
   get queued(): number {
-    return this.waiting.length;
+    return this.budget?.queued ?? 0;
   }
 
   /**
@@ -34,16 +35,9 @@ export class TurnGate {
    * have given up on it meanwhile).
    */
   run<T>(job: (deferred: boolean) => Promise<T>): Promise<T> {
-    if (this.perTurn <= 0) return job(false);
-    if (this.startedThisTurn < this.perTurn && this.waiting.length === 0) {
-      // The count is reset at the end of a turn, scheduled only once it is half spent: a quiet proxy
-      // (a call now and then) would otherwise pay an extra turn of the event loop for every call.
-      if (++this.startedThisTurn >= this.perTurn >> 1) this.scheduleTurnEnd();
-      return job(false);
-    }
-    this.scheduleTurnEnd();
+    if (!this.budget || this.budget.take()) return job(false);
     return new Promise<T>((resolve, reject) => {
-      this.waiting.push(() => {
+      this.budget!.defer(() => {
         try {
           job(true).then(resolve, reject);
         } catch (error) {
@@ -52,22 +46,4 @@ export class TurnGate {
       });
     });
   }
-
-  private scheduleTurnEnd(): void {
-    if (this.turnScheduled) return;
-    this.turnScheduled = true;
-    // setImmediate runs after the current turn's I/O callbacks: the budget is per turn, so it resets here.
-    setImmediate(this.nextTurn);
-  }
-
-  private readonly nextTurn = (): void => {
-    this.turnScheduled = false;
-    this.startedThisTurn = 0;
-    while (this.waiting.length > 0 && this.startedThisTurn < this.perTurn) {
-      this.startedThisTurn++;
-      this.waiting.shift()!();
-    }
-    // What started here counts against the next turn's I/O; the turn after resets it again.
-    if (this.startedThisTurn > 0 || this.waiting.length > 0) this.scheduleTurnEnd();
-  };
 }

@@ -116,3 +116,41 @@ describe('handler serialization', () => {
     expect([ra[0], rb[0]]).toEqual([3, 3]);
   });
 });
+
+describe('framesPerTurn: a budget of frames handled per turn, over all stations', () => {
+  it('handles every frame once, each station’s in the order sent, while two stations pipeline 40 CALLs each', async () => {
+    const t = await startCsms({ framesPerTurn: 3, maxInboundWaiting: 100 });
+    const a = await t.boot('CP1');
+    const b = await t.boot('CP2');
+    const handled: string[] = [];
+    t.csms.handle('Heartbeat', ({ messageId, station }) => {
+      handled.push(`${station.identity}:${messageId}`);
+      return heartbeatAnswer();
+    });
+    const ids = Array.from({ length: 40 }, (_, i) => `h${i}`);
+    for (const id of ids) {
+      a.send([2, id, 'Heartbeat', {}]);
+      b.send([2, id, 'Heartbeat', {}]);
+    }
+    const answered = async (s: typeof a) => {
+      const got: unknown[] = [];
+      for (const _ of ids) got.push((await s.nextMessage())[1]);
+      return got;
+    };
+    expect(await answered(a)).toEqual(ids);
+    expect(await answered(b)).toEqual(ids);
+    for (const who of ['CP1', 'CP2'])
+      expect(handled.filter((h) => h.startsWith(`${who}:`))).toEqual(ids.map((id) => `${who}:${id}`));
+  });
+
+  it('stops reading a station with 32 frames waiting and reads it again once they are handled', async () => {
+    const t = await startCsms({ framesPerTurn: 1, maxInboundWaiting: 200 });
+    const s = await t.boot('CP1');
+    const other = await t.boot('CP2');
+    const ids = Array.from({ length: 120 }, (_, i) => `f${i}`);
+    for (const id of ids) s.send([2, id, 'Heartbeat', {}]);
+    for (const id of ids) expect((await s.nextMessage())[1]).toBe(id);
+    await expectServed(other);
+    expect((await s.call('Heartbeat', {}, 'after'))[0]).toBe(3);
+  });
+});
