@@ -15,8 +15,11 @@ const api: Api = await import(pathToFileURL(resolve(process.argv[3] ?? 'dist', '
 const upstream = process.argv[2];
 if (!upstream) throw new Error('usage: adapter.ts <upstream ws url> [dist dir]');
 const errors = new ErrorCounter();
-// BENCH_PROXY_CALLS_PER_TURN: the proxy's `callsPerTurn` (default: the proxy's own).
-const perTurn = process.env.BENCH_PROXY_CALLS_PER_TURN;
+// BENCH_PROXY_CALLS_PER_TURN / BENCH_PROXY_FRAMES_PER_TURN: this build's `callsPerTurn` and its
+// adapter's `framesPerTurn` (default: their own); a --baseline build's proxy keeps its defaults.
+const thisBuild = process.argv[3] === undefined || process.argv[3] === 'dist';
+const perTurn = thisBuild ? process.env.BENCH_PROXY_CALLS_PER_TURN : undefined;
+const framesPerTurn = thisBuild ? process.env.BENCH_PROXY_FRAMES_PER_TURN : undefined;
 const proxy = new api.OCPPProtocolProxy({
   upstreamEndpoint: upstream,
   upstreamProtocol: 'ocpp2.1',
@@ -32,6 +35,7 @@ const stationLeg = new api.CsmsAdapter({
   protocols: ['ocpp1.6'],
   connectionRateLimit: false,
   pingIntervalMs: 0,
+  ...(framesPerTurn === undefined ? {} : { framesPerTurn: Number(framesPerTurn) }),
 });
 for (const kind of [
   'badMessage',
