@@ -8,12 +8,18 @@ import { at, boot16, handlers201, v16to201 } from './schema-versioning-support.j
 
 afterEach(cleanup);
 
+/** A CSMS with 2.0.1 handlers behind the plugin (`options`), and a 1.6 station CP16 booted through it. */
+async function bootedBehind(options: Parameters<typeof v16to201>[0] = {}) {
+  const t = await startCsms({ plugins: [v16to201(options)] }, { defaults: false });
+  handlers201(t.csms, []);
+  const s = await t.connect('CP16');
+  await s.call('BootNotification', boot16);
+  return { t, s };
+}
+
 describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the station', () => {
   it("sends the application's 2.0.1 calls to a 1.6 station translated, and its answers back", async () => {
-    const t = await startCsms({ plugins: [v16to201({ outbound: true })] }, { defaults: false });
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
+    const { t, s } = await bootedBehind({ outbound: true });
     const asked = t.csms.call('CP16', 'RequestStartTransaction', {
       remoteStartId: 7,
       evseId: 1,
@@ -38,10 +44,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
   });
 
   it("leaves the application's calls as they are unless outbound is on (a 1.6 Reset stays a 1.6 Reset)", async () => {
-    const t = await startCsms({ plugins: [v16to201()] }, { defaults: false });
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
+    const { t, s } = await bootedBehind();
     const reset = t.csms.call('CP16', 'Reset', { type: 'Soft' } as never);
     const resetCall = await s.nextMessage();
     // With outbound on, { type: 'Soft' } is no 2.0.1 Reset (OnIdle | Immediate) and would not go out as this.
@@ -58,13 +61,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
         return super.set(identity, key, value);
       }
     }
-    const t = await startCsms(
-      { plugins: [v16to201({ outbound: true, sessionStore: new SlowStore() })] },
-      { defaults: false },
-    );
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
+    const { t, s } = await bootedBehind({ outbound: true, sessionStore: new SlowStore() });
     // No EVSE named: the remote start waits in the store (held) for the station to pick a connector.
     const start = t.csms.call('CP16', 'RequestStartTransaction', {
       remoteStartId: 8,
@@ -90,13 +87,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
         return late.promise;
       }
     }
-    const t = await startCsms(
-      { plugins: [v16to201({ outbound: true, sessionStore: new HangingStore() })] },
-      { defaults: false },
-    );
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
+    const { t, s } = await bootedBehind({ outbound: true, sessionStore: new HangingStore() });
     const start = t.csms.call(
       'CP16',
       'RequestStartTransaction',
@@ -115,10 +106,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset, calls to the statio
   });
 
   it('sends a SetVariables of two variables to a 1.6 station as two ChangeConfigurations, in order', async () => {
-    const t = await startCsms({ plugins: [v16to201({ outbound: true })] }, { defaults: false });
-    handlers201(t.csms, []);
-    const s = await t.connect('CP16');
-    await s.call('BootNotification', boot16);
+    const { t, s } = await bootedBehind({ outbound: true });
     const set = t.csms.call('CP16', 'SetVariables', {
       setVariableData: [
         {
