@@ -36,6 +36,7 @@ import { stopChild } from './xstate-internals.js';
 
 /** Frames of one station waiting for the frame budget; past it the station is not read (see `hold`). */
 const MAX_HELD_FRAMES = 32;
+
 /**
  * The station action a CSMS call asks for, which a Pending station may then send (B02.FR.09): the
  * message a trigger names, the report a report request asks for. Only that one: a trigger for a
@@ -154,7 +155,8 @@ export class StationSession extends RpcEndpoint {
       this.alive = true;
       this.lastMessageAtMs = Date.now();
       const budget = this.csms.frameBudget;
-      if (budget === undefined || (this.held === undefined && budget.take())) this.received(data, isBinary);
+      // take() refuses while any frame waits, so this station's own waiting frames stay ahead of this one.
+      if (budget === undefined || budget.take()) this.received(data, isBinary);
       else this.hold(ws, data, isBinary, budget);
     });
     ws.on('close', (code: number, reason: Buffer) => this.socketClosed(ws, code, reason.toString()));
@@ -177,7 +179,7 @@ export class StationSession extends RpcEndpoint {
     // A station sending without waiting for answers is not read further until its frames are handled.
     if (held.length === MAX_HELD_FRAMES) ws.pause();
     budget.defer(() => {
-      if (this.ws !== ws || this.held !== held) return; // its socket went: its frames go with it
+      if (this.held !== held) return; // its socket went (closing or a new one resets `held`): dropped
       const frame = held.shift()!;
       if (held.length === 0) this.held = undefined;
       if (held.length === MAX_HELD_FRAMES - 1 && !this.draining) ws.resume();

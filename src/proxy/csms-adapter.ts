@@ -6,7 +6,7 @@ import type { Payload } from '../protocol/frames.js';
 import { type HandlerContext, NOREPLY, type NoReply } from '../rpc/handlers.js';
 import type { StationHandle } from '../rpc/station-handle.js';
 import type { OCPPMessage } from '../translation/types.js';
-import { DEFAULT_CALLS_PER_TURN } from './turn-gate.js';
+import { DEFAULT_TURN_BUDGET } from '../util/turn-budget.js';
 import type { AdmissionGate, CallContext, IConnection, ITransportAdapter } from './types.js';
 
 /** The CSMS's refusal of the upstream leg, as the station's handshake answer (same status). */
@@ -38,7 +38,7 @@ export class CsmsAdapter implements ITransportAdapter {
   private admit: AdmissionGate | undefined;
 
   constructor(options: CsmsAdapterOptions = {}) {
-    const { port = 9001, host = '0.0.0.0', auth, framesPerTurn = DEFAULT_CALLS_PER_TURN, ...rest } = options;
+    const { port = 9001, host = '0.0.0.0', auth, framesPerTurn = DEFAULT_TURN_BUDGET, ...rest } = options;
     this.listenAt = { port, host };
     const gate: AuthCallback = async (req) => {
       const verdict = auth ? await auth(req) : true;

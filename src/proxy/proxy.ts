@@ -10,9 +10,10 @@ import {
   TranslationEngine,
   type TranslationMap,
 } from '../translation/index.js';
+import { DEFAULT_TURN_BUDGET } from '../util/turn-budget.js';
 import { FINAL_REFUSALS, openUpstream } from './admission.js';
 import { ProxyLink } from './link.js';
-import { DEFAULT_CALLS_PER_TURN, TurnGate } from './turn-gate.js';
+import { TurnGate } from './turn-gate.js';
 import type { AdmissionRequest, AdmissionVerdict, IConnection, ITransportAdapter } from './types.js';
 
 /** Options of each upstream station client, beyond what the proxy sets (url, identity, protocol, password). */
@@ -115,7 +116,7 @@ export class OCPPProtocolProxy extends EventEmitter<ProxyEventMap> {
       throw new TypeError(`upstreamProtocol: ${String(options.upstreamProtocol)} is no OCPP version`);
     this.options = options;
     this.sessionStore = options.sessionStore ?? new InMemorySessionStore();
-    this.gate = new TurnGate(options.callsPerTurn ?? DEFAULT_CALLS_PER_TURN);
+    this.gate = new TurnGate(options.callsPerTurn ?? DEFAULT_TURN_BUDGET);
   }
 
   /**

@@ -1,8 +1,5 @@
 import { TurnBudget } from '../util/turn-budget.js';
 
-/** Default of `callsPerTurn`: the best of 16, 32, 64 and 256 in A/B runs of bench:proxy (NOTES.md). */
-export const DEFAULT_CALLS_PER_TURN = 64;
-
 /**
  * Starts at most `perTurn` station CALLs per turn of the event loop; the rest wait, in the order they
  * came, for the following turns. Why: a saturated proxy reads every station with a frame ready in one

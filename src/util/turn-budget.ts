@@ -1,6 +1,12 @@
 import { Deque } from './deque.js';
 
 /**
+ * Default budget of the proxy's `callsPerTurn` and of its CsmsAdapter's `framesPerTurn` (tuned together:
+ * 64 beat 16, 32, 128 and 256 in A/B runs of bench:proxy, NOTES.md).
+ */
+export const DEFAULT_TURN_BUDGET = 64;
+
+/**
  * A budget of jobs per turn of the event loop, shared by every connection of a process part: the first
  * `perTurn` jobs of a turn run at once, the rest wait in arrival order for the next turns. Under
  * saturation a Node server otherwise works through every socket with data ready in one turn (a

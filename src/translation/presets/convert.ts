@@ -214,6 +214,7 @@ export function sampledValue2Of(sv: Payload, version: Ocpp2): Payload | undefine
   return out;
 }
 
+/** 1.6 meterValue[] -> 2.x meterValue[], or undefined when no sample survives. */
 export function meterValues2Of(meterValue: Payload[] | undefined, version: Ocpp2): Payload[] | undefined {
   const out: Payload[] = [];
   for (const mv of meterValue ?? []) {
