@@ -139,6 +139,13 @@ async function connect(ctx: Ctx, group: string, version: BenchVersion, n: number
   return { ms, cpu, connected };
 }
 
+/** Main-thread GC pauses of a server so far (its adapter's `gcPause`). */
+interface GcPause {
+  ms: number;
+  minor: number;
+  major: number;
+}
+
 async function calls(ctx: Ctx, phase: string, group: string, mode: 'max' | 'rate', count: number) {
   const { c, adapter, workers } = ctx;
   const warmMs = c.warmup * 1000;
@@ -149,13 +156,17 @@ async function calls(ctx: Ctx, phase: string, group: string, mode: 'max' | 'rate
   const file = resolve(c.out, profileFile(ctx, phase));
   let cpuStart = 0;
   let cpuEnd = 0;
+  let gcStart: GcPause = { ms: 0, minor: 0, major: 0 };
+  let gcEnd: GcPause = gcStart;
   const marks = [
     sleep(startAt + warmMs - Date.now()).then(async () => {
       cpuStart = cpuMs(adapter.pid);
+      gcStart = (await adapter.request('gcPause', {})) as unknown as GcPause;
       if (profile) await adapter.request('profileStart', { kind: c.profileKind });
     }),
-    sleep(startAt + warmMs + durMs - Date.now()).then(() => {
+    sleep(startAt + warmMs + durMs - Date.now()).then(async () => {
       cpuEnd = cpuMs(adapter.pid);
+      gcEnd = (await adapter.request('gcPause', {})) as unknown as GcPause;
     }),
   ];
   const replies = await Promise.all(
@@ -194,6 +205,11 @@ async function calls(ctx: Ctx, phase: string, group: string, mode: 'max' | 'rate
     backlog,
     perSec: completed / c.duration,
     cpuPerCallUs: ((cpuEnd - cpuStart) * 1000) / completed,
+    gc: {
+      perCallUs: ((gcEnd.ms - gcStart.ms) * 1000) / completed,
+      minor: gcEnd.minor - gcStart.minor,
+      major: gcEnd.major - gcStart.major,
+    },
     lat,
     loadgenCores: loadCpu / durMs,
   };
@@ -285,7 +301,8 @@ async function serverRound(
     m.maxP95Ms = max.lat.p95;
     m.maxP99Ms = max.lat.p99;
     say(
-      `max16 ${Math.round(max.perSec)} calls/s, ${max.cpuPerCallUs.toFixed(1)} µs CPU/call, p50 ${max.lat.p50} ms`,
+      `max16 ${Math.round(max.perSec)} calls/s, ${max.cpuPerCallUs.toFixed(1)} µs CPU/call, p50 ${max.lat.p50} ms; ` +
+        `GC pauses ${max.gc.perCallUs.toFixed(1)} µs/call (${max.gc.minor} minor, ${max.gc.major} major)`,
     );
 
     m.loadgenCores = max.loadgenCores;

@@ -7,6 +7,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { announce, type Message, serve } from '../ipc.js';
 
 export interface FanoutResult {
@@ -59,7 +60,18 @@ export async function runAdapter(name: string, adapter: Adapter, errors: ErrorCo
   const gc = (globalThis as { gc?: () => void }).gc;
   let session: Session | undefined;
   let heap = false;
+  // Main-thread GC pauses, cumulative, for the driver's GC share of a call phase.
+  const gcPause = { ms: 0, minor: 0, major: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcPause.ms += e.duration;
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcPause.major++;
+      else gcPause.minor++;
+    }
+  }).observe({ entryTypes: ['gc'] });
   serve({
+    gcPause: (): Message => ({ ...gcPause }),
     gc: async (): Promise<Message> => {
       if (!gc) throw new Error('run the adapter with --expose-gc');
       // Twice, with a turn of the event loop between, so weak refs and finalizers settle.
