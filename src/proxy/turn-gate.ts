@@ -32,9 +32,10 @@ export class TurnGate {
    * have given up on it meanwhile).
    */
   run<T>(job: (deferred: boolean) => Promise<T>): Promise<T> {
-    if (!this.budget || this.budget.take()) return job(false);
+    const budget = this.budget;
+    if (!budget || budget.take()) return job(false);
     return new Promise<T>((resolve, reject) => {
-      this.budget!.defer(() => {
+      budget.defer(() => {
         try {
           job(true).then(resolve, reject);
         } catch (error) {
