@@ -1,12 +1,24 @@
-import { type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Exception,
+  type Meter,
+  metrics,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import type { OcppPlugin, StationRef } from '../hooks/types.js';
 import { OpenCall, StationCalls } from './otel-calls.js';
+import { OtelMetrics } from './otel-metrics.js';
 
 export interface OtelOptions {
   /** Tracer name when no `tracer` is given. Default `"ocpp-server"`. */
   serviceName?: string;
   /** A tracer of your own; default `trace.getTracer(serviceName)` (a no-op until an SDK is registered). */
   tracer?: Tracer;
+  /** A meter of your own; default `metrics.getMeter(serviceName)` (a no-op until an SDK is registered). */
+  meter?: Meter;
   /** Open CALL spans kept per station at most (calls that never get an answer end when it disconnects). */
   maxOpenSpansPerStation?: number;
 }
@@ -22,10 +34,15 @@ export interface OtelPlugin extends OcppPlugin {
 /**
  * A span per CALL each way, from the request to its answer (`ocpp.action`, `ocpp.message_id`,
  * `ocpp.identity`, `ocpp.protocol`, and `ocpp.error_code` on a CALLERROR), each linked to a short
- * `ocpp.connect` span of its connection.
+ * `ocpp.connect` span of its connection; a handler's exception and a schema violation of the answer
+ * are events on the CALL's span. Faults and refusals (bad frames, validation failures, rate limits,
+ * backpressure, pong timeouts, security events, refused handshakes, evictions) are counted on
+ * `ocpp.incidents`, and the CSMS's telemetry is reported as metrics (see `OtelMetrics`).
  */
 export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
-  const tracer = options.tracer ?? trace.getTracer(options.serviceName ?? 'ocpp-server');
+  const serviceName = options.serviceName ?? 'ocpp-server';
+  const tracer = options.tracer ?? trace.getTracer(serviceName);
+  const meters = new OtelMetrics(options.meter ?? metrics.getMeter(serviceName));
   const maxOpen = options.maxOpenSpansPerStation ?? 1_000;
   const stations = new Map<string, StationCalls>();
 
@@ -66,6 +83,7 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
     messageId: string,
     inbound: boolean,
     errorCode: string | undefined,
+    errorDescription?: string,
   ): void => {
     const s = stations.get(identity);
     const call = s?.take(messageId, inbound);
@@ -73,9 +91,43 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
     const span = spanOf(s!, call);
     if (errorCode !== undefined) {
       span.setAttribute('ocpp.error_code', errorCode);
+      // What a schema violation or a handler's failure says, as the station was told it.
+      if (errorDescription) span.setAttribute('ocpp.error_description', errorDescription);
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode });
     }
     span.end(performance.now());
+  };
+
+  /**
+   * Answers to our own CALLs wait a microtask before their span ends: the runtime checks such an
+   * answer against the schema after it is observed, and a CALL whose answer was invalid failed.
+   */
+  let answered: { s: StationCalls; call: OpenCall; at: number; invalid?: string }[] = [];
+  const endAnswered = () => {
+    const list = answered;
+    answered = [];
+    for (const a of list) {
+      const span = spanOf(a.s, a.call);
+      if (a.invalid !== undefined) {
+        span.addEvent('ocpp.validation_failure', { 'exception.message': a.invalid });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: a.invalid });
+      }
+      span.end(a.at);
+    }
+  };
+  const resultCame = (identity: string, messageId: string): void => {
+    const s = stations.get(identity);
+    const call = s?.take(messageId, false);
+    if (!call) return;
+    if (answered.length === 0) queueMicrotask(endAnswered);
+    answered.push({ s: s!, call, at: performance.now() });
+  };
+
+  /** A call of this station still open (its span not ended), to put an event on. */
+  const openSpan = (identity: string, messageId: string): Span | undefined => {
+    const s = stations.get(identity);
+    const call = s?.find(messageId);
+    return call ? spanOf(s!, call) : undefined;
   };
 
   /** Calls that will get no answer (disconnect, shutdown) end as errors. */
@@ -107,10 +159,13 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
       if (state) carrier.tracestate = state;
       return carrier;
     },
-    setup() {
+    setup(ctx) {
+      meters.connectedCount = () => ctx.csms.connectedCount;
       return () => {
+        endAnswered();
         for (const id of stations.keys()) endAll(id, 'CSMS closed');
         stations.clear();
+        meters.close();
       };
     },
     events: {
@@ -142,13 +197,51 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
           }
           // An answer travels the other way from its CALL.
           case 3:
-            end(station.identity, message.messageId, direction === 'OUT', undefined);
+            if (direction === 'IN') resultCame(station.identity, message.messageId);
+            else end(station.identity, message.messageId, true, undefined);
             return;
           case 4:
-            end(station.identity, message.messageId, direction === 'OUT', message.errorCode);
+            end(
+              station.identity,
+              message.messageId,
+              direction === 'OUT',
+              message.errorCode,
+              message.errorDescription,
+            );
             return;
         }
       },
+      validationFailure: ({ station, direction, message, error }) => {
+        meters.count('validation_failure', { 'ocpp.direction': direction });
+        if (message.type !== 3) return;
+        if (direction === 'IN') {
+          const a = answered.find(
+            (x) => x.call.messageId === message.messageId && x.s.station.identity === station.identity,
+          );
+          if (a) a.invalid = error.message;
+          return;
+        }
+        // Our handler's answer broke the schema: the station is told InternalError, the span says why.
+        openSpan(station.identity, message.messageId)?.addEvent('ocpp.validation_failure', {
+          'exception.message': error.message,
+        });
+      },
+      handlerError: ({ station, action, messageId, error }) => {
+        meters.count('handler_error', { 'ocpp.action': action });
+        const exception: Exception =
+          error instanceof Error ? error : { name: 'HandlerError', message: String(error) };
+        openSpan(station.identity, messageId)?.recordException(exception);
+      },
+      badMessage: ({ reason }) => meters.count('bad_message', { 'ocpp.reason': reason }),
+      callRefused: ({ reason }) => meters.count('call_refused', { 'ocpp.reason': reason }),
+      rateLimitExceeded: () => meters.count('rate_limit_exceeded'),
+      backpressure: () => meters.count('backpressure'),
+      pongTimeout: () => meters.count('pong_timeout'),
+      securityEvent: ({ type }) => meters.count('security_event', { 'ocpp.security_event': type }),
+      authFailed: ({ status }) => meters.count('auth_failed', { 'http.response.status_code': status }),
+      evicted: () => meters.count('eviction'),
+      transportError: () => meters.count('transport_error'),
+      telemetry: (stats) => meters.telemetry(stats),
     },
   };
 }
