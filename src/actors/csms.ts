@@ -122,6 +122,9 @@ export class Csms {
         station: (id) => this.stations.get(id),
         identities: () => this.stations.identities(),
         offlineQueueSize: (id) => this.bus.size(id),
+        paceReplay: (ms) => {
+          this.queues.flushDelayMs = ms;
+        },
         call: (id, action, payload) => this.call(id, action as never, payload as never),
         enqueue: (id, action, payload, options) =>
           this.enqueue(id, action as never, payload as never, options),

@@ -17,6 +17,7 @@ export interface FacadeDeps {
   /** Every station this node knows. */
   identities(): IterableIterator<string>;
   offlineQueueSize(identity: string): Promise<number>;
+  paceReplay(flushDelayMs: number): void;
   call(identity: string, action: string, payload: Payload): Promise<unknown>;
   enqueue(
     identity: string,
@@ -44,11 +45,15 @@ export function pluginFacade(d: FacadeDeps): PluginCsms {
       return true;
     },
     sendRaw: (identity, text) => d.station(identity)?.sendRaw(text) ?? false,
-    useBreaker: (settings) => {
+    useBreaker: ({ maxConcurrent, ...settings }) => {
       const rt = d.runtime as { -readonly [K in keyof CsmsRuntime]: CsmsRuntime[K] };
       rt.breakerMachine = breakerMachineWith(d.jitter);
       rt.breakerInput = settings;
+      // One call in flight (OCPP-J), the rest waiting behind it.
+      if (maxConcurrent !== undefined)
+        rt.maxQueuedCalls = Math.min(rt.maxQueuedCalls, Math.max(0, maxConcurrent - 1));
     },
+    paceReplay: (flushDelayMs) => d.paceReplay(flushDelayMs),
     get connectedCount() {
       return d.live.size;
     },

@@ -28,6 +28,8 @@ import type { StationSession } from './station-session.js';
 export class OfflineQueues {
   private readonly actors = new Map<string, Actor<ReplayMachine>>();
   private readonly machine: ReplayMachine;
+  /** Pause between two commands flushed to a station (flushes started from now on). */
+  flushDelayMs = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -104,7 +106,10 @@ export class OfflineQueues {
   }
 
   private start(identity: string): void {
-    const actor = createActor(this.machine, { id: identity, input: { identity } });
+    const actor = createActor(this.machine, {
+      id: identity,
+      input: { identity, flushDelayMs: this.flushDelayMs },
+    });
     this.actors.set(identity, actor);
     actor.start();
     actor.send({ type: 'STATION_READY' });

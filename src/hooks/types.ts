@@ -95,8 +95,14 @@ export interface PluginCsms {
   close(identity: string, code?: number, reason?: string): Promise<boolean>;
   /** Send a frame the plugin built (a dedup answer, say) on a station's socket; false when not connected. */
   sendRaw(identity: string, text: string): boolean;
-  /** Use the circuit breaker on calls to stations from now on (stations connected later). */
-  useBreaker(settings: { failureThreshold?: number; resetTimeoutMs?: number }): void;
+  /**
+   * Use the circuit breaker on calls to stations from now on (stations connected later). With
+   * `maxConcurrent`, a station's calls in flight and waiting are capped there too: one more fails at once
+   * with CallQueueFullError (never raises the CSMS's own `maxQueuedCalls`).
+   */
+  useBreaker(settings: { failureThreshold?: number; resetTimeoutMs?: number; maxConcurrent?: number }): void;
+  /** Wait this long between the commands flushed to a station from its offline queue (`enqueue`). */
+  paceReplay(flushDelayMs: number): void;
   readonly connectedCount: number;
   /** Identities of every station this node knows (connected, or remembered after a disconnect). */
   stationIds(): IterableIterator<string>;

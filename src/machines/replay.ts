@@ -20,6 +20,8 @@ export interface ReplayInput {
   identity: string;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** A pause after each delivered command before the next is taken (0, the default: none). */
+  flushDelayMs?: number;
 }
 
 export interface ReplayContext {
@@ -31,6 +33,7 @@ export interface ReplayContext {
   enqueuedMeanwhile: boolean;
   retryBaseMs: number;
   retryMaxMs: number;
+  flushDelayMs: number;
 }
 
 export type ReplayEvent =
@@ -97,9 +100,11 @@ export const replayMachine = setup({
   },
   guards: {
     enqueuedMeanwhile: ({ context }) => context.enqueuedMeanwhile,
+    paced: ({ context }) => context.flushDelayMs > 0,
   },
   delays: {
     retryBackoff: ({ context }) => replayBackoffMs(context.attempt, context.retryBaseMs, context.retryMaxMs),
+    flushDelay: ({ context }) => context.flushDelayMs,
   },
 }).createMachine({
   id: 'replay',
@@ -112,6 +117,7 @@ export const replayMachine = setup({
     enqueuedMeanwhile: false,
     retryBaseMs: input.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
     retryMaxMs: input.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
+    flushDelayMs: input.flushDelayMs ?? 0,
   }),
   states: {
     // Not ready yet; the queue may already hold commands, which the first flush finds.
@@ -125,6 +131,11 @@ export const replayMachine = setup({
         src: 'deliverNext',
         input: ({ context }) => ({ identity: context.identity, attempt: context.attempt }),
         onDone: [
+          {
+            guard: ({ event, context }) => 'delivered' in event.output && context.flushDelayMs > 0,
+            target: 'pacing',
+            actions: ['recordDelivered', progress('delivered')],
+          },
           {
             guard: ({ event }) => 'delivered' in event.output,
             target: 'flushing',
@@ -140,6 +151,11 @@ export const replayMachine = setup({
         ENQUEUED: { actions: 'noteEnqueued' },
         STATION_GONE: 'paused.offline',
       },
+    },
+    // A station just back gets its backlog at a pace (replayBufferPlugin's flushDelayMs), not in a burst.
+    pacing: {
+      after: { flushDelay: 'flushing' },
+      on: { STATION_GONE: 'paused.offline' },
     },
     drained: {
       on: {
@@ -167,7 +183,7 @@ export const replayMachine = setup({
 
 export type ReplayMachine = typeof replayMachine;
 export type ReplaySnapshot = SnapshotFrom<ReplayMachine>;
-export type ReplayState = 'idle' | 'flushing' | 'drained' | 'paused.offline' | 'paused.backingOff';
+export type ReplayState = 'idle' | 'flushing' | 'pacing' | 'drained' | 'paused.offline' | 'paused.backingOff';
 
 export function replayStateOf(snapshot: ReplaySnapshot): ReplayState {
   const { value } = snapshot;

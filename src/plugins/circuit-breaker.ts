@@ -7,6 +7,11 @@ export interface CircuitBreakerOptions {
   failureThreshold?: number;
   /** How long the circuit stays open before one probe call. Default 30000. */
   resetTimeoutMs?: number;
+  /**
+   * Calls to one station in flight or waiting, at most; one more fails at once with CallQueueFullError.
+   * Default 20. (OCPP-J sends one at a time; the rest wait in the station's queue.)
+   */
+  maxConcurrent?: number;
   onStateChange?: (identity: string, from: CircuitState, to: CircuitState) => void;
 }
 
@@ -25,6 +30,7 @@ export function circuitBreakerPlugin(options: CircuitBreakerOptions = {}): OcppP
       ctx.csms.useBreaker({
         failureThreshold: options.failureThreshold ?? 5,
         resetTimeoutMs: options.resetTimeoutMs ?? 30_000,
+        maxConcurrent: options.maxConcurrent ?? 20,
       });
     },
     events: onStateChange

@@ -12,6 +12,17 @@ export interface ReplayBufferOptions {
   keyPrefix?: string;
   /** A queued command's lifetime; default the queue's own. */
   ttlMs?: number;
+  /**
+   * Pause between two commands flushed to a station that is back, so its backlog does not arrive in a
+   * burst. Default 50. It applies to every command of the CSMS's offline queue (`csms.enqueue` too).
+   */
+  flushDelayMs?: number;
+  /**
+   * Accepted for compatibility with ocpp-ws-io (default there 5). OCPP-J allows one CALL in flight per
+   * station and direction, so commands are flushed one at a time whatever this says; above 1 it is
+   * logged as ignored.
+   */
+  flushConcurrency?: number;
   /** Each queued command's real answer (or CALLERROR), as the station gave it. */
   onDelivered?: (delivery: CsmsEventMap['commandDelivered']) => void;
 }
@@ -61,6 +72,12 @@ export function replayBufferPlugin(options: ReplayBufferOptions = {}): ReplayBuf
     setup(ctx) {
       csms = ctx.csms;
       report = (error, hook) => ctx.reportError(error, hook);
+      ctx.csms.paceReplay(options.flushDelayMs ?? 50);
+      if ((options.flushConcurrency ?? 1) > 1)
+        ctx.logger.warn(
+          { flushConcurrency: options.flushConcurrency },
+          'replayBufferPlugin: flushConcurrency ignored, OCPP-J allows one CALL in flight per station',
+        );
     },
     async queue(identity, action, payload, messageId) {
       if (!redis) {

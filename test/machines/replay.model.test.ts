@@ -13,15 +13,18 @@ import {
 import { aliasEvents, itAgreesAlongEveryPath, settle } from './model-kit.js';
 import { startReplay } from './replay-harness.js';
 
-/** What the in-flight delivery does, and the back-off timer expiring. */
+/** What the in-flight delivery does, and the back-off and pacing timers expiring. */
 type Outcome =
   | { type: 'DELIVERED' }
   | { type: 'FOUND_EMPTY' }
   | { type: 'DELIVERY_FAILED' }
-  | { type: 'RETRY_TIMER' };
+  | { type: 'RETRY_TIMER' }
+  | { type: 'PACE_TIMER' };
 type ModelEvent = ReplayEvent | Outcome;
 
 const INPUT = { identity: 'CS-1', retryBaseMs: 1_000, retryMaxMs: 4_000 };
+/** The same machine with a pause between delivered commands (replayBufferPlugin's flushDelayMs). */
+const PACED_INPUT = { ...INPUT, flushDelayMs: 500 };
 
 const EVENTS: readonly ModelEvent[] = [
   { type: 'STATION_READY' },
@@ -39,6 +42,7 @@ const logic = aliasEvents<ReplayMachine, Outcome>(replayMachine, {
   FOUND_EMPTY: { type: 'xstate.done.actor.deliverNext', output: { empty: true } },
   DELIVERY_FAILED: { type: 'xstate.error.actor.deliverNext', error: new Error('no answer') },
   RETRY_TIMER: { type: 'xstate.after.retryBackoff.replay.paused.backingOff' },
+  PACE_TIMER: { type: 'xstate.after.flushDelay.replay.pacing' },
 });
 
 // Counters grow without bound; only the state and, while flushing, the late-ENQUEUED flag shape behaviour.
@@ -46,6 +50,12 @@ const serialize = (s: ReplaySnapshot) =>
   `${replayStateOf(s)}${s.value === 'flushing' && s.context.enqueuedMeanwhile ? '+enqueued' : ''}`;
 
 const model = new TestModel(logic, { events: EVENTS, input: INPUT, serializeState: serialize });
+const PACED_EVENTS: readonly ModelEvent[] = [...EVENTS, { type: 'PACE_TIMER' }];
+const pacedModel = new TestModel(logic, {
+  events: PACED_EVENTS,
+  input: PACED_INPUT,
+  serializeState: serialize,
+});
 
 class ReplayReference {
   state: ReplayState = 'idle';
@@ -55,6 +65,8 @@ class ReplayReference {
   enqueuedMeanwhile = false;
   readonly progress: ReplayProgress[] = [];
 
+  constructor(readonly flushDelayMs = 0) {}
+
   apply(event: ModelEvent): void {
     const { state } = this;
     switch (event.type) {
@@ -62,7 +74,8 @@ class ReplayReference {
         if (state === 'idle' || state === 'paused.offline') this.flush();
         return;
       case 'STATION_GONE':
-        if (state === 'flushing' || state === 'paused.backingOff') this.state = 'paused.offline';
+        if (state === 'flushing' || state === 'pacing' || state === 'paused.backingOff')
+          this.state = 'paused.offline';
         if (state === 'drained') this.state = 'idle';
         return;
       case 'ENQUEUED':
@@ -77,7 +90,8 @@ class ReplayReference {
         this.delivered++;
         this.attempt = 0;
         this.report('delivered');
-        this.flush();
+        if (this.flushDelayMs > 0) this.state = 'pacing';
+        else this.flush();
         return;
       case 'FOUND_EMPTY':
         if (state !== 'flushing') return;
@@ -97,6 +111,9 @@ class ReplayReference {
         return;
       case 'RETRY_TIMER':
         if (state === 'paused.backingOff') this.flush();
+        return;
+      case 'PACE_TIMER':
+        if (state === 'pacing') this.flush();
         return;
     }
   }
@@ -121,9 +138,11 @@ class ReplayReference {
   }
 }
 
-function harness(): TestParam<ReplaySnapshot, ModelEvent> {
-  const r = startReplay({ mode: 'manual', input: INPUT });
-  const reference = new ReplayReference();
+function harness(
+  input: typeof INPUT & { flushDelayMs?: number } = INPUT,
+): TestParam<ReplaySnapshot, ModelEvent> {
+  const r = startReplay({ mode: 'manual', input });
+  const reference = new ReplayReference(input.flushDelayMs);
   const exec = async ({ event }: { event: ModelEvent }) => {
     const inFlight = r.pending[0];
     switch (event.type) {
@@ -145,6 +164,14 @@ function harness(): TestParam<ReplaySnapshot, ModelEvent> {
           r.clock.increment(1);
         }
         break;
+      case 'PACE_TIMER':
+        if (reference.state === 'pacing') {
+          r.clock.increment(reference.flushDelayMs - 1);
+          await settle();
+          expect(r.state()).toBe('pacing');
+          r.clock.increment(1);
+        }
+        break;
       default:
         r.actor.send(event);
     }
@@ -152,7 +179,7 @@ function harness(): TestParam<ReplaySnapshot, ModelEvent> {
     reference.apply(event);
   };
   return {
-    events: Object.fromEntries(EVENTS.map((e) => [e.type, exec])),
+    events: Object.fromEntries(PACED_EVENTS.map((e) => [e.type, exec])),
     states: {
       '*': (expected) => {
         const s = r.actor.getSnapshot();
@@ -186,7 +213,7 @@ describe('replay machine agrees with its reference model', () => {
     ]);
   });
 
-  itAgreesAlongEveryPath(model, EVENTS, harness);
+  itAgreesAlongEveryPath(model, EVENTS, () => harness());
 
   it('backs off up to the cap over repeated failures', async () => {
     const failures = Array.from(
@@ -198,4 +225,21 @@ describe('replay machine agrees with its reference model', () => {
     expect(replayBackoffMs(4, INPUT.retryBaseMs, INPUT.retryMaxMs)).toBe(INPUT.retryMaxMs);
     await path?.test(harness());
   });
+});
+
+describe('replay machine with flushDelayMs agrees with its reference model', () => {
+  it('pauses after each delivered command, and only then', () => {
+    const states = pacedModel.getShortestPaths({ allowDuplicatePaths: true }).map((p) => serialize(p.state));
+    expect(states.sort()).toEqual([
+      'drained',
+      'flushing',
+      'flushing+enqueued',
+      'idle',
+      'pacing',
+      'paused.backingOff',
+      'paused.offline',
+    ]);
+  });
+
+  itAgreesAlongEveryPath(pacedModel, PACED_EVENTS, () => harness(PACED_INPUT));
 });

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CallQueueFullError } from '../../src/index.js';
 import {
   anomalyPlugin,
   CONNECTION_LIMIT_CLOSE_CODE,
@@ -198,6 +199,20 @@ describe('circuitBreakerPlugin', () => {
     const started = Date.now();
     await expect(t.csms.call('CP1', 'ClearCache', {})).rejects.toThrow(/open/i);
     expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('fails at once a call past maxConcurrent calls to one station; those within it go through', async () => {
+    const t = await startCsms({ plugins: [circuitBreakerPlugin({ maxConcurrent: 2 })] });
+    const s = await t.boot('CP1');
+    const first = t.csms.call('CP1', 'ClearCache', {});
+    const second = t.csms.call('CP1', 'ClearCache', {});
+    await expect(t.csms.call('CP1', 'ClearCache', {})).rejects.toBeInstanceOf(CallQueueFullError);
+    for (let i = 0; i < 2; i++) {
+      const req = await s.waitFor((m) => m[0] === 2 && m[2] === 'ClearCache');
+      s.reply(req, { status: 'Accepted' });
+    }
+    expect(await first).toEqual({ status: 'Accepted' });
+    expect(await second).toEqual({ status: 'Accepted' });
   });
 });
 

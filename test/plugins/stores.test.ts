@@ -147,4 +147,32 @@ describe('replayBufferPlugin', () => {
     ]);
     expect(await redis.llen(`${keyPrefix}:CP1`)).toBe(0);
   });
+
+  it('flushes a backlog one command at a time, flushDelayMs apart; a flushConcurrency above 1 is logged as ignored', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (_: object, msg?: string) => warnings.push(msg ?? ''),
+    };
+    const replay = replayBufferPlugin({ flushDelayMs: 150, flushConcurrency: 5 });
+    const t = await startCsms({ plugins: [replay], logger });
+    for (const connectorId of [1, 2, 3]) await replay.queue('CP1', 'UnlockConnector', { connectorId });
+    const s = await t.boot('CP1');
+    const gaps: number[] = [];
+    let answeredAt = 0;
+    for (const connectorId of [1, 2, 3]) {
+      const req = await s.waitFor((m) => m[0] === 2 && m[2] === 'UnlockConnector');
+      if (answeredAt) gaps.push(performance.now() - answeredAt);
+      // In order, and the next one only after this one was answered (OCPP-J: one CALL in flight).
+      expect(req[3]).toEqual({ connectorId });
+      expect(s.received.filter((m) => m[0] === 2 && m[2] === 'UnlockConnector')).toHaveLength(connectorId);
+      s.reply(req, { status: 'Unlocked' });
+      answeredAt = performance.now();
+    }
+    expect(gaps).toHaveLength(2);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(140);
+    expect(warnings.some((w) => w.includes('flushConcurrency'))).toBe(true);
+  });
 });
