@@ -36,8 +36,10 @@ export class Telemetry {
   read(): TelemetryStats {
     const s = this.sources;
     const p = s.pendingHandshakes();
+    const connected = s.connected();
     return {
-      connectedStations: s.connected(),
+      connectedStations: connected,
+      activeConnections: connected,
       knownStations: s.known(),
       ...s.stats,
       pendingHandshakes: p.pending,

@@ -69,6 +69,8 @@ export interface SecurityEvent {
 
 export interface TelemetryStats {
   readonly connectedStations: number;
+  /** `connectedStations` under ocpp-ws-io's name, so its users' `onTelemetry` reads it unchanged. */
+  readonly activeConnections: number;
   readonly knownStations: number;
   readonly messagesIn: number;
   readonly messagesOut: number;

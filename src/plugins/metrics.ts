@@ -3,12 +3,31 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { OcppPlugin } from '../hooks/types.js';
 import { type Buckets, PlainHistogram } from './metrics-histogram.js';
 
+/** Counts since the plugin started; the `total*` names and `uptimeMs`/`timestamp` are ocpp-ws-io's, kept so its users' `onSnapshot` reads them unchanged. */
 export interface MetricsSnapshot {
   readonly activeConnections: number;
   readonly peakConnections: number;
   readonly totalConnections: number;
+  readonly totalDisconnections: number;
+  /** Mean duration of the connections that ended (0 before the first). */
+  readonly connectionDurationAvgMs: number;
   readonly messagesIn: number;
   readonly messagesOut: number;
+  readonly totalMessagesIn: number;
+  readonly totalMessagesOut: number;
+  /** Frames by OCPP-J type, both directions. */
+  readonly totalCalls: number;
+  readonly totalCallResults: number;
+  readonly totalCallErrors: number;
+  /** Socket failures (`transportError`). */
+  readonly totalErrors: number;
+  readonly totalBadMessages: number;
+  readonly totalHandlerErrors: number;
+  readonly totalRateLimitHits: number;
+  readonly totalAuthFailures: number;
+  readonly totalEvictions: number;
+  readonly totalBackpressureEvents: number;
+  readonly totalPongTimeouts: number;
   readonly totalValidationFailures: number;
   readonly totalSecurityEvents: number;
   readonly totalPluginErrors: number;
@@ -17,7 +36,21 @@ export interface MetricsSnapshot {
   /** CALLERRORs sent and received since start, by error code (codes past the 64th counted as "other"). */
   readonly callErrors: Readonly<Record<string, number>>;
   readonly uptimeSeconds: number;
+  readonly uptimeMs: number;
+  /** When this snapshot was taken, ISO 8601. */
+  readonly timestamp: string;
 }
+
+/** Faults and refusals counted in `ocpp_incidents_total{kind}` and the snapshot. */
+type Incident =
+  | 'bad_message'
+  | 'handler_error'
+  | 'rate_limit_exceeded'
+  | 'auth_failed'
+  | 'eviction'
+  | 'backpressure'
+  | 'pong_timeout'
+  | 'transport_error';
 
 export interface MetricsOptions {
   /** onSnapshot interval; 0 disables it. Default 30000. */
@@ -128,6 +161,32 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     labelNames: ['plugin'] as const,
     registers,
   });
+  const incidentCounter = new Counter({
+    name: 'ocpp_incidents_total',
+    help: 'Faults and refusals by kind (bad_message, handler_error, rate_limit_exceeded, auth_failed, ...)',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const incidents: Record<Incident, number> = {
+    bad_message: 0,
+    handler_error: 0,
+    rate_limit_exceeded: 0,
+    auth_failed: 0,
+    eviction: 0,
+    backpressure: 0,
+    pong_timeout: 0,
+    transport_error: 0,
+  };
+  const incident = (kind: Incident) => () => {
+    incidents[kind]++;
+    incidentCounter.inc({ kind });
+  };
+  /** Frames of OCPP-J type `type` since start, both directions: summed when asked, not per frame. */
+  const framesOfType = (type: number): number => {
+    let sum = 0;
+    for (const s of byAction.values()) sum += s.frames[type - 2]! + s.frames[FRAME_TYPES.length + type - 2]!;
+    return sum;
+  };
 
   // Action names come from stations: past MAX_ACTIONS distinct ones (far more than OCPP has), the rest
   // are counted as "other" so a station sending made-up actions cannot grow the registry without bound.
@@ -160,6 +219,8 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     active: 0,
     peak: 0,
     total: 0,
+    ended: 0,
+    endedMs: 0,
     messagesIn: 0,
     messagesOut: 0,
     validation: 0,
@@ -167,19 +228,39 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     pluginErrors: 0,
   };
 
-  const snapshot = (): MetricsSnapshot => ({
-    activeConnections: n.active,
-    peakConnections: n.peak,
-    totalConnections: n.total,
-    messagesIn: n.messagesIn,
-    messagesOut: n.messagesOut,
-    totalValidationFailures: n.validation,
-    totalSecurityEvents: n.security,
-    totalPluginErrors: n.pluginErrors,
-    openBreakers: breakerOf.size,
-    callErrors: Object.fromEntries(errorCounts),
-    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-  });
+  const snapshot = (): MetricsSnapshot => {
+    const now = Date.now();
+    return {
+      activeConnections: n.active,
+      peakConnections: n.peak,
+      totalConnections: n.total,
+      totalDisconnections: n.ended,
+      connectionDurationAvgMs: n.ended === 0 ? 0 : Math.round(n.endedMs / n.ended),
+      messagesIn: n.messagesIn,
+      messagesOut: n.messagesOut,
+      totalMessagesIn: n.messagesIn,
+      totalMessagesOut: n.messagesOut,
+      totalCalls: framesOfType(2),
+      totalCallResults: framesOfType(3),
+      totalCallErrors: framesOfType(4),
+      totalErrors: incidents.transport_error,
+      totalBadMessages: incidents.bad_message,
+      totalHandlerErrors: incidents.handler_error,
+      totalRateLimitHits: incidents.rate_limit_exceeded,
+      totalAuthFailures: incidents.auth_failed,
+      totalEvictions: incidents.eviction,
+      totalBackpressureEvents: incidents.backpressure,
+      totalPongTimeouts: incidents.pong_timeout,
+      totalValidationFailures: n.validation,
+      totalSecurityEvents: n.security,
+      totalPluginErrors: n.pluginErrors,
+      openBreakers: breakerOf.size,
+      callErrors: Object.fromEntries(errorCounts),
+      uptimeSeconds: Math.round((now - startedAt) / 1000),
+      uptimeMs: now - startedAt,
+      timestamp: new Date(now).toISOString(),
+    };
+  };
 
   const handler = (_req: IncomingMessage, res: ServerResponse): void => {
     registry.metrics().then(
@@ -222,10 +303,20 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
           peak.set(n.peak);
         }
       },
-      disconnected: () => {
+      disconnected: ({ durationMs }) => {
         n.active--;
+        n.ended++;
+        n.endedMs += durationMs;
         active.set(n.active);
       },
+      badMessage: incident('bad_message'),
+      handlerError: incident('handler_error'),
+      rateLimitExceeded: incident('rate_limit_exceeded'),
+      authFailed: incident('auth_failed'),
+      evicted: incident('eviction'),
+      backpressure: incident('backpressure'),
+      pongTimeout: incident('pong_timeout'),
+      transportError: incident('transport_error'),
       message: ({ message, direction, ctx }) => {
         const inbound = direction === 'IN';
         if (inbound) n.messagesIn++;

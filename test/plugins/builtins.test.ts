@@ -13,6 +13,7 @@ import {
 } from '../../src/plugins/index.js';
 import type { Logger } from '../../src/util/logger.js';
 import { cleanup, expectServed, gate, nextEvent, record, startCsms, until } from '../runtime/harness.js';
+import { bootPayload } from '../support/station-socket.js';
 
 afterEach(cleanup);
 
@@ -270,6 +271,49 @@ describe('metricsPlugin', () => {
     const actions = new Set([...text.matchAll(/action="([^"]+)"/g)].map((m) => m[1]));
     expect(actions.size).toBeLessThanOrEqual(257);
     expect(actions.has('other')).toBe(true);
+  });
+
+  it("fills ocpp-ws-io's snapshot fields: disconnections and their mean duration, frames by type, faults by kind", async () => {
+    const metrics = metricsPlugin({ intervalMs: 0 });
+    const t = await startCsms({
+      plugins: [metrics],
+      securityProfile: 1,
+      auth: (req) => req.password?.toString() === 'pw',
+    });
+    expect((await t.refused('CP9', { auth: { password: 'no' } })).status).toBe(401);
+    t.csms.handle('DataTransfer', () => {
+      throw new Error('vendor table missing');
+    });
+    const s = await t.connect('CP1', { auth: { password: 'pw' } });
+    expect((await s.call('BootNotification', bootPayload('ocpp1.6')))[0]).toBe(3);
+    expect((await s.call('DataTransfer', { vendorId: 'v' }))[2]).toBe('InternalError');
+    const bad = nextEvent(t.csms, 'badMessage');
+    s.send('not JSON');
+    await bad;
+    const gone = nextEvent(t.csms, 'disconnected');
+    await s.close();
+    const { durationMs } = await gone;
+    const snap = metrics.getMetrics();
+    expect(snap).toMatchObject({
+      totalConnections: 1,
+      totalDisconnections: 1,
+      connectionDurationAvgMs: Math.round(durationMs),
+      totalAuthFailures: 1,
+      totalHandlerErrors: 1,
+      totalBadMessages: 1,
+      totalCalls: 2,
+      totalCallResults: 1,
+      totalMessagesIn: snap.messagesIn,
+      totalMessagesOut: snap.messagesOut,
+      totalRateLimitHits: 0,
+      totalEvictions: 0,
+    });
+    expect(snap.totalCallErrors).toBeGreaterThanOrEqual(1);
+    expect(Date.parse(snap.timestamp)).toBeGreaterThan(0);
+    expect(snap.uptimeMs).toBeGreaterThanOrEqual(0);
+    expect(await metrics.registry.getSingleMetricAsString('ocpp_incidents_total')).toMatch(
+      /ocpp_incidents_total\{kind="handler_error"\} 1/,
+    );
   });
 
   it('counts plugin errors and security events, and calls onSnapshot on its interval', async () => {

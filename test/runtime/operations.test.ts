@@ -39,6 +39,7 @@ describe('telemetry', () => {
     await until(() => events.telemetry.length > 0);
     expect(events.telemetry[0]).toMatchObject({
       connectedStations: 1,
+      activeConnections: 1,
       knownStations: 1,
       messagesIn: 2,
       messagesOut: 2,
