@@ -21,6 +21,7 @@ export { AmqpChannelClosedError, type AmqpChannelLike, type AmqpPluginOptions, a
 export { type AnomalyOptions, anomalyPlugin } from './anomaly.js';
 export { type CircuitBreakerOptions, type CircuitState, circuitBreakerPlugin } from './circuit-breaker.js';
 export {
+  BACKPRESSURE_CLOSE_CODE,
   CONNECTION_LIMIT_CLOSE_CODE,
   type ConnectionGuardOptions,
   connectionGuardPlugin,

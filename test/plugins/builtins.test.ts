@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CallQueueFullError } from '../../src/index.js';
 import {
   anomalyPlugin,
+  BACKPRESSURE_CLOSE_CODE,
   CONNECTION_LIMIT_CLOSE_CODE,
   circuitBreakerPlugin,
   connectionGuardPlugin,
@@ -135,6 +136,39 @@ describe('connectionGuardPlugin', () => {
     const codes = await Promise.race([sa.closed, sb.closed]);
     expect(codes.code).toBe(CONNECTION_LIMIT_CLOSE_CODE);
     await until(() => t.csms.connectedCount === 1, 5_000, 'one station left connected');
+  });
+
+  it('closes with the closeCode and closeReason given, and with forceCloseOnBackpressure a station that falls behind', async () => {
+    const hold = gate();
+    let waiting = 0;
+    const t = await startCsms({
+      backpressureBytes: 1,
+      auth: ({ identity }) => {
+        if (identity === 'SLOW') return true;
+        waiting++;
+        return hold.promise.then(() => true);
+      },
+      plugins: [
+        connectionGuardPlugin({
+          maxConnections: 2,
+          closeCode: 4100,
+          closeReason: 'fleet full',
+          forceCloseOnBackpressure: true,
+        }),
+      ],
+    });
+    t.csms.handle('DataTransfer', () => ({ status: 'Accepted' as const, data: 'x'.repeat(4_000_000) }));
+    const slow = await t.boot('SLOW');
+    const a = t.connect('CP1');
+    const b = t.connect('CP2');
+    await until(() => waiting === 2);
+    hold.open();
+    const [sa, sb] = await Promise.all([a, b]);
+    const over = await Promise.race([sa.closed, sb.closed]);
+    expect(over).toEqual({ code: 4100, reason: 'fleet full' });
+    // An answer far over backpressureBytes: the station is behind, and closed.
+    slow.send([2, 'big', 'DataTransfer', { vendorId: 'v' }]);
+    expect(await slow.closed).toMatchObject({ code: BACKPRESSURE_CLOSE_CODE });
   });
 });
 
