@@ -13,14 +13,23 @@ export interface PiiRedactorOptions {
    * and handlers too (irreversible; a masked value may then fail schema validation).
    */
   redactHandlers?: boolean;
+  /** ocpp-ws-io 2.x's name for `fields` (used when `fields` is not given). */
+  sensitiveKeys?: readonly string[];
+  /** ocpp-ws-io 2.x's name for `mask`. */
+  replacement?: string;
+  /**
+   * ocpp-ws-io 2.x's switch for rewriting inbound payloads before handlers (its default: true). Here only
+   * an explicit `true` does it, as `redactHandlers`; by default handlers see the original values.
+   */
+  incoming?: boolean;
 }
 
 export const DEFAULT_PII_FIELDS = ['idToken', 'idTag', 'parentIdTag', 'groupIdToken', 'email', 'phoneNumber'];
 
 /** Masks personal data in what leaves the process; optionally in what handlers see. */
 export function piiRedactorPlugin(options: PiiRedactorOptions = {}): OcppPlugin {
-  const fields = new Set(options.fields ?? DEFAULT_PII_FIELDS);
-  const mask = options.mask ?? '[REDACTED]';
+  const fields = new Set(options.fields ?? options.sensitiveKeys ?? DEFAULT_PII_FIELDS);
+  const mask = options.mask ?? options.replacement ?? '[REDACTED]';
   const deep = options.deep ?? true;
 
   const redact = (value: unknown, top: boolean): unknown => {
@@ -33,7 +42,7 @@ export function piiRedactorPlugin(options: PiiRedactorOptions = {}): OcppPlugin 
   };
 
   const plugin: OcppPlugin = { name: 'pii-redactor', level: 4, redact: (value) => redact(value, true) };
-  if (!options.redactHandlers) return plugin;
+  if (!(options.redactHandlers ?? options.incoming === true)) return plugin;
   return {
     ...plugin,
     transformInbound: (_station, _action, payload) => redact(payload, true) as Record<string, unknown>,

@@ -210,6 +210,35 @@ describe('piiRedactorPlugin', () => {
     await s.call('DataTransfer', { vendorId: 'v', data: { user: { email: 'a@b.c' } } });
     expect(seen).toEqual([{ vendorId: 'v', data: { user: { email: '[REDACTED]' } } }]);
   });
+
+  it("takes ocpp-ws-io 2.x's option names: sensitiveKeys, replacement, and incoming only when set", async () => {
+    const logged: object[] = [];
+    const logger: Logger = { debug: (o) => logged.push(o), info: () => {}, warn: () => {}, error: () => {} };
+    const seen: unknown[] = [];
+    const quiet = await startCsms({
+      logger,
+      logPayloads: true,
+      plugins: [piiRedactorPlugin({ sensitiveKeys: ['idTag'], replacement: '#' })],
+    });
+    quiet.csms.handle('Authorize', ({ payload }) => {
+      seen.push(payload);
+      return { idTagInfo: { status: 'Accepted' } };
+    });
+    await (await quiet.boot('CP1')).call('Authorize', { idTag: 'SECRET-TAG-42' });
+    const loud = await startCsms({
+      plugins: [piiRedactorPlugin({ sensitiveKeys: ['vendorId'], replacement: 'x', incoming: true })],
+    });
+    loud.csms.handle('DataTransfer', ({ payload }) => {
+      seen.push(payload);
+      return { status: 'Accepted' };
+    });
+    await (await loud.boot('CP2')).call('DataTransfer', { vendorId: 'secret' });
+    // Handlers see the original unless `incoming: true` says otherwise; logs never do.
+    expect(seen).toEqual([{ idTag: 'SECRET-TAG-42' }, { vendorId: 'x' }]);
+    expect(JSON.stringify(logged)).not.toContain('SECRET-TAG-42');
+    const authorize = logged.find((o) => String((o as { raw?: string }).raw).includes('"Authorize"'));
+    expect((authorize as { raw: string }).raw).toContain('{"idTag":"#"}');
+  });
 });
 
 describe('circuitBreakerPlugin', () => {
