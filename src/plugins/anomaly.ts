@@ -9,6 +9,8 @@ export interface AnomalyOptions {
   badMessageThreshold?: number;
   /** Connections of one identity from another address while connected, within `windowMs`. Default 3. */
   collisionThreshold?: number;
+  /** ocpp-ws-io 2.x's name for `collisionThreshold` (used when that is not given). */
+  evictionThreshold?: number;
   /** Sliding window. Default 60000. */
   windowMs?: number;
   /**
@@ -59,7 +61,7 @@ export function anomalyPlugin(options: AnomalyOptions = {}): OcppPlugin {
     reconnect: options.reconnectThreshold ?? 5,
     auth: options.authFailureThreshold ?? 5,
     bad: options.badMessageThreshold ?? 10,
-    collision: options.collisionThreshold ?? 3,
+    collision: options.collisionThreshold ?? options.evictionThreshold ?? 3,
   };
   const connects = new Windows(windowMs, max);
   const authFailures = new Windows(windowMs, max);

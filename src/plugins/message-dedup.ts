@@ -12,6 +12,8 @@ export interface MessageDedupOptions {
   ttlMs?: number;
   /** Redis key prefix. Default `"ocpp:dedup"`. */
   keyPrefix?: string;
+  /** ocpp-ws-io 2.x's name for `keyPrefix` (its trailing colon is ours to add). */
+  prefix?: string;
   /**
    * When the store cannot answer: `"process"` (default) handles the CALL as if it were new (a duplicate
    * may then be handled twice), `"refuse"` answers it with a CALLERROR so the station retries later.
@@ -45,7 +47,7 @@ function callIdOf(raw: string): string | undefined {
  */
 export function messageDedupPlugin(options: MessageDedupOptions = {}): MessageDedupPlugin {
   const ttlMs = options.ttlMs ?? 300_000;
-  const prefix = options.keyPrefix ?? 'ocpp:dedup';
+  const prefix = options.keyPrefix ?? options.prefix?.replace(/:$/, '') ?? 'ocpp:dedup';
   const style = options.redisStyle ?? 'positional';
   const redis = options.redis;
   const refuse = options.onStoreDown === 'refuse';

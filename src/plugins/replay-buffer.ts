@@ -10,8 +10,17 @@ export interface ReplayBufferOptions {
   redis?: RedisLike;
   /** Default `"ocpp:replay"`. */
   keyPrefix?: string;
+  /** ocpp-ws-io 2.x's name for `keyPrefix` (its trailing colon is ours to add). */
+  prefix?: string;
   /** A queued command's lifetime; default the queue's own. */
   ttlMs?: number;
+  /** ocpp-ws-io 2.x's name for `ttlMs`: older commands are dropped, not sent (`commandExpired`). */
+  maxQueueAgeMs?: number;
+  /**
+   * Which commands may wait for a station (ocpp-ws-io 2.x): a list of actions, or a test of the action.
+   * Others are refused by `queue()` (TypeError) and dropped from Redis lists with a `pluginError`.
+   */
+  replayable?: readonly string[] | ((action: string) => boolean);
   /**
    * Pause between two commands flushed to a station that is back, so its backlog does not arrive in a
    * burst. Default 50. It applies to every command of the CSMS's offline queue (`csms.enqueue` too).
@@ -42,14 +51,22 @@ export interface ReplayBufferPlugin extends OcppPlugin {
  * on the bus, sent one at a time once the station is back and Accepted, each real answer reported.
  */
 export function replayBufferPlugin(options: ReplayBufferOptions = {}): ReplayBufferPlugin {
-  const prefix = options.keyPrefix ?? 'ocpp:replay';
+  const prefix = options.keyPrefix ?? options.prefix?.replace(/:$/, '') ?? 'ocpp:replay';
+  const ttlMs = options.ttlMs ?? options.maxQueueAgeMs;
+  const allowed = options.replayable;
+  const replayable: (action: string) => boolean =
+    allowed === undefined
+      ? () => true
+      : typeof allowed === 'function'
+        ? allowed
+        : (action) => allowed.includes(action);
   const redis = options.redis;
   let csms: PluginCsms | undefined;
   let report: (error: unknown, hook: string) => void = () => {};
 
   const enqueue = (identity: string, action: string, payload: Record<string, unknown>, messageId?: string) =>
     csms!.enqueue(identity, action, payload, {
-      ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+      ...(ttlMs !== undefined ? { ttlMs } : {}),
       ...(messageId !== undefined ? { messageId } : {}),
     });
 
@@ -61,6 +78,13 @@ export function replayBufferPlugin(options: ReplayBufferOptions = {}): ReplayBuf
     for (const text of frames) {
       const frame = JSON.parse(text) as [2, string, string, Record<string, unknown>];
       if (frame[0] !== 2 || typeof frame[2] !== 'string') throw new TypeError(`not a CALL frame: ${text}`);
+      if (!replayable(frame[2])) {
+        report(
+          new TypeError(`${frame[2]} for ${identity} is not replayable: dropped from ${key}`),
+          'moveFromRedis',
+        );
+        continue;
+      }
       await enqueue(identity, frame[2], frame[3] ?? {}, frame[1]);
     }
     await (redis!.ltrim ?? redis!.lTrim)!.call(redis, key, frames.length, -1);
@@ -80,6 +104,8 @@ export function replayBufferPlugin(options: ReplayBufferOptions = {}): ReplayBuf
         );
     },
     async queue(identity, action, payload, messageId) {
+      if (!replayable(action))
+        throw new TypeError(`${action} is not replayable (replayBufferPlugin replayable)`);
       if (!redis) {
         await enqueue(identity, action, payload, messageId);
         return;

@@ -67,28 +67,34 @@ describe("metricsPlugin's request handler on an attached server", () => {
 });
 
 describe("anomalyPlugin's identity collisions", () => {
-  it('flags ANOMALY_IDENTITY_COLLISION when one identity keeps connecting from other addresses, not on reconnects from the same one', async () => {
-    const t = await startCsms({ plugins: [anomalyPlugin({ collisionThreshold: 2 })] });
-    const events = record(t.csms, 'securityEvent');
-    const collisions = () => events.securityEvent.filter((e) => e.type === 'ANOMALY_IDENTITY_COLLISION');
+  it.each([
+    ['collisionThreshold', { collisionThreshold: 2 }],
+    ["ocpp-ws-io 2.x's evictionThreshold", { evictionThreshold: 2 }],
+  ])(
+    'flags ANOMALY_IDENTITY_COLLISION when one identity keeps connecting from other addresses, not on reconnects from the same one (%s)',
+    async (_name, options) => {
+      const t = await startCsms({ plugins: [anomalyPlugin(options)] });
+      const events = record(t.csms, 'securityEvent');
+      const collisions = () => events.securityEvent.filter((e) => e.type === 'ANOMALY_IDENTITY_COLLISION');
 
-    await t.connect('CP1', { localAddress: '127.0.0.1' });
-    // The same station again from its own address replaces its connection: no collision.
-    let evicted = nextEvent(t.csms, 'evicted');
-    await t.connect('CP1', { localAddress: '127.0.0.1' });
-    await evicted;
-    // Another host takes the identity over: one.
-    evicted = nextEvent(t.csms, 'evicted');
-    await t.connect('CP1', { localAddress: '127.0.0.2' });
-    expect((await evicted).replacement.remoteAddress).toBe('127.0.0.2');
-    expect(collisions()).toEqual([]);
-    // And a third: the threshold of 2 is crossed, and the event names the newcomer's address.
-    evicted = nextEvent(t.csms, 'evicted');
-    await t.connect('CP1', { localAddress: '127.0.0.3' });
-    await evicted;
-    expect(collisions()).toMatchObject([
-      { identity: 'CP1', remoteAddress: '127.0.0.3', details: { count: 2, plugin: 'anomaly' } },
-    ]);
-    await expectServed(await t.boot('CP2'));
-  });
+      await t.connect('CP1', { localAddress: '127.0.0.1' });
+      // The same station again from its own address replaces its connection: no collision.
+      let evicted = nextEvent(t.csms, 'evicted');
+      await t.connect('CP1', { localAddress: '127.0.0.1' });
+      await evicted;
+      // Another host takes the identity over: one.
+      evicted = nextEvent(t.csms, 'evicted');
+      await t.connect('CP1', { localAddress: '127.0.0.2' });
+      expect((await evicted).replacement.remoteAddress).toBe('127.0.0.2');
+      expect(collisions()).toEqual([]);
+      // And a third: the threshold of 2 is crossed, and the event names the newcomer's address.
+      evicted = nextEvent(t.csms, 'evicted');
+      await t.connect('CP1', { localAddress: '127.0.0.3' });
+      await evicted;
+      expect(collisions()).toMatchObject([
+        { identity: 'CP1', remoteAddress: '127.0.0.3', details: { count: 2, plugin: 'anomaly' } },
+      ]);
+      await expectServed(await t.boot('CP2'));
+    },
+  );
 });

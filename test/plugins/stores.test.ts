@@ -78,6 +78,17 @@ describe.each([
   });
 });
 
+describe("messageDedupPlugin with ocpp-ws-io 2.x's option names", () => {
+  it('keeps its Redis keys under `prefix`', async () => {
+    const p = prefix();
+    const t = await startCsms({ plugins: [messageDedupPlugin({ redis, prefix: `${p}:`, ttlMs: 60_000 })] });
+    const s = await t.boot('CP1');
+    expect((await s.call('Heartbeat', {}, 'hb-1'))[0]).toBe(3);
+    const keys = await redis.keys(`${p}:*`);
+    expect(keys.some((k) => k.includes('hb-1') && !k.startsWith(`${p}::`))).toBe(true);
+  });
+});
+
 describe('messageDedupPlugin when its store is down', () => {
   it('by default handles the CALL and reports every store failure (never a silent fail-open)', async () => {
     const down = unreachableRedis();
@@ -146,6 +157,47 @@ describe('replayBufferPlugin', () => {
       ['ClearCache', { status: 'Accepted' }],
     ]);
     expect(await redis.llen(`${keyPrefix}:CP1`)).toBe(0);
+  });
+
+  it("takes ocpp-ws-io 2.x's prefix and replayable: a command not replayable is refused, or dropped from the list and reported", async () => {
+    const keyPrefix = prefix();
+    const delivered: CsmsEventMap['commandDelivered'][] = [];
+    const replay = replayBufferPlugin({
+      redis,
+      prefix: `${keyPrefix}:`,
+      replayable: ['UnlockConnector'],
+      onDelivered: (d) => delivered.push(d),
+    });
+    const t = await startCsms({ plugins: [replay] });
+    const errors = record(t.csms, 'pluginError');
+    await expect(replay.queue('CP1', 'Reset', { type: 'Hard' })).rejects.toThrow(/not replayable/);
+    await redis.rpush(`${keyPrefix}:CP1`, JSON.stringify([2, 'r-1', 'Reset', { type: 'Soft' }]));
+    await replay.queue('CP1', 'UnlockConnector', { connectorId: 1 });
+    const s = await t.boot('CP1');
+    const unlock = await s.waitFor((m) => m[0] === 2 && m[2] === 'UnlockConnector');
+    s.reply(unlock, { status: 'Unlocked' });
+    await until(() => delivered.length === 1);
+    expect(s.received.some((m) => m[2] === 'Reset')).toBe(false);
+    expect(errors.pluginError).toEqual([
+      expect.objectContaining({
+        plugin: 'replay-buffer',
+        error: expect.objectContaining({ message: expect.stringContaining('Reset') }),
+      }),
+    ]);
+    expect(await redis.llen(`${keyPrefix}:CP1`)).toBe(0);
+  });
+
+  it("takes ocpp-ws-io 2.x's maxQueueAgeMs: an older command is dropped unsent", async () => {
+    const replay = replayBufferPlugin({ maxQueueAgeMs: 1 });
+    const t = await startCsms({ plugins: [replay] });
+    const expired = record(t.csms, 'commandExpired');
+    const queuedAt = Date.now();
+    await replay.queue('CP1', 'UnlockConnector', { connectorId: 1 });
+    await until(() => Date.now() > queuedAt + 5);
+    const s = await t.boot('CP1');
+    await until(() => expired.commandExpired.length === 1);
+    expect(expired.commandExpired[0]).toMatchObject({ identity: 'CP1', action: 'UnlockConnector', ttlMs: 1 });
+    expect(s.received.some((m) => m[2] === 'UnlockConnector')).toBe(false);
   });
 
   it('flushes a backlog one command at a time, flushDelayMs apart; a flushConcurrency above 1 is logged as ignored', async () => {
