@@ -19,6 +19,13 @@ export type {
 export { createPlugin } from '../hooks/types.js';
 export { AmqpChannelClosedError, type AmqpChannelLike, type AmqpPluginOptions, amqpPlugin } from './amqp.js';
 export { type AnomalyOptions, anomalyPlugin } from './anomaly.js';
+export {
+  AsyncWorkerDrainTimeoutError,
+  type AsyncWorkerOptions,
+  AsyncWorkerOverflowError,
+  type AsyncWorkerPlugin,
+  asyncWorkerPlugin,
+} from './async-worker.js';
 export { type CircuitBreakerOptions, type CircuitState, circuitBreakerPlugin } from './circuit-breaker.js';
 export {
   BACKPRESSURE_CLOSE_CODE,

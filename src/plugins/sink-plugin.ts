@@ -1,4 +1,5 @@
 import type { CsmsEventMap, CsmsEventName, OcppPlugin } from '../hooks/types.js';
+import type { AsyncWorkerPlugin } from './async-worker.js';
 import {
   ALL_SINK_EVENTS,
   SINK_EVENTS,
@@ -15,6 +16,12 @@ export interface SinkOptions extends SinkRecordOptions {
   readonly events?: readonly SinkEventName[];
   /** Buffering, batching, retries and drain of the shared sink queue. */
   readonly queue?: SinkQueueOptions;
+  /**
+   * Run each batch's send on this worker (an `asyncWorkerPlugin`, as in ocpp-ws-io), so several sinks
+   * share one bound on sends in flight. Batching and retries stay the sink's; a send the worker drops
+   * fails and is retried like any other.
+   */
+  readonly worker?: Pick<AsyncWorkerPlugin, 'enqueue'>;
 }
 
 /** A sink plugin: an observer plugin that also shows its queue's counters. */
@@ -60,7 +67,13 @@ export function sinkPlugin(
   extra: { onClose?: () => Promise<void> } = {},
 ): SinkPlugin {
   const reporter = new SinkReporter();
-  const queue = new SinkQueue<SinkRecord>(name, send, reporter.failed, options.queue);
+  const worker = options.worker;
+  const queue = new SinkQueue<SinkRecord>(
+    name,
+    worker ? onWorker(worker, name, send) : send,
+    reporter.failed,
+    options.queue,
+  );
   const selected = new Set(options.events ?? defaultEvents);
   for (const e of selected) {
     if (!(e in SINK_EVENTS)) {
@@ -93,6 +106,23 @@ export function sinkPlugin(
     stats: () => queue.stats(),
     getCustomMetrics: () => sinkMetrics(name, queue.stats()),
   };
+}
+
+/** A sink's sends through a shared worker: the worker runs them, the sink still sees each outcome. */
+function onWorker<T>(
+  worker: Pick<AsyncWorkerPlugin, 'enqueue'>,
+  name: string,
+  send: SendBatch<T>,
+): SendBatch<T> {
+  return (batch, signal) =>
+    new Promise<void>((resolve, reject) => {
+      const queued = worker.enqueue(`${name}-publish`, async () => {
+        // The sink gave up on this attempt while it waited (its send timeout): it retries on its own.
+        if (signal.aborted) return reject(signal.reason);
+        await send(batch, signal).then(resolve, reject);
+      });
+      if (!queued) reject(new Error(`${name}: the worker dropped this send`));
+    });
 }
 
 /** Drain a sink's queue (bounded; what it could not deliver is reported by the queue) and release what the plugin owns. */
