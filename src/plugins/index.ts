@@ -61,7 +61,12 @@ export {
   type RedisPubSubPluginOptions,
   redisPubSubPlugin,
 } from './redis-pubsub.js';
-export { type ReplayBufferOptions, type ReplayBufferPlugin, replayBufferPlugin } from './replay-buffer.js';
+export {
+  type ReplayBufferOptions,
+  type ReplayBufferPlugin,
+  replayBufferPlugin,
+  SAFE_TO_REPLAY,
+} from './replay-buffer.js';
 export {
   type SchemaVersioningOptions,
   schemaVersioningPlugin,

@@ -32,6 +32,8 @@ export interface MqttPluginOptions extends SinkOptions {
    * MQTT wildcards and separators in an identity (+ # /) are percent-encoded.
    */
   readonly topic?: string | ((record: SinkRecord) => string);
+  /** ocpp-ws-io 2.x's topic function, `(event, identity)`; `topic` wins when both are given. */
+  readonly topicBuilder?: (event: string, identity?: string) => string;
   /** 0 at most once, 1 at least once (a publish resolves on PUBACK), 2 exactly once. Default 0. */
   readonly qos?: 0 | 1 | 2;
   /** Default false. */
@@ -55,18 +57,21 @@ export function mqttPlugin(options: MqttPluginOptions): SinkPlugin {
   const prefix = options.topicPrefix ?? 'ocpp';
   const publishOptions = { qos: options.qos ?? 0, retain: options.retain ?? false };
   const template = options.topic;
+  const builder = options.topicBuilder;
   const topicOf =
     typeof template === 'function'
       ? template
-      : (r: SinkRecord) => {
-          const identity = r.identity === undefined ? undefined : escapeLevel(r.identity);
-          if (template === undefined)
-            return identity ? `${prefix}/${identity}/${r.event}` : `${prefix}/${r.event}`;
-          return template
-            .replaceAll('{prefix}', prefix)
-            .replaceAll('{identity}', identity ?? 'server')
-            .replaceAll('{event}', r.event);
-        };
+      : template === undefined && builder
+        ? (r: SinkRecord) => builder(r.event, r.identity)
+        : (r: SinkRecord) => {
+            const identity = r.identity === undefined ? undefined : escapeLevel(r.identity);
+            if (template === undefined)
+              return identity ? `${prefix}/${identity}/${r.event}` : `${prefix}/${r.event}`;
+            return template
+              .replaceAll('{prefix}', prefix)
+              .replaceAll('{identity}', identity ?? 'server')
+              .replaceAll('{event}', r.event);
+          };
   return sinkPlugin('mqtt', options, MQTT_DEFAULT_EVENTS, async (batch) => {
     if (!client.connected) throw new MqttNotConnectedError();
     await Promise.all(

@@ -27,6 +27,8 @@ export interface RedisPubSubPluginOptions extends SinkOptions {
   readonly events?: readonly SinkEventName[];
   /** Stream mode: MAXLEN ~ trimming. Default 10,000. */
   readonly maxStreamLength?: number;
+  /** How a record becomes the message text (ocpp-ws-io 2.x). Default JSON.stringify. */
+  readonly serialize?: (record: SinkRecord) => string;
 }
 
 export const REDIS_DEFAULT_EVENTS: readonly SinkEventName[] = [
@@ -48,14 +50,15 @@ export function redisPubSubPlugin(options: RedisPubSubPluginOptions): SinkPlugin
   if (mode === 'stream' && typeof client.xadd !== 'function' && typeof client.pipeline !== 'function') {
     throw new TypeError("redisPubSubPlugin: mode 'stream' needs a client with xadd (ioredis)");
   }
+  const serialize = options.serialize ?? JSON.stringify;
   const key = (r: SinkRecord) => `${prefix}:${r.event}`;
-  const xaddArgs = (r: SinkRecord) => ['MAXLEN', '~', maxLen, '*', 'data', JSON.stringify(r)] as const;
+  const xaddArgs = (r: SinkRecord) => ['MAXLEN', '~', maxLen, '*', 'data', serialize(r)] as const;
   return sinkPlugin('redis-pubsub', options, REDIS_DEFAULT_EVENTS, async (batch) => {
     if (client.pipeline) {
       const p = client.pipeline();
       for (const r of batch) {
         if (mode === 'stream') p.xadd(key(r), ...xaddArgs(r));
-        else p.publish(key(r), JSON.stringify(r));
+        else p.publish(key(r), serialize(r));
       }
       const results = await p.exec();
       const failed = results?.find(([error]) => error);
@@ -64,7 +67,7 @@ export function redisPubSubPlugin(options: RedisPubSubPluginOptions): SinkPlugin
     }
     await Promise.all(
       batch.map((r) =>
-        mode === 'stream' ? client.xadd!(key(r), ...xaddArgs(r)) : client.publish(key(r), JSON.stringify(r)),
+        mode === 'stream' ? client.xadd!(key(r), ...xaddArgs(r)) : client.publish(key(r), serialize(r)),
       ),
     );
   });

@@ -36,6 +36,28 @@ export interface ReplayBufferOptions {
   onDelivered?: (delivery: CsmsEventMap['commandDelivered']) => void;
 }
 
+/**
+ * ocpp-ws-io 2.x's list of commands that only read or report, safe to send late: pass it as
+ * `replayable` so that a Reset or a RemoteStart queued hours ago never reaches a station that came back.
+ */
+export const SAFE_TO_REPLAY: readonly string[] = [
+  'GetConfiguration',
+  'GetCompositeSchedule',
+  'GetDiagnostics',
+  'GetLocalListVersion',
+  'GetLog',
+  'GetInstalledCertificateIds',
+  'TriggerMessage',
+  'ExtendedTriggerMessage',
+  'DataTransfer',
+  'GetBaseReport',
+  'GetReport',
+  'GetVariables',
+  'GetMonitoringReport',
+  'GetChargingProfiles',
+  'GetTransactionStatus',
+];
+
 export interface ReplayBufferPlugin extends OcppPlugin {
   /** Queue a command for a station, connected or not; sent once it is connected and Accepted. */
   queue(

@@ -19,6 +19,8 @@ export interface WebhookPluginOptions extends SinkOptions {
   readonly timeout?: number;
   /** Retries of a failed POST (network error, timeout, 408, 429, 5xx; never another 4xx). Default 1. */
   readonly retries?: number;
+  /** ocpp-ws-io 2.x's bound on POSTs in flight: the queue's `concurrency` (default 1). */
+  readonly maxConcurrent?: number;
 }
 
 export const WEBHOOK_DEFAULT_EVENTS: readonly SinkEventName[] = ['init', 'connect', 'disconnect', 'close'];
@@ -33,7 +35,16 @@ export function webhookPlugin(options: WebhookPluginOptions): SinkPlugin {
   const ids = new WeakMap<SinkRecord[], string>();
   return sinkPlugin(
     'webhook',
-    { ...options, queue: { ...options.queue, retries: options.retries ?? options.queue?.retries ?? 1 } },
+    {
+      ...options,
+      queue: {
+        ...options.queue,
+        retries: options.retries ?? options.queue?.retries ?? 1,
+        ...(options.maxConcurrent !== undefined && options.queue?.concurrency === undefined
+          ? { concurrency: options.maxConcurrent }
+          : {}),
+      },
+    },
     WEBHOOK_DEFAULT_EVENTS,
     (batch, signal) => {
       let id = ids.get(batch);

@@ -63,6 +63,26 @@ describe('mqttPlugin', () => {
     expect(topics.sort()).toEqual([`${prefix}/events/connect/CP1`, `${prefix}/events/init/server`]);
   });
 
+  it("takes ocpp-ws-io 2.x's topicBuilder(event, identity)", async () => {
+    const prefix = `t14b-${randomUUID()}`;
+    const sub = await connect();
+    const topics: string[] = [];
+    sub.on('message', (topic) => topics.push(topic));
+    await sub.subscribeAsync(`${prefix}/#`, { qos: 1 });
+    const t = await startCsms({
+      plugins: [
+        mqttPlugin({
+          client: await connect(),
+          topicBuilder: (event, identity) => `${prefix}/by-event/${event}/${identity ?? 'csms'}`,
+          events: ['init', 'connect'],
+        }),
+      ],
+    });
+    await t.boot('CP1');
+    await until(() => topics.length === 2);
+    expect(topics.sort()).toEqual([`${prefix}/by-event/connect/CP1`, `${prefix}/by-event/init/csms`]);
+  });
+
   it('reports a broker that is down as pluginError; stations served', async () => {
     const port = await closedPort();
     const down = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 50 });

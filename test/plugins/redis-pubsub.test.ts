@@ -67,6 +67,27 @@ describe('redisPubSubPlugin', () => {
     expect(counts.pipelines).toBeLessThan(got.length);
   });
 
+  it("takes ocpp-ws-io 2.x's serialize", async () => {
+    const prefix = `t14b:${randomUUID()}`;
+    const sub = redis();
+    const got: string[] = [];
+    sub.on('pmessage', (_p, _ch, m) => got.push(m));
+    await sub.psubscribe(`${prefix}:*`);
+    const t = await startCsms({
+      plugins: [
+        redisPubSubPlugin({
+          client: redis(),
+          prefix,
+          events: ['connect'],
+          serialize: (r) => `${r.event}|${r.identity}`,
+        }),
+      ],
+    });
+    await t.boot('CP1');
+    await until(() => got.length === 1);
+    expect(got).toEqual(['connect|CP1']);
+  });
+
   it("XADDs to a stream in mode 'stream'; XRANGE reads the records", async () => {
     const prefix = `t14b:${randomUUID()}`;
     const r = redis();

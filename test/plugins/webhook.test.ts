@@ -145,6 +145,22 @@ describe('webhookPlugin', () => {
     expect(plugin.stats().dropped).toBeGreaterThan(0);
   });
 
+  it("takes ocpp-ws-io 2.x's maxConcurrent: that many POSTs in flight at once", async () => {
+    const r = await receiver();
+    r.answer = () => 'hang';
+    const plugin = webhookPlugin({
+      url: r.url,
+      events: ['connect'],
+      timeout: 60_000,
+      maxConcurrent: 3,
+      queue: { maxBatchSize: 1, maxWaitMs: 0, drainTimeoutMs: 50 },
+    });
+    const t = await startCsms({ plugins: [plugin] });
+    for (const id of ['CP1', 'CP2', 'CP3', 'CP4']) await t.boot(id);
+    await until(() => r.received.length === 3);
+    expect(plugin.stats()).toMatchObject({ inFlight: 3, queued: 1 });
+  });
+
   it('reports a receiver that is down (connection refused)', async () => {
     const r = await receiver();
     await r.close();
