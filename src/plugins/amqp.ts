@@ -30,6 +30,11 @@ export interface AmqpPluginOptions extends SinkOptions {
     readonly priority?: number;
     readonly contentType?: string;
   };
+  /**
+   * Told of each message the broker nacked or could not take (ocpp-ws-io 2.x). Observational: the
+   * batch is still retried and, past its retries, reported as a `pluginError`.
+   */
+  readonly onError?: (error: Error, ctx: { event: string; routingKey: string }) => void;
 }
 
 /** The channel was closed by the broker; only a new channel (a new plugin) can publish again. */
@@ -67,22 +72,38 @@ export function amqpPlugin(options: AmqpPluginOptions): SinkPlugin {
   const routingKey = (r: SinkRecord) =>
     template.replaceAll('{event}', r.event).replaceAll('{identity}', escapeWord(r.identity ?? 'server'));
   let closed: AmqpChannelClosedError | undefined;
+  const tell = (error: unknown, event: string, key: string): unknown => {
+    try {
+      options.onError?.(error instanceof Error ? error : new Error(String(error)), {
+        event,
+        routingKey: key,
+      });
+      return undefined;
+    } catch (thrown) {
+      return thrown;
+    }
+  };
   const plugin = sinkPlugin('amqp', options, AMQP_DEFAULT_EVENTS, async (batch) => {
     if (closed) throw closed;
     const confirms: Promise<void>[] = [];
     for (const r of batch) {
       let written = true;
+      const key = routingKey(r);
       const confirmed = new Promise<void>((resolve, reject) => {
         written = channel.publish(
           exchange,
-          routingKey(r),
+          key,
           Buffer.from(JSON.stringify(r)),
           {
             ...properties,
             headers: { event: r.event },
             timestamp: Math.floor(Date.parse(r.timestamp) / 1000),
           },
-          (error) => (error ? reject(error) : resolve()),
+          (error) => {
+            if (!error) return resolve();
+            // A callback that throws is reported (with the batch's failure) in place of the nack it was told of.
+            reject(tell(error, r.event, key) ?? error);
+          },
         );
       });
       // Observed by Promise.all below; marked handled now because a nack can arrive while this loop

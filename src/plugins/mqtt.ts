@@ -27,6 +27,11 @@ export interface MqttPluginOptions extends SinkOptions {
   /** Default 'ocpp'. */
   readonly topicPrefix?: string;
   /**
+   * Told of each publish that failed (ocpp-ws-io 2.x). Observational: the batch is still retried and,
+   * past its retries, reported as a `pluginError` (with this callback's own error if it threw).
+   */
+  readonly onPublishError?: (error: Error, ctx: { topic: string }) => void;
+  /**
    * Topic per record: a template with {prefix}, {identity} ('server' when none) and {event}, or a
    * function. Default '{prefix}/{identity}/{event}', or '{prefix}/{event}' for events of no station.
    * MQTT wildcards and separators in an identity (+ # /) are percent-encoded.
@@ -72,15 +77,29 @@ export function mqttPlugin(options: MqttPluginOptions): SinkPlugin {
               .replaceAll('{identity}', identity ?? 'server')
               .replaceAll('{event}', r.event);
           };
+  const tell = (error: Error, topic: string): unknown => {
+    try {
+      options.onPublishError?.(error, { topic });
+      return undefined;
+    } catch (thrown) {
+      return thrown;
+    }
+  };
   return sinkPlugin('mqtt', options, MQTT_DEFAULT_EVENTS, async (batch) => {
-    if (!client.connected) throw new MqttNotConnectedError();
+    if (!client.connected) {
+      const error = new MqttNotConnectedError();
+      for (const r of batch) tell(error, topicOf(r));
+      throw error;
+    }
     await Promise.all(
       batch.map(
         (r) =>
           new Promise<void>((resolve, reject) => {
-            client.publish(topicOf(r), JSON.stringify(r), publishOptions, (error) =>
-              error ? reject(error) : resolve(),
-            );
+            const topic = topicOf(r);
+            client.publish(topic, JSON.stringify(r), publishOptions, (error) => {
+              if (!error) return resolve();
+              reject(tell(error, topic) ?? error);
+            });
           }),
       ),
     );

@@ -62,7 +62,8 @@ describe('amqpPlugin', () => {
     expect(plugin.stats().batches).toBeLessThan(plugin.stats().delivered);
   });
 
-  it('reports a channel the broker closed (exchange missing) without crashing; stations served', async () => {
+  it('reports a channel the broker closed (exchange missing) without crashing, and to onError; stations served', async () => {
+    const told: { event: string; routingKey: string }[] = [];
     const channel = await (await connection()).createConfirmChannel();
     const t = await startCsms({
       plugins: [
@@ -70,6 +71,7 @@ describe('amqpPlugin', () => {
           channel,
           exchange: `t14b.missing.${randomUUID()}`,
           events: ['connect'],
+          onError: (_error, ctx) => told.push(ctx),
           queue: { retries: 2, retryDelayMs: 10, maxWaitMs: 0 },
         }),
       ],
@@ -79,6 +81,7 @@ describe('amqpPlugin', () => {
     const e = await failed;
     expect(e.plugin).toBe('amqp');
     expect(e.error).toBeInstanceOf(SinkDeliveryError);
+    expect(told[0]).toEqual({ event: 'connect', routingKey: 'ocpp.connect.CP1' });
     await expectServed(s);
     // Later batches fail at once on the closed channel, unretried, and are reported too.
     const again = nextEvent(t.csms, 'pluginError', undefined, 5_000);

@@ -83,7 +83,8 @@ describe('mqttPlugin', () => {
     expect(topics.sort()).toEqual([`${prefix}/by-event/connect/CP1`, `${prefix}/by-event/init/csms`]);
   });
 
-  it('reports a broker that is down as pluginError; stations served', async () => {
+  it('reports a broker that is down as pluginError, and to onPublishError; stations served', async () => {
+    const told: string[] = [];
     const port = await closedPort();
     const down = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 50 });
     down.on('error', () => {});
@@ -93,6 +94,7 @@ describe('mqttPlugin', () => {
         mqttPlugin({
           client: down,
           events: ['connect'],
+          onPublishError: (error, { topic }) => told.push(`${topic}: ${error.name}`),
           queue: { retries: 1, retryDelayMs: 10, maxWaitMs: 0 },
         }),
       ],
@@ -103,6 +105,11 @@ describe('mqttPlugin', () => {
     expect(e.plugin).toBe('mqtt');
     expect(e.error).toBeInstanceOf(SinkDeliveryError);
     expect((e.error as SinkDeliveryError).cause).toBeInstanceOf(MqttNotConnectedError);
+    // Each attempt (the first and one retry) told of the publish it could not make.
+    expect(told).toEqual([
+      'ocpp/CP1/connect: MqttNotConnectedError',
+      'ocpp/CP1/connect: MqttNotConnectedError',
+    ]);
     await expectServed(s);
   });
 });
