@@ -143,6 +143,14 @@ function harness(
 ): TestParam<ReplaySnapshot, ModelEvent> {
   const r = startReplay({ mode: 'manual', input });
   const reference = new ReplayReference(input.flushDelayMs);
+  // A timer of `state` fires on time: checks the delay too, one millisecond short must not fire it.
+  const expire = async (state: ReplayState, ms: number) => {
+    if (reference.state !== state) return;
+    r.clock.increment(ms - 1);
+    await settle();
+    expect(r.state()).toBe(state);
+    r.clock.increment(1);
+  };
   const exec = async ({ event }: { event: ModelEvent }) => {
     const inFlight = r.pending[0];
     switch (event.type) {
@@ -156,21 +164,10 @@ function harness(
         inFlight?.reject(new Error('no answer'));
         break;
       case 'RETRY_TIMER':
-        // Checks the delay too: one millisecond short must not fire.
-        if (reference.state === 'paused.backingOff') {
-          r.clock.increment(reference.backoffMs - 1);
-          await settle();
-          expect(r.state()).toBe('paused.backingOff');
-          r.clock.increment(1);
-        }
+        await expire('paused.backingOff', reference.backoffMs);
         break;
       case 'PACE_TIMER':
-        if (reference.state === 'pacing') {
-          r.clock.increment(reference.flushDelayMs - 1);
-          await settle();
-          expect(r.state()).toBe('pacing');
-          r.clock.increment(1);
-        }
+        await expire('pacing', reference.flushDelayMs);
         break;
       default:
         r.actor.send(event);

@@ -42,45 +42,36 @@ describe('mqttPlugin', () => {
     expect(got.filter((g) => g.topic === `${prefix}/CP%2B1/message`).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('takes a topic template', async () => {
+  it.each([
+    ['a topic template', { topic: '{prefix}/events/{event}/{identity}' }, 'server'],
+    [
+      "ocpp-ws-io 2.x's topicBuilder(event, identity)",
+      {
+        topicBuilder: (event: string, identity?: string) => `{prefix}/events/${event}/${identity ?? 'csms'}`,
+      },
+      'csms',
+    ],
+  ])('takes %s', async (_name, topicOption, noIdentity) => {
     const prefix = `t14b-${randomUUID()}`;
     const sub = await connect();
     const topics: string[] = [];
     sub.on('message', (topic) => topics.push(topic));
     await sub.subscribeAsync(`${prefix}/#`, { qos: 1 });
+    const option =
+      'topicBuilder' in topicOption
+        ? {
+            topicBuilder: (e: string, id?: string) =>
+              topicOption.topicBuilder(e, id).replace('{prefix}', prefix),
+          }
+        : topicOption;
     const t = await startCsms({
       plugins: [
-        mqttPlugin({
-          client: await connect(),
-          topicPrefix: prefix,
-          topic: '{prefix}/events/{event}/{identity}',
-          events: ['init', 'connect'],
-        }),
+        mqttPlugin({ client: await connect(), topicPrefix: prefix, ...option, events: ['init', 'connect'] }),
       ],
     });
     await t.boot('CP1');
     await until(() => topics.length === 2);
-    expect(topics.sort()).toEqual([`${prefix}/events/connect/CP1`, `${prefix}/events/init/server`]);
-  });
-
-  it("takes ocpp-ws-io 2.x's topicBuilder(event, identity)", async () => {
-    const prefix = `t14b-${randomUUID()}`;
-    const sub = await connect();
-    const topics: string[] = [];
-    sub.on('message', (topic) => topics.push(topic));
-    await sub.subscribeAsync(`${prefix}/#`, { qos: 1 });
-    const t = await startCsms({
-      plugins: [
-        mqttPlugin({
-          client: await connect(),
-          topicBuilder: (event, identity) => `${prefix}/by-event/${event}/${identity ?? 'csms'}`,
-          events: ['init', 'connect'],
-        }),
-      ],
-    });
-    await t.boot('CP1');
-    await until(() => topics.length === 2);
-    expect(topics.sort()).toEqual([`${prefix}/by-event/connect/CP1`, `${prefix}/by-event/init/csms`]);
+    expect(topics.sort()).toEqual([`${prefix}/events/connect/CP1`, `${prefix}/events/init/${noIdentity}`]);
   });
 
   it('reports a broker that is down as pluginError, and to onPublishError; stations served', async () => {
