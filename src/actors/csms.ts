@@ -97,6 +97,8 @@ export class Csms {
       dropped: (identity) => this.cluster?.forgotten(identity),
     });
     this.queues = new OfflineQueues(this.bus, (id) => this.stations.get(id), this.dispatcher, logger, spread);
+    this.queues.flushDelayMs = o.replay.flushDelayMs;
+    this.queues.maxAttempts = o.replay.maxAttempts;
     this.runtime = csmsRuntime({
       options: o,
       dispatcher: this.dispatcher,
@@ -122,8 +124,9 @@ export class Csms {
         station: (id) => this.stations.get(id),
         identities: () => this.stations.identities(),
         offlineQueueSize: (id) => this.bus.size(id),
-        paceReplay: (ms) => {
-          this.queues.flushDelayMs = ms;
+        configureReplay: ({ flushDelayMs, maxAttempts }) => {
+          if (flushDelayMs !== undefined) this.queues.flushDelayMs = flushDelayMs;
+          if (maxAttempts !== undefined) this.queues.maxAttempts = maxAttempts;
         },
         call: (id, action, payload) => this.call(id, action as never, payload as never),
         enqueue: (id, action, payload, options) =>

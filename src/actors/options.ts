@@ -185,6 +185,19 @@ export const optionsSchema = z.object({
       }),
     ])
     .default({ failureThreshold: 5, resetTimeoutMs: 30_000 }),
+  /**
+   * How the offline queue (`enqueue`) flushes to a station that is back: `flushDelayMs` between two
+   * commands; `maxAttempts` deliveries that got no answer (timeout) before a command is dropped and
+   * reported (`commandDropped`), 0 for no limit. A disconnect is not a failed attempt.
+   */
+  replay: z
+    .object({
+      /** Pause between two commands flushed to a station. */
+      flushDelayMs: ms.default(0),
+      /** Unanswered deliveries (timeouts) of one command before it is dropped; 0: no limit. */
+      maxAttempts: z.number().int().min(0).default(0),
+    })
+    .default({ flushDelayMs: 0, maxAttempts: 0 }),
   /** A station's unsent bytes over this emit `backpressure` (the socket is slower than what is sent to it). */
   backpressureBytes: z
     .number()

@@ -17,7 +17,7 @@ export interface FacadeDeps {
   /** Every station this node knows. */
   identities(): IterableIterator<string>;
   offlineQueueSize(identity: string): Promise<number>;
-  paceReplay(flushDelayMs: number): void;
+  configureReplay(settings: { flushDelayMs?: number; maxAttempts?: number }): void;
   call(identity: string, action: string, payload: Payload): Promise<unknown>;
   enqueue(
     identity: string,
@@ -53,7 +53,7 @@ export function pluginFacade(d: FacadeDeps): PluginCsms {
       if (maxConcurrent !== undefined)
         rt.maxQueuedCalls = Math.min(rt.maxQueuedCalls, Math.max(0, maxConcurrent - 1));
     },
-    paceReplay: (flushDelayMs) => d.paceReplay(flushDelayMs),
+    configureReplay: (settings) => d.configureReplay(settings),
     get connectedCount() {
       return d.live.size;
     },

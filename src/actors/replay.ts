@@ -12,7 +12,7 @@ import { RpcError } from '../protocol/errors.js';
 import type { Payload } from '../protocol/frames.js';
 import type { Jitter } from '../util/jitter.js';
 import type { Logger } from '../util/logger.js';
-import { StationNotConnectedError } from './errors.js';
+import { CallTimeoutError, StationNotConnectedError } from './errors.js';
 import type { StationSession } from './station-session.js';
 
 /**
@@ -30,6 +30,13 @@ export class OfflineQueues {
   private readonly machine: ReplayMachine;
   /** Pause between two commands flushed to a station (flushes started from now on). */
   flushDelayMs = 0;
+  /** Deliveries without an answer a command gets before it is dropped; 0: no limit. */
+  maxAttempts = 0;
+  /**
+   * Unanswered deliveries of the command at the head of each station's queue (`identity` -> its seq
+   * and count). Only timeouts count: a station gone mid-delivery did not refuse to answer.
+   */
+  private readonly unanswered = new Map<string, { seq: number; count: number }>();
 
   constructor(
     private readonly bus: Bus,
@@ -40,7 +47,9 @@ export class OfflineQueues {
   ) {
     this.machine = replayMachine.provide({
       delays: replayDelaysWith(jitter),
-      actors: { deliverNext: fromPromise(({ input, signal }) => this.deliverNext(input.identity, signal)) },
+      actors: {
+        deliverNext: fromPromise(({ input, signal }) => this.deliverNext(input.identity, signal)),
+      },
       actions: {
         notifyReplayProgress: ({ context }, p) => {
           const identity = context.identity;
@@ -103,6 +112,7 @@ export class OfflineQueues {
   stop(): void {
     for (const a of this.actors.values()) a.stop();
     this.actors.clear();
+    this.unanswered.clear();
   }
 
   private start(identity: string): void {
@@ -119,8 +129,17 @@ export class OfflineQueues {
     const actor = this.actors.get(identity);
     if (actor && replayStateOf(actor.getSnapshot()) === 'drained') {
       this.actors.delete(identity);
+      this.unanswered.delete(identity);
       actor.stop();
     }
+  }
+
+  /** One more unanswered delivery of `seq`, the head of `identity`'s queue; how many so far. */
+  private unansweredOnce(identity: string, seq: number): number {
+    const u = this.unanswered.get(identity);
+    const count = u?.seq === seq ? u.count + 1 : 1;
+    this.unanswered.set(identity, { seq, count });
+    return count;
   }
 
   private async deliverNext(identity: string, signal: AbortSignal): Promise<DeliveryResult> {
@@ -138,9 +157,18 @@ export class OfflineQueues {
         response = await station.call(action, payload as Payload, messageId ? { messageId } : {});
       } catch (error) {
         if (!(error instanceof RpcError)) {
+          const attempts =
+            error instanceof CallTimeoutError ? this.unansweredOnce(identity, delivery.seq) : 0;
+          if (this.maxAttempts > 0 && attempts >= this.maxAttempts) {
+            this.unanswered.delete(identity);
+            await delivery.term(`no answer after ${attempts} attempt(s)`);
+            this.dispatcher.emit('commandDropped', { identity, seq: delivery.seq, action, attempts, error });
+            return { dropped: true };
+          }
           await delivery.nack();
           throw error;
         }
+        this.unanswered.delete(identity);
         // The station answered with a CALLERROR (or the command can never pass validation): done with it.
         if (error.wireCode === undefined) await delivery.term(error.message);
         else await delivery.ack();
@@ -153,6 +181,7 @@ export class OfflineQueues {
         });
         return { delivered: true };
       }
+      this.unanswered.delete(identity);
       await delivery.ack();
       this.dispatcher.emit('commandDelivered', {
         identity,

@@ -32,6 +32,7 @@ const NAMES: Record<CsmsEventName, true> = {
   replayProgress: true,
   commandDelivered: true,
   commandExpired: true,
+  commandDropped: true,
   clusterError: true,
 };
 

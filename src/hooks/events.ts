@@ -201,6 +201,17 @@ export interface CsmsEventMap extends LinkEventMap {
     readonly response: Record<string, unknown> | undefined;
     readonly error: RpcError | undefined;
   };
+  /**
+   * A queued command was dropped after `replay.maxAttempts` deliveries the station did not answer
+   * (its last failure in `error`); the next command is due.
+   */
+  commandDropped: {
+    readonly identity: string;
+    readonly seq: number;
+    readonly action: string;
+    readonly attempts: number;
+    readonly error: unknown;
+  };
   /** A queued command was dropped unsent: it was older than its `ttlMs` when its turn came. */
   commandExpired: {
     readonly identity: string;

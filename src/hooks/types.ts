@@ -101,8 +101,11 @@ export interface PluginCsms {
    * with CallQueueFullError (never raises the CSMS's own `maxQueuedCalls`).
    */
   useBreaker(settings: { failureThreshold?: number; resetTimeoutMs?: number; maxConcurrent?: number }): void;
-  /** Wait this long between the commands flushed to a station from its offline queue (`enqueue`). */
-  paceReplay(flushDelayMs: number): void;
+  /**
+   * How the offline queue (`enqueue`) flushes from now on: a pause between commands, and the attempts
+   * without an answer a command gets before it is dropped (`commandDropped`). Overrides `replay`.
+   */
+  configureReplay(settings: { flushDelayMs?: number; maxAttempts?: number }): void;
   readonly connectedCount: number;
   /** Identities of every station this node knows (connected, or remembered after a disconnect). */
   stationIds(): IterableIterator<string>;

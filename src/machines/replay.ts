@@ -8,7 +8,11 @@ import type { Jitter } from '../util/jitter.js';
  * so whatever was in flight when the station went away is delivered again on the next flush.
  */
 
-export type DeliveryResult = { delivered: true } | { empty: true };
+/**
+ * `dropped`: the command failed its last allowed attempt (the runtime's `maxAttempts`) and was taken
+ * out of the queue, reported; the next one is due.
+ */
+export type DeliveryResult = { delivered: true } | { empty: true } | { dropped: true };
 
 export interface DeliveryInput {
   identity: string;
@@ -46,7 +50,7 @@ export type ReplayEvent =
   | { type: 'QUEUE_EMPTY' };
 
 export interface ReplayProgress {
-  outcome: 'delivered' | 'failed' | 'drained';
+  outcome: 'delivered' | 'failed' | 'dropped' | 'drained';
   delivered: number;
   failed: number;
 }
@@ -90,6 +94,7 @@ export const replayMachine = setup({
     // Runs after the counters are updated, so context and params agree.
     notifyReplayProgress: (_, _progress: ReplayProgress) => {},
     recordDelivered: assign({ delivered: ({ context }) => context.delivered + 1, attempt: 0 }),
+    recordDropped: assign({ failed: ({ context }) => context.failed + 1, attempt: 0 }),
     recordFailure: assign({
       failed: ({ context }) => context.failed + 1,
       attempt: ({ context }) => context.attempt + 1,
@@ -135,6 +140,17 @@ export const replayMachine = setup({
             guard: ({ event, context }) => 'delivered' in event.output && context.flushDelayMs > 0,
             target: 'pacing',
             actions: ['recordDelivered', progress('delivered')],
+          },
+          {
+            guard: ({ event, context }) => 'dropped' in event.output && context.flushDelayMs > 0,
+            target: 'pacing',
+            actions: ['recordDropped', progress('dropped')],
+          },
+          {
+            guard: ({ event }) => 'dropped' in event.output,
+            target: 'flushing',
+            reenter: true,
+            actions: ['recordDropped', progress('dropped')],
           },
           {
             guard: ({ event }) => 'delivered' in event.output,

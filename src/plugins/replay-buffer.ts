@@ -32,6 +32,12 @@ export interface ReplayBufferOptions {
    * logged as ignored.
    */
   flushConcurrency?: number;
+  /**
+   * Deliveries without an answer (timeouts) a command gets before it is dropped and reported
+   * (`commandDropped`); a disconnect mid-delivery is not one. Default: the CSMS's `replay.maxAttempts`
+   * (0, no limit). ocpp-ws-io 2.x's option (its default 3).
+   */
+  maxReplayAttempts?: number;
   /** Each queued command's real answer (or CALLERROR), as the station gave it. */
   onDelivered?: (delivery: CsmsEventMap['commandDelivered']) => void;
 }
@@ -118,7 +124,10 @@ export function replayBufferPlugin(options: ReplayBufferOptions = {}): ReplayBuf
     setup(ctx) {
       csms = ctx.csms;
       report = (error, hook) => ctx.reportError(error, hook);
-      ctx.csms.paceReplay(options.flushDelayMs ?? 50);
+      ctx.csms.configureReplay({
+        flushDelayMs: options.flushDelayMs ?? 50,
+        ...(options.maxReplayAttempts !== undefined ? { maxAttempts: options.maxReplayAttempts } : {}),
+      });
       if ((options.flushConcurrency ?? 1) > 1)
         ctx.logger.warn(
           { flushConcurrency: options.flushConcurrency },

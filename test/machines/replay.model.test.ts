@@ -16,6 +16,7 @@ import { startReplay } from './replay-harness.js';
 /** What the in-flight delivery does, and the back-off and pacing timers expiring. */
 type Outcome =
   | { type: 'DELIVERED' }
+  | { type: 'DROPPED' }
   | { type: 'FOUND_EMPTY' }
   | { type: 'DELIVERY_FAILED' }
   | { type: 'RETRY_TIMER' }
@@ -32,6 +33,7 @@ const EVENTS: readonly ModelEvent[] = [
   { type: 'ENQUEUED' },
   { type: 'QUEUE_EMPTY' },
   { type: 'DELIVERED' },
+  { type: 'DROPPED' },
   { type: 'FOUND_EMPTY' },
   { type: 'DELIVERY_FAILED' },
   { type: 'RETRY_TIMER' },
@@ -39,6 +41,7 @@ const EVENTS: readonly ModelEvent[] = [
 
 const logic = aliasEvents<ReplayMachine, Outcome>(replayMachine, {
   DELIVERED: { type: 'xstate.done.actor.deliverNext', output: { delivered: true } },
+  DROPPED: { type: 'xstate.done.actor.deliverNext', output: { dropped: true } },
   FOUND_EMPTY: { type: 'xstate.done.actor.deliverNext', output: { empty: true } },
   DELIVERY_FAILED: { type: 'xstate.error.actor.deliverNext', error: new Error('no answer') },
   RETRY_TIMER: { type: 'xstate.after.retryBackoff.replay.paused.backingOff' },
@@ -90,6 +93,15 @@ class ReplayReference {
         this.delivered++;
         this.attempt = 0;
         this.report('delivered');
+        if (this.flushDelayMs > 0) this.state = 'pacing';
+        else this.flush();
+        return;
+      case 'DROPPED':
+        // Its last allowed attempt failed: counted as a failure, and the next command is due.
+        if (state !== 'flushing') return;
+        this.failed++;
+        this.attempt = 0;
+        this.report('dropped');
         if (this.flushDelayMs > 0) this.state = 'pacing';
         else this.flush();
         return;
@@ -156,6 +168,9 @@ function harness(
     switch (event.type) {
       case 'DELIVERED':
         inFlight?.resolve({ delivered: true });
+        break;
+      case 'DROPPED':
+        inFlight?.resolve({ dropped: true });
         break;
       case 'FOUND_EMPTY':
         inFlight?.resolve({ empty: true });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CsmsEventMap } from '../../src/hooks/types.js';
 import { messageDedupPlugin, replayBufferPlugin } from '../../src/plugins/index.js';
-import { cleanup, gate, record, startCsms, until } from '../runtime/harness.js';
+import { cleanup, gate, nextEvent, record, startCsms, until } from '../runtime/harness.js';
 
 // The real Redis on this machine (.ci/run starts it when it is down).
 let redis: Redis;
@@ -198,6 +198,52 @@ describe('replayBufferPlugin', () => {
     await until(() => expired.commandExpired.length === 1);
     expect(expired.commandExpired[0]).toMatchObject({ identity: 'CP1', action: 'UnlockConnector', ttlMs: 1 });
     expect(s.received.some((m) => m[2] === 'UnlockConnector')).toBe(false);
+  });
+
+  it('drops a command after maxReplayAttempts unanswered deliveries, reports it, and delivers the next', async () => {
+    const delivered: CsmsEventMap['commandDelivered'][] = [];
+    const replay = replayBufferPlugin({
+      maxReplayAttempts: 2,
+      flushDelayMs: 0,
+      onDelivered: (d) => delivered.push(d),
+    });
+    const t = await startCsms({ callTimeoutMs: 100, plugins: [replay] });
+    const events = record(t.csms, 'commandDropped');
+    await replay.queue('CP1', 'UnlockConnector', { connectorId: 1 });
+    await replay.queue('CP1', 'ClearCache', {});
+    const s = await t.boot('CP1');
+    // Never answered, twice (the second after the replay's back-off).
+    await s.waitFor((m) => m[0] === 2 && m[2] === 'UnlockConnector');
+    await s.waitFor((m) => m[0] === 2 && m[2] === 'UnlockConnector', 5_000);
+    const clear = await s.waitFor((m) => m[0] === 2 && m[2] === 'ClearCache', 5_000);
+    expect(events.commandDropped).toEqual([
+      expect.objectContaining({ identity: 'CP1', action: 'UnlockConnector', attempts: 2 }),
+    ]);
+    s.reply(clear, { status: 'Accepted' });
+    await until(() => delivered.length === 1);
+    expect(delivered[0]).toMatchObject({ action: 'ClearCache', response: { status: 'Accepted' } });
+  });
+
+  it('never counts a station gone mid-delivery as an unanswered attempt', async () => {
+    const delivered: CsmsEventMap['commandDelivered'][] = [];
+    const replay = replayBufferPlugin({
+      maxReplayAttempts: 1,
+      flushDelayMs: 0,
+      onDelivered: (d) => delivered.push(d),
+    });
+    const t = await startCsms({ plugins: [replay] });
+    const events = record(t.csms, 'commandDropped');
+    await replay.queue('CP1', 'UnlockConnector', { connectorId: 1 });
+    const first = await t.boot('CP1');
+    await first.waitFor((m) => m[0] === 2 && m[2] === 'UnlockConnector');
+    const gone = nextEvent(t.csms, 'disconnected');
+    await first.close();
+    await gone;
+    const again = await t.boot('CP1');
+    const unlock = await again.waitFor((m) => m[0] === 2 && m[2] === 'UnlockConnector', 5_000);
+    again.reply(unlock, { status: 'Unlocked' });
+    await until(() => delivered.length === 1);
+    expect(events.commandDropped).toEqual([]);
   });
 
   it('flushes a backlog one command at a time, flushDelayMs apart; a flushConcurrency above 1 is logged as ignored', async () => {

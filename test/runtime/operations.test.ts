@@ -114,3 +114,15 @@ describe('inspection', () => {
     expect(last?.snapshot?.value).toEqual({ connection: 'open', registration: 'accepted' });
   });
 });
+
+describe('offline queue settings (replay)', () => {
+  it('replay.maxAttempts drops a command the station left unanswered that many times, as commandDropped', async () => {
+    const t = await startCsms({ callTimeoutMs: 100, replay: { maxAttempts: 1 } });
+    const dropped = nextEvent(t.csms, 'commandDropped', undefined, 5_000);
+    await t.csms.enqueue('CP1', 'ClearCache', {});
+    const s = await t.boot('CP1');
+    await s.waitFor((m) => m[0] === 2 && m[2] === 'ClearCache');
+    expect(await dropped).toMatchObject({ identity: 'CP1', action: 'ClearCache', attempts: 1 });
+    expect(await t.csms.offlineQueueSize('CP1')).toBe(0);
+  });
+});

@@ -24,6 +24,7 @@ export const PUBLISHED_EVENTS = [
   'replayProgress',
   'commandDelivered',
   'commandExpired',
+  'commandDropped',
   'securityEvent',
   'rateLimitExceeded',
   'authFailed',
