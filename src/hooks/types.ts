@@ -56,7 +56,7 @@ export interface PluginStationStatus {
   /** Its registration region: unregistered, pending, accepted, rejected. */
   readonly registration: string;
   readonly breaker: BreakerState;
-  /** The offline queue's replay machine: idle, flushing, drained, paused.offline, paused.backingOff. */
+  /** The offline queue's replay machine: idle, flushing, pacing, drained, paused.offline, paused.backingOff. */
   readonly replay: string;
   /** Outbound calls in flight or waiting for their turn. */
   readonly queuedCalls: number;
