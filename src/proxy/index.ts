@@ -4,7 +4,12 @@
  * moves over by changing its import.
  */
 export * from '../translation/index.js';
-export { CsmsAdapter, type CsmsAdapterOptions, OcppWsIoAdapter } from './csms-adapter.js';
+export {
+  CsmsAdapter,
+  type CsmsAdapterOptions,
+  type CsmsAdapterOptions as WsAdapterOptions,
+  OcppWsIoAdapter,
+} from './csms-adapter.js';
 export { MemoryAdapter, type MemoryStation } from './memory-adapter.js';
 export {
   type AdmissionOptions,
@@ -20,5 +25,7 @@ export type {
   AdmissionVerdict,
   CallContext,
   IConnection,
+  /** ocpp-protocol-proxy's name for the connections its WebSocket adapter hands the proxy. */
+  IConnection as OcppWsIoConnection,
   ITransportAdapter,
 } from './types.js';

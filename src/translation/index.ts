@@ -1,3 +1,10 @@
+export {
+  availabilityMap16to21,
+  availabilityMap21to16,
+  MessageType,
+  statusMap16to21,
+  statusMap21to16,
+} from './compat.js';
 export { ConnectorMap, type ConnectorMapping, type EvseConnector } from './connectors.js';
 export {
   type AnswerOutcome,

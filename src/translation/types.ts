@@ -101,6 +101,9 @@ export interface TranslationMap {
 
 export type Direction = 'upstream' | 'downstream' | 'response' | 'error';
 export type Phase = 'pre' | 'post';
+/** ocpp-protocol-proxy's names for `Direction` and `Phase`. */
+export type MiddlewareDirection = Direction;
+export type MiddlewarePhase = Phase;
 
 /**
  * Middleware (the seed's `ProxyMiddleware`): `undefined` passes the message on, a returned message
