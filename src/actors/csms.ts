@@ -72,6 +72,8 @@ export class Csms {
   readonly bus: Bus;
   private readonly ownsBus: boolean;
   private readonly queues: OfflineQueues;
+  /** Calls waiting per station at most, set by a plugin (Infinity: only `maxQueuedCalls`). */
+  private queuedCallsCap = Number.POSITIVE_INFINITY;
   /** This node's place in a cluster, on a cluster bus only (see cluster/seat.ts). */
   private readonly cluster: ClusterSeat | undefined;
   private stopExpiredReports: (() => void) | undefined;
@@ -124,6 +126,10 @@ export class Csms {
         station: (id) => this.stations.get(id),
         identities: () => this.stations.identities(),
         offlineQueueSize: (id) => this.bus.size(id),
+        capQueuedCalls: (max) => {
+          this.queuedCallsCap = Math.min(this.queuedCallsCap, max);
+          this.applyQueuedCallsCap();
+        },
         configureReplay: ({ flushDelayMs, maxAttempts }) => {
           if (flushDelayMs !== undefined) this.queues.flushDelayMs = flushDelayMs;
           if (maxAttempts !== undefined) this.queues.maxAttempts = maxAttempts;
@@ -169,6 +175,12 @@ export class Csms {
    * call or handshake: timeouts, limits, strictness, logging, auth and subprotocol preference.
    * Options that shape existing sockets or actors (path, compression, bus, plugins, …) are refused.
    */
+  /** A plugin's ceiling on calls waiting per station (circuitBreakerPlugin's maxConcurrent) over `maxQueuedCalls`. */
+  private applyQueuedCallsCap(): void {
+    const rt = this.runtime as RpcSettings;
+    rt.maxQueuedCalls = Math.min(this.current.maxQueuedCalls, this.queuedCallsCap);
+  }
+
   reconfigure(next: ReconfigurableOptions): void {
     const refused = notReconfigurable(next);
     if (refused.length) throw new OptionsError(refused);
@@ -177,6 +189,7 @@ export class Csms {
     this.current = merged;
     // In place: every endpoint reads these from the one runtime object at its next frame.
     Object.assign(this.runtime as RpcSettings, pickRpcSettings(merged));
+    this.applyQueuedCallsCap();
     this.servers.reconfigured(merged);
     this.stations.trim();
     this.dispatcher.emit('reconfigured', { next: merged, previous });

@@ -18,6 +18,8 @@ export interface FacadeDeps {
   identities(): IterableIterator<string>;
   offlineQueueSize(identity: string): Promise<number>;
   configureReplay(settings: { flushDelayMs?: number; maxAttempts?: number }): void;
+  /** Calls waiting per station at most from now on, whatever `maxQueuedCalls` is (kept across reconfigure). */
+  capQueuedCalls(max: number): void;
   call(identity: string, action: string, payload: Payload): Promise<unknown>;
   enqueue(
     identity: string,
@@ -50,8 +52,7 @@ export function pluginFacade(d: FacadeDeps): PluginCsms {
       rt.breakerMachine = breakerMachineWith(d.jitter);
       rt.breakerInput = settings;
       // One call in flight (OCPP-J), the rest waiting behind it.
-      if (maxConcurrent !== undefined)
-        rt.maxQueuedCalls = Math.min(rt.maxQueuedCalls, Math.max(0, maxConcurrent - 1));
+      if (maxConcurrent !== undefined) d.capQueuedCalls(Math.max(0, maxConcurrent - 1));
     },
     configureReplay: (settings) => d.configureReplay(settings),
     get connectedCount() {

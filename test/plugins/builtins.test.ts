@@ -268,6 +268,8 @@ describe('circuitBreakerPlugin', () => {
   it('fails at once a call past maxConcurrent calls to one station; those within it go through', async () => {
     const t = await startCsms({ plugins: [circuitBreakerPlugin({ maxConcurrent: 2 })] });
     const s = await t.boot('CP1');
+    // A reconfigure of the CSMS's own limit does not lift the plugin's.
+    t.csms.reconfigure({ maxQueuedCalls: 50 });
     const first = t.csms.call('CP1', 'ClearCache', {});
     const second = t.csms.call('CP1', 'ClearCache', {});
     await expect(t.csms.call('CP1', 'ClearCache', {})).rejects.toBeInstanceOf(CallQueueFullError);
