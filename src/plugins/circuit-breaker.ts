@@ -1,4 +1,5 @@
 import type { BreakerState, OcppPlugin } from '../hooks/types.js';
+import type { PluginLogger } from './plugin-logger.js';
 
 export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
@@ -13,6 +14,8 @@ export interface CircuitBreakerOptions {
    */
   maxConcurrent?: number;
   onStateChange?: (identity: string, from: CircuitState, to: CircuitState) => void;
+  /** Told of each state change, as ocpp-ws-io's `logger` (warn). */
+  readonly logger?: PluginLogger;
 }
 
 const NAMES: Record<BreakerState, CircuitState> = { closed: 'CLOSED', open: 'OPEN', halfOpen: 'HALF_OPEN' };
@@ -33,8 +36,14 @@ export function circuitBreakerPlugin(options: CircuitBreakerOptions = {}): OcppP
         maxConcurrent: options.maxConcurrent ?? 20,
       });
     },
-    events: onStateChange
-      ? { breakerChanged: ({ identity, from, to }) => onStateChange(identity, NAMES[from], NAMES[to]) }
-      : {},
+    events:
+      onStateChange || options.logger
+        ? {
+            breakerChanged: ({ identity, from, to }) => {
+              options.logger?.warn(`[circuit-breaker] ${identity}: ${NAMES[from]} → ${NAMES[to]}`);
+              onStateChange?.(identity, NAMES[from], NAMES[to]);
+            },
+          }
+        : {},
   };
 }

@@ -1,4 +1,5 @@
 import type { OcppPlugin } from '../hooks/types.js';
+import type { PluginLogger } from './plugin-logger.js';
 
 export interface ConnectionGuardOptions {
   /** Connected stations at most. */
@@ -17,6 +18,8 @@ export interface ConnectionGuardOptions {
    * cut by the CSMS's keep-alive (`pingIntervalMs`), so its slot is freed whatever this says.
    */
   forceCloseOnPongTimeout?: boolean;
+  /** Told of each station it closes, as ocpp-ws-io's `logger` (warn). */
+  readonly logger?: PluginLogger;
 }
 
 /** The close code for a station closed for backpressure (ocpp-ws-io's). */
@@ -47,10 +50,17 @@ export function connectionGuardPlugin(options: ConnectionGuardOptions): OcppPlug
       return { status: 503, reason: `connection-guard: ${max} stations connected` };
     },
     onConnection(station) {
-      if (csms.connectedCount > max) void csms.close(station.identity, closeCode, closeReason);
+      if (csms.connectedCount <= max) return;
+      options.logger?.warn(`[connection-guard] limit ${max} exceeded, closing ${station.identity}`);
+      void csms.close(station.identity, closeCode, closeReason);
     },
     onBackpressure: options.forceCloseOnBackpressure
-      ? (station) => void csms.close(station.identity, BACKPRESSURE_CLOSE_CODE, 'Backpressure exceeded')
+      ? (station, buffered) => {
+          options.logger?.warn(
+            `[connection-guard] backpressure (${buffered} bytes), closing ${station.identity}`,
+          );
+          void csms.close(station.identity, BACKPRESSURE_CLOSE_CODE, 'Backpressure exceeded');
+        }
       : undefined,
   };
 }

@@ -85,6 +85,7 @@ export {
   type SinkRecord,
   type SinkRecordOptions,
 } from './sink-events.js';
+export type { PluginLogger } from './plugin-logger.js';
 export type { SinkOptions, SinkPlugin } from './sink-plugin.js';
 export {
   type OverflowPolicy,

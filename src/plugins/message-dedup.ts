@@ -1,4 +1,5 @@
 import type { OcppPlugin, PluginBus, StationRef } from '../hooks/types.js';
+import { type PluginLogger, reportingTo } from './plugin-logger.js';
 import { type RedisLike, type RedisStyle, setPx } from './redis-like.js';
 
 type Claim = { first: true } | { first: false; answer?: string };
@@ -14,6 +15,8 @@ export interface MessageDedupOptions {
   keyPrefix?: string;
   /** ocpp-ws-io 2.x's name for `keyPrefix` (its trailing colon is ours to add). */
   prefix?: string;
+  /** Where this plugin's own lines go too (ocpp-ws-io's option); failures are `pluginError`s either way. */
+  readonly logger?: PluginLogger;
   /**
    * When the store cannot answer: `"process"` (default) handles the CALL as if it were new (a duplicate
    * may then be handled twice), `"refuse"` answers it with a CALLERROR so the station retries later.
@@ -92,7 +95,7 @@ export function messageDedupPlugin(options: MessageDedupOptions = {}): MessageDe
     setup(ctx) {
       bus = ctx.bus;
       send = (identity, text) => ctx.csms.sendRaw(identity, text);
-      report = (error, hook) => ctx.reportError(error, hook);
+      report = reportingTo(ctx, 'message-dedup', options.logger);
     },
     async onBeforeReceive(station: StationRef, raw: string) {
       const id = callIdOf(raw);

@@ -1,5 +1,6 @@
 import type { CsmsEventMap, OcppPlugin } from '../hooks/types.js';
 import { postJson } from './http-post.js';
+import { type PluginLogger, reportingTo } from './plugin-logger.js';
 import { closeSink, SinkReporter } from './sink-plugin.js';
 import { SinkQueue, type SinkQueueOptions, type SinkQueueStats } from './sink-queue.js';
 
@@ -26,6 +27,8 @@ export interface AlertSink {
 export interface RateLimitNotifierOptions {
   /** A URL (each alert POSTed as JSON) or an object with `send(alert)`. */
   readonly sink: string | AlertSink;
+  /** Where this plugin's own lines go too (ocpp-ws-io's option); failures are `pluginError`s either way. */
+  readonly logger?: PluginLogger;
   /** Least time between two alerts for one identity (or address). Default 60,000 ms. */
   readonly cooldownMs?: number;
   /** Occurrences within `windowMs` before an alert fires. Default 1. */
@@ -181,7 +184,8 @@ export function rateLimitNotifierPlugin(options: RateLimitNotifierOptions): Rate
   return {
     name: 'rate-limit-notifier',
     setup(ctx) {
-      reporter.attach((error) => ctx.reportError(error, 'sink'));
+      const report = reportingTo(ctx, 'rate-limit-notifier', options.logger);
+      reporter.attach((error) => report(error, 'sink'));
     },
     events: {
       rateLimitExceeded,

@@ -1,4 +1,5 @@
 import type { CsmsEventMap, OcppPlugin, PluginCsms } from '../hooks/types.js';
+import { type PluginLogger, reportingTo } from './plugin-logger.js';
 import type { RedisLike } from './redis-like.js';
 
 export interface ReplayBufferOptions {
@@ -38,6 +39,8 @@ export interface ReplayBufferOptions {
    * (0, no limit). ocpp-ws-io 2.x's option (its default 3).
    */
   maxReplayAttempts?: number;
+  /** Where this plugin's own lines go too (ocpp-ws-io's option); failures are `pluginError`s either way. */
+  readonly logger?: PluginLogger;
   /** Each queued command's real answer (or CALLERROR), as the station gave it. */
   onDelivered?: (delivery: CsmsEventMap['commandDelivered']) => void;
 }
@@ -123,13 +126,13 @@ export function replayBufferPlugin(options: ReplayBufferOptions = {}): ReplayBuf
     level: 3,
     setup(ctx) {
       csms = ctx.csms;
-      report = (error, hook) => ctx.reportError(error, hook);
+      report = reportingTo(ctx, 'replay-buffer', options.logger);
       ctx.csms.configureReplay({
         flushDelayMs: options.flushDelayMs ?? 50,
         ...(options.maxReplayAttempts !== undefined ? { maxAttempts: options.maxReplayAttempts } : {}),
       });
       if ((options.flushConcurrency ?? 1) > 1)
-        ctx.logger.warn(
+        (options.logger ?? ctx.logger).warn(
           { flushConcurrency: options.flushConcurrency },
           'replayBufferPlugin: flushConcurrency ignored, OCPP-J allows one CALL in flight per station',
         );

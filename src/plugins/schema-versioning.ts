@@ -15,6 +15,7 @@ import { presets } from '../translation/presets/index.js';
 import type { ISessionStore } from '../translation/session.js';
 import type { TranslationMap } from '../translation/types.js';
 import { DeferredAnswers } from './deferred-answers.js';
+import { type PluginLogger, reportingTo } from './plugin-logger.js';
 
 type Payload = Record<string, unknown>;
 
@@ -35,6 +36,8 @@ export interface SchemaVersioningOptions {
   sourceVersion: OcppVersion;
   /** The version handlers are written for (e.g. `"ocpp2.0.1"`). */
   targetVersion: OcppVersion;
+  /** Where this plugin's own lines go too (ocpp-ws-io's option); failures are `pluginError`s either way. */
+  readonly logger?: PluginLogger;
   /** Per action; a rule wins over the translation preset for its action. */
   rules?: readonly TransformRule[];
   /**
@@ -101,12 +104,13 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
   const reject = options.unmatchedBehavior === 'reject';
   const preset = options.preset === false ? undefined : (options.preset ?? PRESETS[`${source}>${target}`]);
   let ctx: PluginContext | undefined;
+  let report: (error: unknown, hook?: string) => void = () => {};
   const engine = preset
     ? new TranslationEngine({
         stationProtocol: source,
         upstreamProtocol: target,
         ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
-        onTranslationError: (error) => ctx?.reportError(error, 'translation'),
+        onTranslationError: (error) => report(error, 'translation'),
       }).translate(preset)
     : undefined;
   const outbound = engine !== undefined && options.outbound === true;
@@ -165,7 +169,7 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         const csms = ctx.csms;
         ownCalls.add(call.payload);
         setImmediate(() =>
-          csms.call(station.identity, call.action, call.payload).catch((e: unknown) => ctx?.reportError(e)),
+          csms.call(station.identity, call.action, call.payload).catch((e: unknown) => report(e)),
         );
       } else if (ctx) {
         // A call the preset makes to the handlers (in the target version): in the station's inbound queue.
@@ -173,7 +177,7 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
         setImmediate(() =>
           csms
             .handleCall(station.identity, call.action, call.payload, target)
-            .catch((e: unknown) => ctx?.reportError(e)),
+            .catch((e: unknown) => report(e)),
         );
       }
     }
@@ -188,7 +192,7 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
   const notCarriedOut = (what: string): void => {
     if (reported.has(what)) return;
     reported.add(what);
-    ctx?.reportError(new Error(`schemaVersioningPlugin does not carry out ${what}; reported once`));
+    report(new Error(`schemaVersioningPlugin does not carry out ${what}; reported once`));
   };
 
   return {
@@ -196,6 +200,7 @@ export function schemaVersioningPlugin(options: SchemaVersioningOptions): OcppPl
     level: 4,
     setup(c) {
       ctx = c;
+      report = reportingTo(c, 'schema-versioning', options.logger);
       // A store the plugin made is the plugin's to close; one it was given is not.
       return async () => {
         deferred.clear();

@@ -139,6 +139,7 @@ describe('connectionGuardPlugin', () => {
   });
 
   it('closes with the closeCode and closeReason given, and with forceCloseOnBackpressure a station that falls behind', async () => {
+    const warned: string[] = [];
     const hold = gate();
     let waiting = 0;
     const t = await startCsms({
@@ -154,6 +155,7 @@ describe('connectionGuardPlugin', () => {
           closeCode: 4100,
           closeReason: 'fleet full',
           forceCloseOnBackpressure: true,
+          logger: { warn: (line: unknown) => warned.push(String(line)) },
         }),
       ],
     });
@@ -169,6 +171,10 @@ describe('connectionGuardPlugin', () => {
     // An answer far over backpressureBytes: the station is behind, and closed.
     slow.send([2, 'big', 'DataTransfer', { vendorId: 'v' }]);
     expect(await slow.closed).toMatchObject({ code: BACKPRESSURE_CLOSE_CODE });
+    expect(warned).toEqual([
+      expect.stringMatching(/^\[connection-guard\] limit 2 exceeded, closing CP[12]$/),
+      expect.stringMatching(/^\[connection-guard\] backpressure \(\d+ bytes\), closing SLOW$/),
+    ]);
   });
 });
 
@@ -244,6 +250,7 @@ describe('piiRedactorPlugin', () => {
 describe('circuitBreakerPlugin', () => {
   it("opens a station's circuit after failureThreshold failed calls and reports the change", async () => {
     const changes: string[] = [];
+    const warned: string[] = [];
     const t = await startCsms({
       callTimeoutMs: 100,
       plugins: [
@@ -251,6 +258,7 @@ describe('circuitBreakerPlugin', () => {
           failureThreshold: 2,
           resetTimeoutMs: 60_000,
           onStateChange: (id, from, to) => changes.push(`${id} ${from}->${to}`),
+          logger: { warn: (line: unknown) => warned.push(String(line)) },
         }),
       ],
     });
@@ -260,6 +268,7 @@ describe('circuitBreakerPlugin', () => {
     await expect(t.csms.call('CP1', 'ClearCache', {})).rejects.toThrow();
     await until(() => changes.length > 0);
     expect(changes).toEqual(['CP1 CLOSED->OPEN']);
+    expect(warned).toEqual(['[circuit-breaker] CP1: CLOSED → OPEN']);
     const started = Date.now();
     await expect(t.csms.call('CP1', 'ClearCache', {})).rejects.toThrow(/open/i);
     expect(Date.now() - started).toBeLessThan(100);

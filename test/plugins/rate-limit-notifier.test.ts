@@ -87,7 +87,8 @@ describe('rateLimitNotifierPlugin', () => {
     f.release();
   });
 
-  it('reports a failing sink as pluginError after its retries; the station is still served', async () => {
+  it('reports a failing sink as pluginError after its retries, and to its logger; the station is still served', async () => {
+    const logged: unknown[][] = [];
     let attempts = 0;
     const plugin = rateLimitNotifierPlugin({
       sink: {
@@ -97,6 +98,7 @@ describe('rateLimitNotifierPlugin', () => {
         },
       },
       queue: { retries: 1, retryDelayMs: 10 },
+      logger: { warn: () => {}, error: (...args: unknown[]) => logged.push(args) },
     });
     const f = await floodable(plugin);
     const failed = nextEvent(f.t.csms, 'pluginError', undefined, 5_000);
@@ -106,6 +108,7 @@ describe('rateLimitNotifierPlugin', () => {
     expect(e.error).toBeInstanceOf(SinkDeliveryError);
     expect(e.error).toMatchObject({ attempts: 2, cause: { message: 'pager down' } });
     expect(attempts).toBe(2);
+    expect(logged).toEqual([['[rate-limit-notifier] sink:', e.error]]);
     f.release();
     expect(await f.s.nextMessage()).toMatchObject([3, 'held', {}]);
     await expectServed(f.s);

@@ -170,8 +170,11 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
         return Promise.reject(new Error(`store down (${name})`));
       }
     }
+    // ocpp-ws-io's per-plugin logger is told of the failure too.
+    const logged: unknown[][] = [];
+    const logger = { warn: (...args: unknown[]) => logged.push(args) };
     const t = await startCsms(
-      { plugins: [v16to201({ sessionStore: new BrokenStore() })], handlerTimeoutMs: 300 },
+      { plugins: [v16to201({ sessionStore: new BrokenStore(), logger })], handlerTimeoutMs: 300 },
       { defaults: false },
     );
     const seen: Seen[] = [];
@@ -191,6 +194,7 @@ describe('schemaVersioningPlugin on the 1.6 -> 2.0.1 preset', () => {
     expect(events.pluginError).toEqual([
       expect.objectContaining({ plugin: 'schema-versioning', error: expect.any(Error) }),
     ]);
+    expect(logged).toEqual([['[schema-versioning] translation:', events.pluginError[0]!.error]]);
     mode = 'hang';
     const hung = await s.call('StartTransaction', start);
     expect(hung.slice(0, 3)).toEqual([4, expect.any(String), 'InternalError']);

@@ -92,7 +92,11 @@ describe("messageDedupPlugin with ocpp-ws-io 2.x's option names", () => {
 describe('messageDedupPlugin when its store is down', () => {
   it('by default handles the CALL and reports every store failure (never a silent fail-open)', async () => {
     const down = unreachableRedis();
-    const dedup = messageDedupPlugin({ redis: down });
+    const logged: unknown[][] = [];
+    const dedup = messageDedupPlugin({
+      redis: down,
+      logger: { warn: () => {}, error: (...args: unknown[]) => logged.push(args) },
+    });
     const t = await startCsms({ plugins: [dedup] });
     const errors = record(t.csms, 'pluginError');
     const s = await t.boot('CP1');
@@ -100,6 +104,8 @@ describe('messageDedupPlugin when its store is down', () => {
     expect(errors.pluginError.some((e) => e.plugin === 'message-dedup' && e.hook === 'claimCall')).toBe(true);
     expect(dedup.storeFailures).toBeGreaterThanOrEqual(2);
     expect(dedup.storeFailures).toBe(errors.pluginError.filter((e) => e.plugin === 'message-dedup').length);
+    expect(logged.length).toBe(dedup.storeFailures);
+    expect(logged[0]![0]).toBe('[message-dedup] claimCall:');
     down.disconnect();
   });
 
@@ -254,8 +260,8 @@ describe('replayBufferPlugin', () => {
       error() {},
       warn: (_: object, msg?: string) => warnings.push(msg ?? ''),
     };
-    const replay = replayBufferPlugin({ flushDelayMs: 150, flushConcurrency: 5 });
-    const t = await startCsms({ plugins: [replay], logger });
+    const replay = replayBufferPlugin({ flushDelayMs: 150, flushConcurrency: 5, logger });
+    const t = await startCsms({ plugins: [replay] });
     for (const connectorId of [1, 2, 3]) await replay.queue('CP1', 'UnlockConnector', { connectorId });
     const s = await t.boot('CP1');
     const gaps: number[] = [];
