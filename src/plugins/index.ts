@@ -47,6 +47,7 @@ export { type MetricsOptions, type MetricsPlugin, type MetricsSnapshot, metricsP
 export { type MqttClientLike, MqttNotConnectedError, type MqttPluginOptions, mqttPlugin } from './mqtt.js';
 export { type OtelOptions, type OtelPlugin, otelPlugin } from './otel.js';
 export { DEFAULT_PII_FIELDS, type PiiRedactorOptions, piiRedactorPlugin } from './pii-redactor.js';
+export type { PluginLogger } from './plugin-logger.js';
 export {
   type AlertSink,
   type RateLimitAlert,
@@ -85,7 +86,6 @@ export {
   type SinkRecord,
   type SinkRecordOptions,
 } from './sink-events.js';
-export type { PluginLogger } from './plugin-logger.js';
 export type { SinkOptions, SinkPlugin } from './sink-plugin.js';
 export {
   type OverflowPolicy,
