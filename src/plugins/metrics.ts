@@ -167,6 +167,13 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     labelNames: ['kind'] as const,
     registers,
   });
+  // The offline queue's outcomes: an operator alerts on commands that never reached their station.
+  const commands = new Counter({
+    name: 'ocpp_offline_commands_total',
+    help: 'Commands from the offline queue by outcome: delivered (answered), expired (ttl), dropped (unanswered)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const incidents: Record<Incident, number> = {
     bad_message: 0,
     handler_error: 0,
@@ -317,6 +324,9 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
       backpressure: incident('backpressure'),
       pongTimeout: incident('pong_timeout'),
       transportError: incident('transport_error'),
+      commandDelivered: () => commands.inc({ outcome: 'delivered' }),
+      commandExpired: () => commands.inc({ outcome: 'expired' }),
+      commandDropped: () => commands.inc({ outcome: 'dropped' }),
       message: ({ message, direction, ctx }) => {
         const inbound = direction === 'IN';
         if (inbound) n.messagesIn++;

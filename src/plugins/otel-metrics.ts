@@ -20,7 +20,10 @@ export type IncidentKind =
   | 'security_event'
   | 'auth_failed'
   | 'eviction'
-  | 'transport_error';
+  | 'transport_error'
+  /** A command of the offline queue that never reached its station: past its ttl, or left unanswered. */
+  | 'command_expired'
+  | 'command_dropped';
 
 const IN: Attributes = { 'ocpp.direction': 'IN' };
 const OUT: Attributes = { 'ocpp.direction': 'OUT' };

@@ -241,6 +241,8 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
       authFailed: ({ status }) => meters.count('auth_failed', { 'http.response.status_code': status }),
       evicted: () => meters.count('eviction'),
       transportError: () => meters.count('transport_error'),
+      commandExpired: ({ action }) => meters.count('command_expired', { 'ocpp.action': action }),
+      commandDropped: ({ action }) => meters.count('command_dropped', { 'ocpp.action': action }),
       telemetry: (stats) => meters.telemetry(stats),
     },
   };

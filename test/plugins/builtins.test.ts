@@ -390,6 +390,24 @@ describe('metricsPlugin', () => {
     );
   });
 
+  it("counts the offline queue's outcomes: a command dropped unanswered, the next one delivered", async () => {
+    const metrics = metricsPlugin({ intervalMs: 0 });
+    const t = await startCsms({ callTimeoutMs: 100, replay: { maxAttempts: 1 }, plugins: [metrics] });
+    const dropped = nextEvent(t.csms, 'commandDropped', undefined, 5_000);
+    const delivered = nextEvent(t.csms, 'commandDelivered', undefined, 5_000);
+    await t.csms.enqueue('CP1', 'ClearCache', {});
+    await t.csms.enqueue('CP1', 'UnlockConnector', { connectorId: 1 });
+    const s = await t.boot('CP1');
+    await s.waitFor((m) => m[0] === 2 && m[2] === 'ClearCache');
+    await dropped;
+    const unlock = await s.waitFor((m) => m[0] === 2 && m[2] === 'UnlockConnector', 5_000);
+    s.reply(unlock, { status: 'Unlocked' });
+    await delivered;
+    const text = await metrics.registry.getSingleMetricAsString('ocpp_offline_commands_total');
+    expect(text).toMatch(/^ocpp_offline_commands_total\{outcome="dropped"\} 1$/m);
+    expect(text).toMatch(/^ocpp_offline_commands_total\{outcome="delivered"\} 1$/m);
+  });
+
   it('counts plugin errors and security events, and calls onSnapshot on its interval', async () => {
     const snaps: number[] = [];
     const metrics = metricsPlugin({ intervalMs: 20, onSnapshot: (s) => snaps.push(s.totalPluginErrors) });

@@ -140,6 +140,24 @@ describe('otelPlugin: faults on the CALL span, incidents counted', () => {
   });
 });
 
+describe('otelPlugin: the offline queue', () => {
+  it('counts a queued command dropped unanswered as an incident', async () => {
+    const { t, metrics } = await withOtel({ callTimeoutMs: 100, replay: { maxAttempts: 1 } });
+    const dropped = nextEvent(t.csms, 'commandDropped', undefined, 5_000);
+    await t.csms.enqueue('CP1', 'ClearCache', {});
+    const s = await t.boot('CP1');
+    await s.waitFor((m) => m[0] === 2 && m[2] === 'ClearCache');
+    await dropped;
+    const m = await metrics();
+    expect(
+      pointValue(m.get('ocpp.incidents'), {
+        'ocpp.incident': 'command_dropped',
+        'ocpp.action': 'ClearCache',
+      }),
+    ).toBe(1);
+  });
+});
+
 describe('otelPlugin: telemetry as metrics', () => {
   it('reports stations connected and known, and messages each way', async () => {
     const { t, metrics } = await withOtel({ telemetryIntervalMs: 20 });
