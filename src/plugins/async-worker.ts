@@ -1,4 +1,5 @@
 import type { OcppPlugin } from '../hooks/types.js';
+import { SinkReporter } from './sink-plugin.js';
 
 export interface AsyncWorkerOptions {
   /** Tasks running at once. Default 10. */
@@ -75,21 +76,18 @@ export function asyncWorkerPlugin(options: AsyncWorkerOptions = {}): AsyncWorker
   let dropped = 0;
   let open = true;
   let idle: (() => void) | undefined;
-  // Failures before registration are kept (bounded) and reported at setup, so none is lost.
-  let report: (error: unknown) => void = (error) => {
-    if (early.length < 100) early.push(error);
-  };
-  const early: unknown[] = [];
+  // Failures before registration wait (bounded) and are reported at setup, as a sink's do.
+  const reporter = new SinkReporter();
 
   const failed = (error: unknown, name: string) => {
     const e = error instanceof Error ? error : new Error(String(error));
     options.onError?.(e, name);
-    report(e);
+    reporter.failed(e);
   };
   const drop = (name: string, reason: 'full' | 'closed') => {
     dropped++;
     options.logger?.warn(`[async-worker] ${reason === 'full' ? 'queue full' : 'shut down'}, dropped ${name}`);
-    report(new AsyncWorkerOverflowError(name, dropped, reason));
+    reporter.failed(new AsyncWorkerOverflowError(name, dropped, reason));
   };
 
   const pump = () => {
@@ -125,7 +123,7 @@ export function asyncWorkerPlugin(options: AsyncWorkerOptions = {}): AsyncWorker
     if ((await Promise.race([done, late])) === 'late') {
       const error = new AsyncWorkerDrainTimeoutError(running, waiting.length);
       options.logger?.warn(`[${error.name}] ${error.message}`);
-      report(error);
+      reporter.failed(error);
       waiting.length = 0;
     }
     clearTimeout(timer);
@@ -154,8 +152,7 @@ export function asyncWorkerPlugin(options: AsyncWorkerOptions = {}): AsyncWorker
     activeCount: () => running,
     droppedCount: () => dropped,
     setup(ctx) {
-      report = (error) => ctx.reportError(error, 'task');
-      for (const e of early.splice(0)) report(e);
+      reporter.attach((error) => ctx.reportError(error, 'task'));
     },
     onClosing: drain,
     getCustomMetrics: () => [

@@ -99,11 +99,9 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     help: 'Most stations connected at once',
     registers,
   });
-  const total = new Counter({
-    name: 'ocpp_connections_total',
-    help: 'Station connections accepted',
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const total = counter('ocpp_connections_total', 'Station connections accepted');
   const byAction = new Map<string, ActionStats>();
   /**
    * Frames counted in plain numbers and handed to prom-client when it collects: its inc() hashes and
@@ -132,48 +130,30 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     options.buckets ?? DEFAULT_BUCKETS,
     registry,
   );
-  const errors = new Counter({
-    name: 'ocpp_call_errors_total',
-    help: 'CALLERRORs by error code and direction',
-    labelNames: ['code', 'direction'] as const,
-    registers,
-  });
-  const validation = new Counter({
-    name: 'ocpp_validation_failures_total',
-    help: 'Schema failures',
-    registers,
-  });
-  const security = new Counter({
-    name: 'ocpp_security_events_total',
-    help: 'Security events by type',
-    labelNames: ['type'] as const,
-    registers,
-  });
+  const errors = counter('ocpp_call_errors_total', 'CALLERRORs by error code and direction', [
+    'code',
+    'direction',
+  ]);
+  const validation = counter('ocpp_validation_failures_total', 'Schema failures');
+  const security = counter('ocpp_security_events_total', 'Security events by type', ['type']);
   const breakers = new Gauge({
     name: 'ocpp_breakers',
     help: 'Stations whose circuit is open or half open',
     labelNames: ['state'] as const,
     registers,
   });
-  const pluginErrors = new Counter({
-    name: 'ocpp_plugin_errors_total',
-    help: 'Plugin hook failures by plugin',
-    labelNames: ['plugin'] as const,
-    registers,
-  });
-  const incidentCounter = new Counter({
-    name: 'ocpp_incidents_total',
-    help: 'Faults and refusals by kind (bad_message, handler_error, rate_limit_exceeded, auth_failed, ...)',
-    labelNames: ['kind'] as const,
-    registers,
-  });
+  const pluginErrors = counter('ocpp_plugin_errors_total', 'Plugin hook failures by plugin', ['plugin']);
+  const incidentCounter = counter(
+    'ocpp_incidents_total',
+    'Faults and refusals by kind (bad_message, handler_error, rate_limit_exceeded, auth_failed, ...)',
+    ['kind'],
+  );
   // The offline queue's outcomes: an operator alerts on commands that never reached their station.
-  const commands = new Counter({
-    name: 'ocpp_offline_commands_total',
-    help: 'Commands from the offline queue by outcome: delivered (answered), expired (ttl), dropped (unanswered)',
-    labelNames: ['outcome'] as const,
-    registers,
-  });
+  const commands = counter(
+    'ocpp_offline_commands_total',
+    'Commands from the offline queue by outcome: delivered (answered), expired (ttl), dropped (unanswered)',
+    ['outcome'],
+  );
   const incidents: Record<Incident, number> = {
     bad_message: 0,
     handler_error: 0,

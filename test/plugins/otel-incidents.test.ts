@@ -51,6 +51,10 @@ async function withOtel(options: CsmsOptions = {}) {
   return { t, metrics, span, spans };
 }
 
+/** How many incidents with these attributes the plugin counted. */
+const incidentCount = (m: Map<string, MetricData>, attrs: Record<string, unknown>): unknown =>
+  pointValue(m.get('ocpp.incidents'), attrs);
+
 /** The value of the data point of `metric` whose attributes include `attrs`. */
 function pointValue(metric: MetricData | undefined, attrs: Record<string, unknown>): unknown {
   const points = (metric?.dataPoints ?? []) as DataPoint<unknown>[];
@@ -69,9 +73,7 @@ describe('otelPlugin: faults on the CALL span, incidents counted', () => {
       'ocpp.error_description': expect.stringContaining('idTag'),
     });
     const m = await metrics();
-    expect(
-      pointValue(m.get('ocpp.incidents'), { 'ocpp.incident': 'validation_failure', 'ocpp.direction': 'IN' }),
-    ).toBe(1);
+    expect(incidentCount(m, { 'ocpp.incident': 'validation_failure', 'ocpp.direction': 'IN' })).toBe(1);
   });
 
   it("records a handler's exception on its CALL's span", async () => {
@@ -91,7 +93,7 @@ describe('otelPlugin: faults on the CALL span, incidents counted', () => {
     );
     const m = await metrics();
     expect(
-      pointValue(m.get('ocpp.incidents'), {
+      incidentCount(m, {
         'ocpp.incident': 'handler_error',
         'ocpp.action': 'DataTransfer',
       }),
@@ -125,14 +127,11 @@ describe('otelPlugin: faults on the CALL span, incidents counted', () => {
     // Before its BootNotification was accepted: refused, and a security event.
     expect((await s.call('Heartbeat', {}))[2]).toBe('SecurityError');
     const m = await metrics();
-    const incidents = m.get('ocpp.incidents');
-    expect(pointValue(incidents, { 'ocpp.incident': 'bad_message', 'ocpp.reason': 'invalid-json' })).toBe(1);
-    expect(pointValue(incidents, { 'ocpp.incident': 'auth_failed', 'http.response.status_code': 401 })).toBe(
-      1,
-    );
-    expect(pointValue(incidents, { 'ocpp.incident': 'call_refused', 'ocpp.reason': 'not-accepted' })).toBe(1);
+    expect(incidentCount(m, { 'ocpp.incident': 'bad_message', 'ocpp.reason': 'invalid-json' })).toBe(1);
+    expect(incidentCount(m, { 'ocpp.incident': 'auth_failed', 'http.response.status_code': 401 })).toBe(1);
+    expect(incidentCount(m, { 'ocpp.incident': 'call_refused', 'ocpp.reason': 'not-accepted' })).toBe(1);
     expect(
-      pointValue(incidents, {
+      incidentCount(m, {
         'ocpp.incident': 'security_event',
         'ocpp.security_event': 'CALL_BEFORE_ACCEPTED',
       }),
@@ -150,7 +149,7 @@ describe('otelPlugin: the offline queue', () => {
     await dropped;
     const m = await metrics();
     expect(
-      pointValue(m.get('ocpp.incidents'), {
+      incidentCount(m, {
         'ocpp.incident': 'command_dropped',
         'ocpp.action': 'ClearCache',
       }),

@@ -4,58 +4,49 @@
  * agree with what the preset actually sends.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  availabilityMap16to21,
-  availabilityMap21to16,
-  corePreset,
-  firmwarePreset,
-  type IConnection,
-  InMemorySessionStore,
-  type ISessionStore,
-  type ITransportAdapter,
-  localAuthPreset,
-  MessageType,
-  type MiddlewareDirection,
-  type MiddlewarePhase,
-  type OCPPMessage,
-  OCPPProtocolProxy,
-  type OCPPProtocolProxyOptions,
-  OcppWsIoAdapter,
-  type OcppWsIoConnection,
-  type ProxyMiddleware,
-  presets,
-  reservationPreset,
-  smartChargingPreset,
-  statusMap16to21,
-  statusMap21to16,
-  TelemetryMiddleware,
-  type TranslationContext,
-  TranslationEngine,
-  type TranslationMap,
-  type TranslationResult,
-  type WsAdapterOptions,
+import type {
+  IConnection,
+  ISessionStore,
+  ITransportAdapter,
+  MiddlewareDirection,
+  MiddlewarePhase,
+  OCPPMessage,
+  OCPPProtocolProxyOptions,
+  OcppWsIoConnection,
+  ProxyMiddleware,
+  TranslationContext,
+  TranslationMap,
+  TranslationResult,
+  WsAdapterOptions,
 } from '../../src/proxy/index.js';
+import * as proxy from '../../src/proxy/index.js';
+
+const { MessageType, TranslationEngine, availabilityMap16to21, presets, statusMap16to21, statusMap21to16 } =
+  proxy;
+
+/** The package's value exports; `satisfies` makes a missing one a type error. */
+const VALUES = [
+  'availabilityMap16to21',
+  'availabilityMap21to16',
+  'corePreset',
+  'firmwarePreset',
+  'InMemorySessionStore',
+  'localAuthPreset',
+  'MessageType',
+  'OCPPProtocolProxy',
+  'OcppWsIoAdapter',
+  'presets',
+  'reservationPreset',
+  'smartChargingPreset',
+  'statusMap16to21',
+  'statusMap21to16',
+  'TelemetryMiddleware',
+] as const satisfies readonly (keyof typeof proxy)[];
 
 describe("ocpp-protocol-proxy's exported names", () => {
   it('are all here, values and types', () => {
-    const values = [
-      availabilityMap16to21,
-      availabilityMap21to16,
-      corePreset,
-      firmwarePreset,
-      InMemorySessionStore,
-      localAuthPreset,
-      MessageType,
-      OCPPProtocolProxy,
-      OcppWsIoAdapter,
-      presets,
-      reservationPreset,
-      smartChargingPreset,
-      statusMap16to21,
-      statusMap21to16,
-      TelemetryMiddleware,
-    ];
-    expect(values.every((v) => v !== undefined)).toBe(true);
+    const exported: Readonly<Record<string, unknown>> = proxy;
+    expect(VALUES.filter((name) => exported[name] === undefined)).toEqual([]);
     const direction: MiddlewareDirection = 'response';
     const phase: MiddlewarePhase = 'post';
     const middleware: ProxyMiddleware = async (message: OCPPMessage, _ctx: TranslationContext) =>
