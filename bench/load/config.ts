@@ -2,7 +2,7 @@
 
 /**
  * `ours-plugins`: ours with metricsPlugin + otelPlugin (SDK, no-op exporter) + sessionLogPlugin registered.
- * `ours-plugins-sampled`: the same with the SDK recording 10 % of CALL spans (parent-based ratio sampler).
+ * `ours-plugins-sampled`: the same with otelPlugin's `sampleRatio: 0.1` (10 % of the calls that went well traced, every failed one).
  * `ours-ops`: ours with the operator page open in another process (its stream, one station selected).
  */
 export const SERVERS = [

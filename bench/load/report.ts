@@ -133,7 +133,7 @@ export const TARGETS: readonly Target[] = [
     maxRatio: 1.15,
   },
   {
-    name: 'the same, otel SDK sampling 10 % <= 1.15x ours',
+    name: 'the same, otelPlugin sampleRatio 0.1 <= 1.15x ours',
     subject: 'ours-plugins-sampled',
     metric: 'maxCpuPerCallUs',
     against: 'ours',

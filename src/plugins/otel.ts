@@ -21,6 +21,14 @@ export interface OtelOptions {
   meter?: Meter;
   /** Open CALL spans kept per station at most (calls that never get an answer end when it disconnects). */
   maxOpenSpansPerStation?: number;
+  /**
+   * Share of CALLs that went well given a span, 0 to 1 (default 1: every CALL). Decided when the
+   * answer has come, before the SDK is asked for anything, so the calls left out cost next to nothing
+   * (an SDK sampler is consulted only after a span and its trace id are made). A CALL that failed (a
+   * CALLERROR either way, a handler's exception, an answer that broke the schema, no answer before the
+   * disconnect) always gets its span, and so does one whose trace context was asked for.
+   */
+  sampleRatio?: number;
 }
 
 export interface OtelPlugin extends OcppPlugin {
@@ -37,13 +45,21 @@ export interface OtelPlugin extends OcppPlugin {
  * `ocpp.connect` span of its connection; a handler's exception and a schema violation of the answer
  * are events on the CALL's span. Faults and refusals (bad frames, validation failures, rate limits,
  * backpressure, pong timeouts, security events, refused handshakes, evictions) are counted on
- * `ocpp.incidents`, and the CSMS's telemetry is reported as metrics (see `OtelMetrics`).
+ * `ocpp.incidents`, and the CSMS's telemetry is reported as metrics (see `OtelMetrics`). With
+ * `sampleRatio`, a CALL that went well gets its span at that rate: the span is made once the answer has
+ * come, so whether the call failed is known before any span is.
  */
 export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
   const serviceName = options.serviceName ?? 'ocpp-server';
   const tracer = options.tracer ?? trace.getTracer(serviceName);
   const meters = new OtelMetrics(options.meter ?? metrics.getMeter(serviceName));
   const maxOpen = options.maxOpenSpansPerStation ?? 1_000;
+  const ratio = options.sampleRatio ?? 1;
+  if (!(ratio >= 0 && ratio <= 1))
+    throw new RangeError(`otelPlugin: sampleRatio ${ratio} is not within 0..1`);
+  /** A CALL that went well and has no span yet is left out (no span, ever)? */
+  const leftOut = (call: OpenCall): boolean =>
+    ratio < 1 && call.span === undefined && (ratio === 0 || Math.random() >= ratio);
   const stations = new Map<string, StationCalls>();
 
   const of = (station: StationRef): StationCalls => {
@@ -88,6 +104,7 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
     const s = stations.get(identity);
     const call = s?.take(messageId, inbound);
     if (!call) return;
+    if (errorCode === undefined && leftOut(call)) return;
     const span = spanOf(s!, call);
     if (errorCode !== undefined) {
       span.setAttribute('ocpp.error_code', errorCode);
@@ -107,6 +124,7 @@ export function otelPlugin(options: OtelOptions = {}): OtelPlugin {
     const list = answered;
     answered = [];
     for (const a of list) {
+      if (a.invalid === undefined && leftOut(a.call)) continue;
       const span = spanOf(a.s, a.call);
       if (a.invalid !== undefined) {
         span.addEvent('ocpp.validation_failure', { 'exception.message': a.invalid });

@@ -6,7 +6,9 @@
  * `BENCH_OTEL_TRACER=noop` gives otelPlugin the API's no-op tracer instead of the SDK's: the
  * difference is what the SDK costs, the rest is the runtime's events and the plugin's own work.
  * `BENCH_OTEL_TRACER=ratio:0.1`: the SDK with a parent-based trace-id ratio sampler (10 % of root spans
- * recorded), the usual production set-up at thousands of calls per second.
+ * recorded). `BENCH_OTEL_SAMPLE=0.1`: otelPlugin's own `sampleRatio` instead (decided before the SDK is
+ * asked for a span; failed calls always traced). `BENCH_OTEL_PROCESSOR=noop`: spans made, then dropped at
+ * once rather than batched: the difference is what the batch processor's holding of spans costs.
  */
 
 import { resolve } from 'node:path';
@@ -14,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
+  NoopSpanProcessor,
   ParentBasedSampler,
   type SpanExporter,
   TraceIdRatioBasedSampler,
@@ -33,10 +36,12 @@ export async function observabilityPlugins(only?: readonly string[]) {
     : undefined;
   const provider = new BasicTracerProvider({
     spanProcessors: [
-      new BatchSpanProcessor(
-        noopExporter,
-        process.env.BENCH_OTEL_BATCH ? { maxExportBatchSize: Number(process.env.BENCH_OTEL_BATCH) } : {},
-      ),
+      process.env.BENCH_OTEL_PROCESSOR === 'noop'
+        ? new NoopSpanProcessor()
+        : new BatchSpanProcessor(
+            noopExporter,
+            process.env.BENCH_OTEL_BATCH ? { maxExportBatchSize: Number(process.env.BENCH_OTEL_BATCH) } : {},
+          ),
     ],
     ...(ratio === undefined
       ? {}
@@ -47,6 +52,7 @@ export async function observabilityPlugins(only?: readonly string[]) {
     p.metricsPlugin({ intervalMs: 0 }),
     p.otelPlugin({
       tracer: process.env.BENCH_OTEL_TRACER === 'noop' ? undefined : provider.getTracer('bench'),
+      ...(process.env.BENCH_OTEL_SAMPLE ? { sampleRatio: Number(process.env.BENCH_OTEL_SAMPLE) } : {}),
     }),
     p.sessionLogPlugin({ logger: quiet }),
   ];
