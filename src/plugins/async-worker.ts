@@ -30,19 +30,29 @@ export interface AsyncWorkerPlugin extends OcppPlugin {
   droppedCount(): number;
 }
 
-/** Tasks were dropped: the queue was full, or the worker had shut down. */
+/**
+ * Tasks were dropped: the queue was full, or the worker had shut down. The first drop is reported at
+ * once, then at most one report a second while dropping goes on: `count` since the last report, the
+ * latest being `taskName`.
+ */
 export class AsyncWorkerOverflowError extends Error {
   override readonly name = 'AsyncWorkerOverflowError';
   constructor(
     readonly taskName: string,
+    /** Dropped since start. */
     readonly dropped: number,
     readonly reason: 'full' | 'closed',
+    /** Dropped since the last report. */
+    readonly count = 1,
   ) {
     super(
-      `async-worker: ${reason === 'full' ? 'queue full' : 'shut down'}, dropped ${taskName} (${dropped} so far)`,
+      `async-worker: ${reason === 'full' ? 'queue full' : 'shut down'}, dropped ${count === 1 ? taskName : `${count} tasks, the latest ${taskName}`} (${dropped} so far)`,
     );
   }
 }
+
+/** While tasks keep being dropped, one report per this long. */
+const DROP_REPORT_MS = 1_000;
 
 /** Shutdown waited `drainTimeoutMs` and these tasks had not finished: abandoned. */
 export class AsyncWorkerDrainTimeoutError extends Error {
@@ -64,7 +74,8 @@ interface Task {
  * A bounded background queue for work that must not hold up the message path (ocpp-ws-io's
  * `asyncWorkerPlugin`): your own side effects, or the sinks' sends (`worker` option of kafkaPlugin,
  * amqpPlugin, mqttPlugin, redisPubSubPlugin, webhookPlugin), which then share its concurrency. Every
- * failed task and every drop is a `pluginError`; at shutdown it drains within `drainTimeoutMs`.
+ * failed task is a `pluginError`, and so are drops (the first at once, then one a second with their
+ * count while they go on); at shutdown it drains within `drainTimeoutMs`.
  */
 export function asyncWorkerPlugin(options: AsyncWorkerOptions = {}): AsyncWorkerPlugin {
   const concurrency = Math.max(1, options.concurrency ?? 10);
@@ -84,10 +95,30 @@ export function asyncWorkerPlugin(options: AsyncWorkerOptions = {}): AsyncWorker
     options.onError?.(e, name);
     reporter.failed(e);
   };
+  // A full queue under load drops thousands a second: one report a second says so, not thousands.
+  let unreported: { name: string; reason: 'full' | 'closed'; count: number } | undefined;
+  let reportTimer: ReturnType<typeof setTimeout> | undefined;
+  const reportDrops = () => {
+    if (!unreported) return;
+    const { name, reason, count } = unreported;
+    unreported = undefined;
+    const error = new AsyncWorkerOverflowError(name, dropped, reason, count);
+    options.logger?.warn(`[${error.name}] ${error.message}`);
+    reporter.failed(error);
+  };
   const drop = (name: string, reason: 'full' | 'closed') => {
     dropped++;
-    options.logger?.warn(`[async-worker] ${reason === 'full' ? 'queue full' : 'shut down'}, dropped ${name}`);
-    reporter.failed(new AsyncWorkerOverflowError(name, dropped, reason));
+    unreported = { name, reason, count: (unreported?.count ?? 0) + 1 };
+    if (reportTimer) return;
+    reportDrops();
+    const quiet = () => {
+      reportTimer = undefined;
+      if (unreported) {
+        reportDrops();
+        reportTimer = setTimeout(quiet, DROP_REPORT_MS).unref();
+      }
+    };
+    reportTimer = setTimeout(quiet, DROP_REPORT_MS).unref();
   };
 
   const pump = () => {
@@ -112,6 +143,10 @@ export function asyncWorkerPlugin(options: AsyncWorkerOptions = {}): AsyncWorker
 
   const drain = async () => {
     open = false;
+    // Drops not yet reported are reported now: after shutdown nothing would.
+    clearTimeout(reportTimer);
+    reportTimer = undefined;
+    reportDrops();
     if (running === 0 && waiting.length === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const done = new Promise<void>((resolve) => {

@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 describe('asyncWorkerPlugin', () => {
-  it('runs at most `concurrency` tasks, queues `maxQueueSize`, drops past it and reports each drop', async () => {
+  it('runs at most `concurrency` tasks, queues `maxQueueSize`, drops past it and reports the drop', async () => {
     const worker = asyncWorkerPlugin({ concurrency: 2, maxQueueSize: 2, overflowStrategy: 'drop-newest' });
     const t = await startCsms({ plugins: [worker] });
     const errors = record(t.csms, 'pluginError');
@@ -38,6 +38,34 @@ describe('asyncWorkerPlugin', () => {
     hold.open();
     await until(() => done.length === 4);
     expect(done.sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('reports a run of drops at once, then once a second with their count, and what is left at shutdown', async () => {
+    const warnings: string[] = [];
+    const worker = asyncWorkerPlugin({
+      concurrency: 1,
+      maxQueueSize: 0,
+      logger: { warn: (line: unknown) => warnings.push(String(line)) },
+    });
+    const t = await startCsms({ plugins: [worker] });
+    const errors = record(t.csms, 'pluginError');
+    for (let i = 1; i <= 50; i++) worker.enqueue(`t${i}`, async () => {});
+    expect(worker.droppedCount()).toBe(50);
+    // The first at once; the other 49 wait for the next report, not 49 reports.
+    expect(errors.pluginError.map((e) => (e.error as AsyncWorkerOverflowError).count)).toEqual([1]);
+    await until(() => errors.pluginError.length === 2);
+    const second = errors.pluginError[1]!.error as AsyncWorkerOverflowError;
+    expect([second.count, second.dropped, second.taskName]).toEqual([49, 50, 't50']);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toContain('dropped 49 tasks, the latest t50 (50 so far)');
+    // Within the next second: held for the next report, which shutdown gives at once.
+    worker.enqueue('u1', async () => {});
+    worker.enqueue('u2', async () => {});
+    expect(errors.pluginError).toHaveLength(2);
+    await t.csms.close();
+    expect(errors.pluginError).toHaveLength(3);
+    const last = errors.pluginError[2]!.error as AsyncWorkerOverflowError;
+    expect([last.count, last.dropped, last.taskName]).toEqual([2, 52, 'u2']);
   });
 
   it('with drop-oldest makes room by dropping the oldest waiting task', async () => {
