@@ -175,12 +175,6 @@ export class Csms {
    * call or handshake: timeouts, limits, strictness, logging, auth and subprotocol preference.
    * Options that shape existing sockets or actors (path, compression, bus, plugins, …) are refused.
    */
-  /** A plugin's ceiling on calls waiting per station (circuitBreakerPlugin's maxConcurrent) over `maxQueuedCalls`. */
-  private applyQueuedCallsCap(): void {
-    const rt = this.runtime as RpcSettings;
-    rt.maxQueuedCalls = Math.min(this.current.maxQueuedCalls, this.queuedCallsCap);
-  }
-
   reconfigure(next: ReconfigurableOptions): void {
     const refused = notReconfigurable(next);
     if (refused.length) throw new OptionsError(refused);
@@ -193,6 +187,12 @@ export class Csms {
     this.servers.reconfigured(merged);
     this.stations.trim();
     this.dispatcher.emit('reconfigured', { next: merged, previous });
+  }
+
+  /** A plugin's ceiling on calls waiting per station (circuitBreakerPlugin's maxConcurrent) over `maxQueuedCalls`. */
+  private applyQueuedCallsCap(): void {
+    const rt = this.runtime as RpcSettings;
+    rt.maxQueuedCalls = Math.min(this.current.maxQueuedCalls, this.queuedCallsCap);
   }
 
   // --- handlers -----------------------------------------------------------------------------------

@@ -137,26 +137,14 @@ export const replayMachine = setup({
         input: ({ context }) => ({ identity: context.identity, attempt: context.attempt }),
         onDone: [
           {
-            guard: ({ event, context }) => 'delivered' in event.output && context.flushDelayMs > 0,
-            target: 'pacing',
+            guard: ({ event }) => 'delivered' in event.output,
+            target: 'settled',
             actions: ['recordDelivered', progress('delivered')],
-          },
-          {
-            guard: ({ event, context }) => 'dropped' in event.output && context.flushDelayMs > 0,
-            target: 'pacing',
-            actions: ['recordDropped', progress('dropped')],
           },
           {
             guard: ({ event }) => 'dropped' in event.output,
-            target: 'flushing',
-            reenter: true,
+            target: 'settled',
             actions: ['recordDropped', progress('dropped')],
-          },
-          {
-            guard: ({ event }) => 'delivered' in event.output,
-            target: 'flushing',
-            reenter: true,
-            actions: ['recordDelivered', progress('delivered')],
           },
           { guard: 'enqueuedMeanwhile', target: 'flushing', reenter: true, actions: 'clearAttempts' },
           { target: 'drained', actions: ['clearAttempts', progress('drained')] },
@@ -167,6 +155,10 @@ export const replayMachine = setup({
         ENQUEUED: { actions: 'noteEnqueued' },
         STATION_GONE: 'paused.offline',
       },
+    },
+    // A command is done with (delivered or dropped): the next one now, or after the pause.
+    settled: {
+      always: [{ guard: 'paced', target: 'pacing' }, { target: 'flushing' }],
     },
     // A station just back gets its backlog at a pace (replayBufferPlugin's flushDelayMs), not in a burst.
     pacing: {
@@ -203,7 +195,10 @@ export type ReplayState = 'idle' | 'flushing' | 'pacing' | 'drained' | 'paused.o
 
 export function replayStateOf(snapshot: ReplaySnapshot): ReplayState {
   const { value } = snapshot;
-  return typeof value === 'string' ? value : `paused.${value.paused}`;
+  if (typeof value !== 'string') return `paused.${value.paused}`;
+  // `settled` only passes a command on (its eventless transitions are taken in the same step): no
+  // snapshot rests there.
+  return value as Exclude<typeof value, 'settled'>;
 }
 
 /** The replay back-off spread by `jitter`, for `provide({ delays })` (injected: the context stays data). */

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { SinkEventName, SinkRecord } from './sink-events.js';
-import { type SinkOptions, type SinkPlugin, sinkPlugin } from './sink-plugin.js';
+import { type SinkOptions, type SinkPlugin, sinkPlugin, tell } from './sink-plugin.js';
 
 /** What the plugin needs of an AMQP channel: an amqplib confirm channel (`connection.createConfirmChannel()`). */
 export interface AmqpChannelLike {
@@ -72,17 +72,6 @@ export function amqpPlugin(options: AmqpPluginOptions): SinkPlugin {
   const routingKey = (r: SinkRecord) =>
     template.replaceAll('{event}', r.event).replaceAll('{identity}', escapeWord(r.identity ?? 'server'));
   let closed: AmqpChannelClosedError | undefined;
-  const tell = (error: unknown, event: string, key: string): unknown => {
-    try {
-      options.onError?.(error instanceof Error ? error : new Error(String(error)), {
-        event,
-        routingKey: key,
-      });
-      return undefined;
-    } catch (thrown) {
-      return thrown;
-    }
-  };
   const plugin = sinkPlugin('amqp', options, AMQP_DEFAULT_EVENTS, async (batch) => {
     if (closed) throw closed;
     const confirms: Promise<void>[] = [];
@@ -102,7 +91,8 @@ export function amqpPlugin(options: AmqpPluginOptions): SinkPlugin {
           (error) => {
             if (!error) return resolve();
             // A callback that throws is reported (with the batch's failure) in place of the nack it was told of.
-            reject(tell(error, r.event, key) ?? error);
+            const told = error instanceof Error ? error : new Error(String(error));
+            reject(tell(options.onError, told, { event: r.event, routingKey: key }) ?? error);
           },
         );
       });

@@ -42,15 +42,17 @@ export interface MetricsSnapshot {
 }
 
 /** Faults and refusals counted in `ocpp_incidents_total{kind}` and the snapshot. */
-type Incident =
-  | 'bad_message'
-  | 'handler_error'
-  | 'rate_limit_exceeded'
-  | 'auth_failed'
-  | 'eviction'
-  | 'backpressure'
-  | 'pong_timeout'
-  | 'transport_error';
+const INCIDENTS = [
+  'bad_message',
+  'handler_error',
+  'rate_limit_exceeded',
+  'auth_failed',
+  'eviction',
+  'backpressure',
+  'pong_timeout',
+  'transport_error',
+] as const;
+type Incident = (typeof INCIDENTS)[number];
 
 export interface MetricsOptions {
   /** onSnapshot interval; 0 disables it. Default 30000. */
@@ -154,16 +156,7 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     'Commands from the offline queue by outcome: delivered (answered), expired (ttl), dropped (unanswered)',
     ['outcome'],
   );
-  const incidents: Record<Incident, number> = {
-    bad_message: 0,
-    handler_error: 0,
-    rate_limit_exceeded: 0,
-    auth_failed: 0,
-    eviction: 0,
-    backpressure: 0,
-    pong_timeout: 0,
-    transport_error: 0,
-  };
+  const incidents = Object.fromEntries(INCIDENTS.map((kind) => [kind, 0])) as Record<Incident, number>;
   const incident = (kind: Incident) => () => {
     incidents[kind]++;
     incidentCounter.inc({ kind });

@@ -1,5 +1,5 @@
 import type { SinkEventName, SinkRecord } from './sink-events.js';
-import { type SinkOptions, type SinkPlugin, sinkPlugin } from './sink-plugin.js';
+import { type SinkOptions, type SinkPlugin, sinkPlugin, tell } from './sink-plugin.js';
 
 /** What the plugin needs of an MQTT client: mqtt.js fits as is. */
 export interface MqttClientLike {
@@ -77,18 +77,10 @@ export function mqttPlugin(options: MqttPluginOptions): SinkPlugin {
               .replaceAll('{identity}', identity ?? 'server')
               .replaceAll('{event}', r.event);
           };
-  const tell = (error: Error, topic: string): unknown => {
-    try {
-      options.onPublishError?.(error, { topic });
-      return undefined;
-    } catch (thrown) {
-      return thrown;
-    }
-  };
   return sinkPlugin('mqtt', options, MQTT_DEFAULT_EVENTS, async (batch) => {
     if (!client.connected) {
       const error = new MqttNotConnectedError();
-      for (const r of batch) tell(error, topicOf(r));
+      for (const r of batch) tell(options.onPublishError, error, { topic: topicOf(r) });
       throw error;
     }
     await Promise.all(
@@ -98,7 +90,7 @@ export function mqttPlugin(options: MqttPluginOptions): SinkPlugin {
             const topic = topicOf(r);
             client.publish(topic, JSON.stringify(r), publishOptions, (error) => {
               if (!error) return resolve();
-              reject(tell(error, topic) ?? error);
+              reject(tell(options.onPublishError, error, { topic }) ?? error);
             });
           }),
       ),

@@ -108,6 +108,20 @@ export function sinkPlugin(
   };
 }
 
+/**
+ * Tell a user's observational callback (a sink's `onError`, `onPublishError`) of a failure. What the
+ * callback throws is returned, for the caller to report in place of the error it was told of; it never
+ * breaks the send that failed.
+ */
+export function tell<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): unknown {
+  try {
+    callback?.(...args);
+    return undefined;
+  } catch (thrown) {
+    return thrown;
+  }
+}
+
 /** A sink's sends through a shared worker: the worker runs them, the sink still sees each outcome. */
 function onWorker<T>(
   worker: Pick<AsyncWorkerPlugin, 'enqueue'>,
